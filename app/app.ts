@@ -1,0 +1,45 @@
+/**
+ * The one place modules are wired together: keepers are built here and handed to each other
+ * through the interfaces the consumers declare; the module list is also the order in which
+ * genesis and the block hooks run.
+ */
+import { BaseApp } from "./baseapp";
+import type { AppModule } from "./module";
+import { CommitStore } from "./store/commitStore";
+import { moduleAddress } from "./types/address";
+import { AnteHandler, AuthKeeper, FEE_COLLECTOR, authModule, type GasPrice } from "../x/auth";
+import { BankKeeper, bankModule } from "../x/bank";
+
+export interface InferchainOptions {
+  /** LevelDB directory of the application state. */
+  readonly dbDir: string;
+  /** app.toml `minimum-gas-prices`: a node-local floor for CheckTx on top of the consensus minimum. */
+  readonly localMinGasPrice?: GasPrice;
+  readonly version?: string;
+}
+
+/** Module accounts that may not receive funds through MsgSend. */
+const MODULE_ACCOUNTS = [FEE_COLLECTOR] as const;
+
+function wire(opts: Pick<InferchainOptions, "localMinGasPrice">): { modules: AppModule[]; ante: AnteHandler; auth: AuthKeeper } {
+  const auth = new AuthKeeper();
+  const bank = new BankKeeper(auth);
+  const blocked: ReadonlySet<string> = new Set(MODULE_ACCOUNTS.map(moduleAddress));
+  const ante = new AnteHandler(auth, bank, { localMinGasPrice: opts.localMinGasPrice });
+  // Genesis and block-hook order.
+  const modules = [authModule(auth), bankModule(bank, () => blocked)];
+  return { modules, ante, auth };
+}
+
+export async function createInferchainApp(opts: InferchainOptions): Promise<BaseApp> {
+  const store = await CommitStore.open(opts.dbDir);
+  const { modules, ante, auth } = wire(opts);
+  return new BaseApp(store, { modules, ante, maxTxBytes: (s) => auth.getFeeParams(s).maxTxBytes, version: opts.version });
+}
+
+/** Every module's default genesis, keyed by module name (the `app_state` of a new genesis.json). */
+export function defaultAppState(): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const m of wire({}).modules) if (m.defaultGenesis) out[m.name] = m.defaultGenesis();
+  return out;
+}

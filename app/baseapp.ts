@@ -1,0 +1,363 @@
+/**
+ * The base application: the ABCI 2.0 state machine that every module plugs into.
+ *
+ * State flows through branches (write-back caches):
+ *   committed (CommitStore.state)
+ *     ├─ checkState   CheckTx runs here; reset after every Commit, then CometBFT rechecks
+ *     └─ blockState   FinalizeBlock runs here (over InitChain's writes for the first block)
+ *          └─ tx branch → msg branch   dropped when the ante handler or a message fails
+ * FinalizeBlock returns the Merkle root of the block's writes as the app hash; Commit only
+ * writes. Nothing here reads a clock, randomness or the environment.
+ */
+import {
+  type ExecTxResult,
+  type RequestCheckTx,
+  type RequestFinalizeBlock,
+  type RequestInfo,
+  type RequestInitChain,
+  type RequestPrepareProposal,
+  type RequestProcessProposal,
+  type RequestQuery,
+  type ResponseCheckTx,
+  type ResponseCommit,
+  type ResponseFinalizeBlock,
+  type ResponseInfo,
+  type ResponseInitChain,
+  type ResponsePrepareProposal,
+  type ResponseProcessProposal,
+  type ResponseQuery,
+  type ValidatorUpdate,
+  type Event,
+  CheckTxType,
+  ResponseProcessProposal_ProposalStatus,
+} from "cosmjs-types/tendermint/abci/types";
+import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
+import { ProofOps } from "cosmjs-types/tendermint/crypto/proof";
+import type { Any } from "cosmjs-types/google/protobuf/any";
+import type { BlockInfo, Context, ExecMode, QueryContext } from "./context";
+import { AppError, ErrInvalidRequest, asAppError } from "./errors";
+import { EventManager } from "./events";
+import { GasKV, GasMeter } from "./gas";
+import type { AnyMsgHandler, AppModule, QueryHandler } from "./module";
+import { GrpcStatus, QueryError, decodeRequest, encodeResponse } from "./query";
+import { Branch, type KVReader, type KVStore } from "./store/kv";
+import { type CommitStore } from "./store/commitStore";
+import { decodeTx, type DecodedTx } from "./tx";
+
+export const APP_NAME = "inferchain";
+export const APP_VERSION = 1n;
+/** The base layer's own keys (not a module's): `app/chain_id` → the chain id set at genesis. */
+const CHAIN_ID_KEY = "app/chain_id";
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** The stateful checks every tx passes before its messages (x/auth's ante handler). */
+export interface AnteHandler {
+  run(ctx: Context, tx: DecodedTx): void;
+}
+
+export interface AppOptions {
+  /** Modules in the order their genesis and block hooks run. */
+  readonly modules: readonly AppModule[];
+  readonly ante: AnteHandler;
+  /** The largest tx the app accepts, read from consensus params in state. */
+  readonly maxTxBytes: (s: KVReader) => bigint;
+  readonly version?: string;
+}
+
+export interface TxOutcome {
+  readonly result: ExecTxResult;
+  readonly ok: boolean;
+}
+
+function errorResult(e: AppError, gasWanted: bigint, gasUsed: bigint, events: Event[] = []): ExecTxResult {
+  return { code: e.code, codespace: e.codespace, log: e.message, data: new Uint8Array(), info: "", gasWanted, gasUsed, events };
+}
+
+/** `/cosmos.bank.v1beta1.MsgSend` → `bank`, `/inferchain.inference.v1.MsgSubmitJob` → `inference`. */
+function moduleOf(typeUrl: string): string {
+  const parts = typeUrl.replace(/^\//, "").split(".");
+  return parts.length >= 3 ? parts[1] : parts[0];
+}
+
+export class BaseApp {
+  private readonly msgRouter = new Map<string, AnyMsgHandler>();
+  private readonly queryRouter = new Map<string, QueryHandler>();
+  private checkState: Branch;
+  /** InitChain's writes, applied under the first block. */
+  private genesisState: Branch | undefined;
+  private chainId: string;
+
+  constructor(
+    readonly store: CommitStore,
+    private readonly opts: AppOptions,
+  ) {
+    for (const m of opts.modules) {
+      for (const h of m.msgHandlers ?? []) {
+        if (this.msgRouter.has(h.typeUrl)) throw new Error(`message ${h.typeUrl} registered twice`);
+        this.msgRouter.set(h.typeUrl, h);
+      }
+      for (const q of m.queries ?? []) this.addQuery(q);
+    }
+    this.addQuery({ path: "/cosmos.tx.v1beta1.Service/Simulate", handle: (ctx, data) => this.simulate(ctx, data) });
+    this.checkState = new Branch(store.state);
+    const raw = store.state.get(CHAIN_ID_KEY);
+    this.chainId = raw ? dec.decode(raw) : "";
+  }
+
+  private addQuery(q: QueryHandler): void {
+    if (this.queryRouter.has(q.path)) throw new Error(`query ${q.path} registered twice`);
+    this.queryRouter.set(q.path, q);
+  }
+
+  /** Every query path served (ABCI and gRPC). */
+  queryPaths(): string[] {
+    return [...this.queryRouter.keys()].sort();
+  }
+
+  /** Proto files describing the services, for gRPC reflection. */
+  protoFiles(): string[] {
+    const files = new Set<string>(["cosmos/tx/v1beta1/service.proto"]);
+    for (const m of this.opts.modules) for (const f of m.protoFiles ?? []) files.add(f);
+    return [...files];
+  }
+
+  get lastHeight(): bigint {
+    return this.store.lastCommitInfo.height;
+  }
+
+  // ---------------------------------------------------------------- ABCI: info connection
+
+  /** Info: CometBFT calls it at startup (handshake) to learn what the app has committed. */
+  info(_req: RequestInfo): ResponseInfo {
+    const c = this.store.lastCommitInfo;
+    return {
+      data: APP_NAME,
+      version: this.opts.version ?? "0.1.0",
+      appVersion: APP_VERSION,
+      lastBlockHeight: c.height,
+      lastBlockAppHash: c.height > 0n ? c.appHash : new Uint8Array(),
+    };
+  }
+
+  /** Query: served at the last committed height, with the path = the gRPC method name. */
+  async query(req: RequestQuery): Promise<ResponseQuery> {
+    const height = this.lastHeight;
+    const base = { index: 0n, key: req.data, value: new Uint8Array(), proofOps: undefined, height, codespace: "", info: "", log: "", code: 0 };
+    if (req.height !== 0n && req.height !== height) {
+      return { ...base, code: ErrInvalidRequest.code, codespace: ErrInvalidRequest.codespace, log: `only the latest height (${height}) can be queried; got ${req.height}` };
+    }
+    if (req.path === "/store/key" || req.path === "store/key") {
+      const key = dec.decode(req.data);
+      const value = this.store.state.get(key);
+      const proofOps = req.prove ? await this.proofOps(key) : undefined;
+      return { ...base, value: value ?? new Uint8Array(), proofOps };
+    }
+    try {
+      const value = this.runQuery(req.path, req.data);
+      return { ...base, value };
+    } catch (e) {
+      const qe = e instanceof QueryError ? e : new QueryError(GrpcStatus.INTERNAL, "internal error");
+      const code = qe.grpcCode === GrpcStatus.NOT_FOUND ? 22 : qe.grpcCode === GrpcStatus.UNIMPLEMENTED ? 6 : qe.grpcCode === GrpcStatus.INVALID_ARGUMENT ? 18 : 1;
+      return { ...base, code, codespace: code === 1 ? "undefined" : "sdk", log: qe.abciLog };
+    }
+  }
+
+  /** Runs one query against committed state; throws QueryError. Shared by ABCI and gRPC. */
+  runQuery(path: string, data: Uint8Array): Uint8Array {
+    const q = this.queryRouter.get(path);
+    if (!q) throw new QueryError(GrpcStatus.UNIMPLEMENTED, `unknown query path ${path}`);
+    const ctx: QueryContext = { store: this.store.state, height: this.lastHeight };
+    try {
+      return q.handle(ctx, data);
+    } catch (e) {
+      if (e instanceof QueryError) throw e;
+      if (e instanceof AppError) throw new QueryError(GrpcStatus.INVALID_ARGUMENT, e.message);
+      throw e;
+    }
+  }
+
+  private async proofOps(key: string): Promise<ProofOps> {
+    const nodes = await this.store.proof(key);
+    return { ops: nodes.map((n) => ({ type: "inferchain/mpt-node", key: enc.encode(key), data: n })) };
+  }
+
+  // ---------------------------------------------------------------- ABCI: mempool connection
+
+  /** CheckTx: CometBFT calls it for each new tx (and again after each block, RECHECK) before admitting it to the mempool. */
+  checkTx(req: RequestCheckTx): ResponseCheckTx {
+    const mode: ExecMode = req.type === CheckTxType.RECHECK ? "recheck" : "check";
+    const block = this.blockInfoForNext();
+    const { result } = this.runTx(mode, this.checkState, req.tx, block);
+    return result;
+  }
+
+  // ---------------------------------------------------------------- ABCI: consensus connection
+
+  /** InitChain: called once, at genesis; module genesis runs in module order. */
+  initChain(req: RequestInitChain): ResponseInitChain {
+    const state = new Branch(this.store.state);
+    this.chainId = req.chainId;
+    state.set(CHAIN_ID_KEY, enc.encode(req.chainId));
+    let appState: Record<string, unknown> = {};
+    if (req.appStateBytes.length > 0) {
+      const parsed: unknown = JSON.parse(dec.decode(req.appStateBytes));
+      if (typeof parsed !== "object" || parsed === null) throw new Error("genesis app_state must be a JSON object");
+      appState = parsed as Record<string, unknown>;
+    }
+    const block: BlockInfo = { chainId: req.chainId, height: req.initialHeight, timeSeconds: req.time?.seconds ?? 0n, hash: new Uint8Array(), proposer: new Uint8Array() };
+    const ctx = this.context(state, "genesis", block, new GasMeter(undefined), new EventManager());
+    for (const m of this.opts.modules) m.initGenesis?.(ctx, appState[m.name]);
+    this.genesisState = state;
+    this.checkState = new Branch(state);
+    return { consensusParams: undefined, validators: [], appHash: new Uint8Array() };
+  }
+
+  /** PrepareProposal: the proposer picks, in mempool order, the txs that still pass on top of each other. */
+  prepareProposal(req: RequestPrepareProposal): ResponsePrepareProposal {
+    const state = new Branch(this.genesisState ?? this.store.state);
+    const block = this.blockInfo(req.height, req.time?.seconds ?? 0n, new Uint8Array(), req.proposerAddress);
+    const txs: Uint8Array[] = [];
+    let bytes = 0n;
+    for (const tx of req.txs) {
+      if (bytes + BigInt(tx.length) > req.maxTxBytes) break;
+      if (this.runTx("prepare", state, tx, block).ok) {
+        txs.push(tx);
+        bytes += BigInt(tx.length);
+      }
+    }
+    return { txs };
+  }
+
+  /** ProcessProposal: every validator checks a proposal with the CheckTx validity path (decode, signatures, sequences, fees). */
+  processProposal(req: RequestProcessProposal): ResponseProcessProposal {
+    const state = new Branch(this.genesisState ?? this.store.state);
+    const block = this.blockInfo(req.height, req.time?.seconds ?? 0n, req.hash, req.proposerAddress);
+    for (const tx of req.txs) {
+      if (!this.runTx("process", state, tx, block).ok) return { status: ResponseProcessProposal_ProposalStatus.REJECT };
+    }
+    return { status: ResponseProcessProposal_ProposalStatus.ACCEPT };
+  }
+
+  /** FinalizeBlock: executes the decided block on a staged branch and returns the new app hash. */
+  async finalizeBlock(req: RequestFinalizeBlock): Promise<ResponseFinalizeBlock> {
+    const state = new Branch(this.genesisState ?? this.store.state);
+    const block = this.blockInfo(req.height, req.time?.seconds ?? 0n, req.hash, req.proposerAddress);
+    const blockEvents = new EventManager();
+    const hookCtx = this.context(state, "finalize", block, new GasMeter(undefined), blockEvents);
+    for (const m of this.opts.modules) m.beginBlock?.(hookCtx);
+    const txResults = req.txs.map((tx) => this.runTx("finalize", state, tx, block).result);
+    const validatorUpdates: ValidatorUpdate[] = [];
+    for (const m of this.opts.modules) {
+      const updates = m.endBlock?.(hookCtx);
+      if (updates) validatorUpdates.push(...updates);
+    }
+    // The first block also carries InitChain's writes.
+    let changes = state.changes();
+    if (this.genesisState) {
+      const merged = new Branch(this.genesisState);
+      for (const [k, v] of this.genesisState.changes()) if (v) merged.set(k, v);
+      for (const [k, v] of changes) if (v) merged.set(k, v);
+      else merged.delete(k);
+      changes = merged.changes();
+    }
+    const appHash = await this.store.stage(req.height, changes);
+    return { events: blockEvents.events(), txResults, validatorUpdates, consensusParamUpdates: undefined, appHash };
+  }
+
+  /** Commit: writes the staged block in one atomic batch; the mempool then rechecks against it. */
+  async commit(): Promise<ResponseCommit> {
+    await this.store.commit();
+    this.genesisState = undefined;
+    this.checkState = new Branch(this.store.state);
+    return { retainHeight: 0n };
+  }
+
+  // ---------------------------------------------------------------- tx execution
+
+  private blockInfo(height: bigint, timeSeconds: bigint, hash: Uint8Array, proposer: Uint8Array): BlockInfo {
+    return { chainId: this.chainId, height, timeSeconds, hash, proposer };
+  }
+
+  /** CheckTx and simulation run as if in the next block. */
+  private blockInfoForNext(): BlockInfo {
+    return this.blockInfo(this.lastHeight + 1n, 0n, new Uint8Array(), new Uint8Array());
+  }
+
+  private context(store: KVStore, mode: ExecMode, block: BlockInfo, gas: GasMeter, events: EventManager): Context {
+    return { store, gas, events, block, mode };
+  }
+
+  /**
+   * Runs one tx on `parent` and, if the ante handler passes, writes its effects there.
+   * prepare/process stop after the ante handler in ProcessProposal (the validity path);
+   * a failed message reverts the messages but keeps the fee and sequence bump.
+   */
+  runTx(mode: ExecMode, parent: KVStore, bytes: Uint8Array, block: BlockInfo): TxOutcome {
+    let tx: DecodedTx;
+    try {
+      tx = decodeTx(bytes, (t) => this.msgRouter.get(t), this.opts.maxTxBytes(parent));
+    } catch (e) {
+      return { result: errorResult(this.surface(e, mode), 0n, 0n), ok: false };
+    }
+    const gasWanted = tx.fee.gasLimit;
+    const meter = new GasMeter(mode === "simulate" ? undefined : gasWanted);
+    const txBranch = new Branch(parent);
+    const anteEvents = new EventManager();
+    try {
+      this.opts.ante.run(this.context(new GasKV(txBranch, meter), mode, block, meter, anteEvents), tx);
+    } catch (e) {
+      return { result: errorResult(this.surface(e, mode), gasWanted, meter.consumed), ok: false };
+    }
+    if (mode === "process") {
+      txBranch.write();
+      return { result: { ...errorResult(new AppError("", 0, ""), gasWanted, meter.consumed) }, ok: true };
+    }
+
+    const msgBranch = new Branch(txBranch);
+    const events: Event[] = [...anteEvents.events()];
+    const responses: Any[] = [];
+    try {
+      for (const [i, m] of tx.msgs.entries()) {
+        const em = new EventManager();
+        em.emit("message", { action: m.typeUrl, sender: tx.signers[0].address, module: moduleOf(m.typeUrl) });
+        const resp = m.handler.execute(this.context(new GasKV(msgBranch, meter), mode, block, meter, em), m.msg);
+        events.push(...em.withMsgIndex(i));
+        responses.push(resp);
+      }
+    } catch (e) {
+      const err = this.surface(e, mode);
+      // In a block the fee and sequence bump stand (Cosmos semantics); elsewhere the tx is refused whole.
+      if (mode === "finalize") txBranch.write();
+      return { result: errorResult(err.wrap("failed to execute message"), gasWanted, meter.consumed, anteEvents.events()), ok: mode === "finalize" };
+    }
+    msgBranch.write();
+    txBranch.write();
+    const data = TxMsgData.encode({ data: [], msgResponses: responses }).finish();
+    return { result: { code: 0, codespace: "", log: "", info: "", data, gasWanted, gasUsed: meter.consumed, events }, ok: true };
+  }
+
+  /**
+   * AppErrors become result codes. Anything else is a bug: in FinalizeBlock it stops the node
+   * (a quiet fork is worse), elsewhere the tx is refused as internal.
+   */
+  private surface(e: unknown, mode: ExecMode): AppError {
+    if (e instanceof AppError) return e;
+    if (mode === "finalize") throw e;
+    return asAppError(e);
+  }
+
+  private simulate(ctx: QueryContext, data: Uint8Array): Uint8Array {
+    const req = decodeRequest(SimulateRequest, data);
+    if (req.txBytes.length === 0) throw new QueryError(GrpcStatus.INVALID_ARGUMENT, "simulate needs tx_bytes");
+    const { result } = this.runTx("simulate", new Branch(ctx.store), req.txBytes, this.blockInfoForNext());
+    if (result.code !== 0) {
+      throw new QueryError(GrpcStatus.INVALID_ARGUMENT, `${result.log}: codespace ${result.codespace} code ${result.code}`);
+    }
+    return encodeResponse(SimulateResponse, {
+      gasInfo: { gasWanted: result.gasWanted, gasUsed: result.gasUsed },
+      result: { data: new Uint8Array(), log: "", events: result.events, msgResponses: TxMsgData.decode(result.data).msgResponses },
+    });
+  }
+}

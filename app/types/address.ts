@@ -1,0 +1,42 @@
+/** Bech32 addresses: `infer` for accounts, `infervaloper` for operators, `infervalcons` for consensus keys. */
+import { fromBech32, toBech32 } from "@cosmjs/encoding";
+import { ripemd160 } from "@noble/hashes/legacy.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { ErrInvalidAddress } from "../errors";
+
+export const Bech32Prefix = {
+  account: "infer",
+  operator: "infervaloper",
+  consensus: "infervalcons",
+} as const;
+
+/** Checks a bech32 address of the given prefix; returns its 20 or 32 address bytes. */
+export function parseAddress(addr: string, prefix: string = Bech32Prefix.account, field = "address"): Uint8Array {
+  let decoded: { prefix: string; data: Uint8Array };
+  try {
+    decoded = fromBech32(addr);
+  } catch (e) {
+    throw ErrInvalidAddress.wrap(`invalid ${field} ${JSON.stringify(addr)}: ${(e as Error).message}`);
+  }
+  if (decoded.prefix !== prefix) {
+    throw ErrInvalidAddress.wrap(`invalid ${field} ${JSON.stringify(addr)}: expected prefix ${prefix}, got ${decoded.prefix}`);
+  }
+  if (decoded.data.length !== 20 && decoded.data.length !== 32) {
+    throw ErrInvalidAddress.wrap(`invalid ${field} ${JSON.stringify(addr)}: ${decoded.data.length} bytes`);
+  }
+  return decoded.data;
+}
+
+export function accountAddress(bytes: Uint8Array): string {
+  return toBech32(Bech32Prefix.account, bytes);
+}
+
+/** Cosmos address of a compressed secp256k1 key: ripemd160(sha256(pubkey)). */
+export function secp256k1Address(pubkey: Uint8Array): string {
+  return accountAddress(ripemd160(sha256(pubkey)));
+}
+
+/** Cosmos module-account address: the first 20 bytes of sha256(module name). */
+export function moduleAddress(name: string): string {
+  return accountAddress(sha256(new TextEncoder().encode(name)).slice(0, 20));
+}

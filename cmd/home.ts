@@ -1,0 +1,252 @@
+/**
+ * A node's home directory, laid out as a Cosmos SDK node's:
+ *   config/config.toml     CometBFT's own config (written by `cometbft init`, then edited)
+ *   config/genesis.json    CometBFT genesis with inferchain's `app_state`
+ *   config/app.toml        the app: ABCI and gRPC addresses, minimum gas prices, metrics
+ *   config/client.toml     CLI defaults: chain id, node RPC, keyring backend, output
+ *   data/                  CometBFT's databases, and data/application.db (the app's LevelDB)
+ *   keyring-test/, keyring-file/
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { defaultAppState } from "../app/app";
+import { CliError } from "./errors";
+
+export const DEFAULT_HOME = path.join(os.homedir(), ".inferchain");
+
+/** Port layout of node i: each default port + 100·i. */
+export interface Ports {
+  readonly p2p: number;
+  readonly rpc: number;
+  readonly abci: number;
+  readonly grpc: number;
+  readonly metrics: number;
+  readonly sidecarMetrics: number;
+  readonly cometMetrics: number;
+}
+
+export function portsFor(index: number): Ports {
+  const o = 100 * index;
+  return { p2p: 26656 + o, rpc: 26657 + o, abci: 26658 + o, grpc: 9090 + o, metrics: 26661 + o, sidecarMetrics: 26662 + o, cometMetrics: 26660 + o };
+}
+
+export const paths = (home: string) => ({
+  config: path.join(home, "config"),
+  cometConfig: path.join(home, "config", "config.toml"),
+  genesis: path.join(home, "config", "genesis.json"),
+  appConfig: path.join(home, "config", "app.toml"),
+  clientConfig: path.join(home, "config", "client.toml"),
+  appDb: path.join(home, "data", "application.db"),
+  privValidatorKey: path.join(home, "config", "priv_validator_key.json"),
+});
+
+/** The cometbft binary: $COMETBFT_BIN, then PATH, then Go's bin dir (where scripts/install-cometbft.sh puts it). */
+export function cometbftBinary(): string {
+  const candidates = [process.env.COMETBFT_BIN, "cometbft", path.join(os.homedir(), "go", "bin", "cometbft")].filter((c): c is string => !!c);
+  for (const c of candidates) {
+    try {
+      execFileSync(c, ["version"], { stdio: "ignore" });
+      return c;
+    } catch {
+      // try the next one
+    }
+  }
+  throw new CliError("cometbft not found: run `bash scripts/install-cometbft.sh` (needs Go) or set COMETBFT_BIN");
+}
+
+export function runCometbft(args: string[]): string {
+  return execFileSync(cometbftBinary(), args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/**
+ * Sets `key = value` inside `[section]` ("" = top level) of a TOML file, keeping comments
+ * and layout. Throws if the key is not there, so a CometBFT config change cannot go unnoticed.
+ */
+export function setTomlValues(text: string, values: Record<string, string | number | boolean>): string {
+  const lines = text.split("\n");
+  const pending = new Map(Object.entries(values));
+  let section = "";
+  for (let i = 0; i < lines.length; i++) {
+    const sec = /^\s*\[([^\]]+)\]\s*$/.exec(lines[i]);
+    if (sec) {
+      section = sec[1].trim();
+      continue;
+    }
+    const kv = /^(\s*)([A-Za-z0-9_.-]+)(\s*=\s*)(.*)$/.exec(lines[i]);
+    if (!kv) continue;
+    const full = section ? `${section}.${kv[2]}` : kv[2];
+    if (!pending.has(full)) continue;
+    const v = pending.get(full)!;
+    lines[i] = `${kv[1]}${kv[2]}${kv[3]}${typeof v === "string" ? JSON.stringify(v) : String(v)}`;
+    pending.delete(full);
+  }
+  if (pending.size > 0) throw new Error(`config keys not found: ${[...pending.keys()].join(", ")}`);
+  return lines.join("\n");
+}
+
+export interface AppConfig {
+  readonly minimumGasPrices: string;
+  readonly abciAddress: string;
+  readonly grpcEnable: boolean;
+  readonly grpcAddress: string;
+  readonly metricsAddress: string;
+  readonly logLevel: string;
+}
+
+export function writeAppConfig(home: string, ports: Ports, minimumGasPrices = "0.025uinf"): void {
+  const text = `# inferd application config (the CometBFT side is config.toml)
+
+# Node-local floor on gas prices for CheckTx, on top of the consensus minimum (x/auth fee params).
+minimum-gas-prices = "${minimumGasPrices}"
+
+[abci]
+# Where CometBFT's proxy_app connects.
+address = "tcp://127.0.0.1:${ports.abci}"
+
+[grpc]
+enable = true
+# gRPC queries with server reflection (grpcurl -plaintext ${`127.0.0.1:${ports.grpc}`} list).
+address = "127.0.0.1:${ports.grpc}"
+
+[telemetry]
+# Prometheus metrics of the app.
+address = "127.0.0.1:${ports.metrics}"
+
+[log]
+level = "info"
+`;
+  fs.writeFileSync(paths(home).appConfig, text);
+}
+
+export function readAppConfig(home: string): AppConfig {
+  const file = paths(home).appConfig;
+  if (!fs.existsSync(file)) throw new CliError(`${file} not found: run \`inferd init\` first`);
+  const t = parseToml(fs.readFileSync(file, "utf8")) as Record<string, Record<string, unknown> | unknown>;
+  const sec = (n: string): Record<string, unknown> => (t[n] as Record<string, unknown>) ?? {};
+  return {
+    minimumGasPrices: String(t["minimum-gas-prices"] ?? ""),
+    abciAddress: String(sec("abci").address ?? "tcp://127.0.0.1:26658"),
+    grpcEnable: sec("grpc").enable !== false,
+    grpcAddress: String(sec("grpc").address ?? "127.0.0.1:9090"),
+    metricsAddress: String(sec("telemetry").address ?? "127.0.0.1:26661"),
+    logLevel: String(sec("log").level ?? "info"),
+  };
+}
+
+export interface ClientConfig {
+  readonly chainId: string;
+  readonly node: string;
+  readonly keyringBackend: string;
+  readonly output: string;
+  readonly gasPrices: string;
+}
+
+export function writeClientConfig(home: string, c: ClientConfig): void {
+  const text = `# inferd client defaults (flags override them)
+chain-id = "${c.chainId}"
+node = "${c.node}"
+keyring-backend = "${c.keyringBackend}"
+output = "${c.output}"
+gas-prices = "${c.gasPrices}"
+`;
+  fs.writeFileSync(paths(home).clientConfig, text);
+}
+
+export function readClientConfig(home: string): ClientConfig | undefined {
+  const file = paths(home).clientConfig;
+  if (!fs.existsSync(file)) return undefined;
+  const t = parseToml(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+  return {
+    chainId: String(t["chain-id"] ?? ""),
+    node: String(t.node ?? "tcp://127.0.0.1:26657"),
+    keyringBackend: String(t["keyring-backend"] ?? "test"),
+    output: String(t.output ?? "text"),
+    gasPrices: String(t["gas-prices"] ?? "0.025uinf"),
+  };
+}
+
+export interface InitOptions {
+  readonly home: string;
+  readonly moniker: string;
+  readonly chainId: string;
+  readonly index?: number;
+  readonly overwrite?: boolean;
+  /** CometBFT's timeout_commit; localnets use short blocks. */
+  readonly timeoutCommit?: string;
+  /** p2p listen host; loopback by default so a dev node is not exposed. */
+  readonly p2pHost?: string;
+}
+
+/** Creates a home with `cometbft init`, then writes inferchain's configs and genesis. */
+export function initHome(o: InitOptions): { nodeId: string } {
+  const p = paths(o.home);
+  if (fs.existsSync(p.genesis) && !o.overwrite) throw new CliError(`${p.genesis} already exists (use --overwrite to start over)`);
+  if (o.overwrite) {
+    fs.rmSync(path.join(o.home, "data"), { recursive: true, force: true });
+    fs.rmSync(p.genesis, { force: true });
+  }
+  fs.mkdirSync(o.home, { recursive: true });
+  runCometbft(["init", "--home", o.home]);
+  const ports = portsFor(o.index ?? 0);
+  const toml = fs.readFileSync(p.cometConfig, "utf8");
+  fs.writeFileSync(
+    p.cometConfig,
+    setTomlValues(toml, {
+      moniker: o.moniker,
+      proxy_app: `tcp://127.0.0.1:${ports.abci}`,
+      "rpc.laddr": `tcp://127.0.0.1:${ports.rpc}`,
+      "p2p.laddr": `tcp://${o.p2pHost ?? "127.0.0.1"}:${ports.p2p}`,
+      "p2p.addr_book_strict": false,
+      "p2p.allow_duplicate_ip": true,
+      "consensus.timeout_commit": o.timeoutCommit ?? "1s",
+      "tx_index.indexer": "kv",
+      "instrumentation.prometheus_listen_addr": `127.0.0.1:${ports.cometMetrics}`,
+      "rpc.pprof_laddr": "",
+    }),
+  );
+  writeAppConfig(o.home, ports);
+  writeClientConfig(o.home, { chainId: o.chainId, node: `tcp://127.0.0.1:${ports.rpc}`, keyringBackend: "test", output: "text", gasPrices: "0.025uinf" });
+  const genesis = readGenesis(o.home);
+  genesis.chain_id = o.chainId;
+  genesis.app_state = defaultAppState();
+  writeGenesis(o.home, genesis);
+  return { nodeId: runCometbft(["show-node-id", "--home", o.home]).trim() };
+}
+
+export interface Genesis {
+  chain_id: string;
+  validators?: Array<{ address: string; pub_key: { type: string; value: string }; power: string; name: string }>;
+  app_state: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+export function readGenesis(home: string): Genesis {
+  const file = paths(home).genesis;
+  if (!fs.existsSync(file)) throw new CliError(`${file} not found: run \`inferd init\` first`);
+  return JSON.parse(fs.readFileSync(file, "utf8")) as Genesis;
+}
+
+export function writeGenesis(home: string, g: Genesis): void {
+  fs.writeFileSync(paths(home).genesis, JSON.stringify(g, null, 2) + "\n");
+}
+
+/** Adds (or tops up) a genesis account with a balance, as `genesis add-account` does. */
+export function addGenesisAccount(g: Genesis, address: string, coins: Array<{ denom: string; amount: string }>): void {
+  const auth = (g.app_state.auth ??= { accounts: [] }) as { accounts: Array<{ address: string }> };
+  const bank = (g.app_state.bank ??= { balances: [] }) as { balances: Array<{ address: string; coins: Array<{ denom: string; amount: string }> }> };
+  if (!auth.accounts.some((a) => a.address === address)) auth.accounts.push({ address });
+  let entry = bank.balances.find((b) => b.address === address);
+  if (!entry) {
+    entry = { address, coins: [] };
+    bank.balances.push(entry);
+  }
+  for (const c of coins) {
+    const have = entry.coins.find((x) => x.denom === c.denom);
+    if (have) have.amount = (BigInt(have.amount) + BigInt(c.amount)).toString();
+    else entry.coins.push({ ...c });
+  }
+  entry.coins.sort((a, b) => (a.denom < b.denom ? -1 : 1));
+}

@@ -1,0 +1,27 @@
+/** `inferd`: the node, its keys and a Cosmos-style client, in one CLI. */
+import { Command } from "commander";
+import { keysCommand } from "./commands/keys";
+import { genesisCommand, initCommand, localnetCommand, startCommand } from "./commands/node";
+import { queryCommand, statusCommand, txCommand } from "./commands/client";
+import { toCliError } from "./errors";
+
+export function buildCli(): Command {
+  const program = new Command("inferd")
+    .description("inferchain: verifiable AI inference on a CometBFT appchain")
+    .version(require("../../package.json").version as string)
+    .showHelpAfterError();
+  for (const c of [initCommand(), startCommand(), keysCommand(), genesisCommand(), localnetCommand(), txCommand(), queryCommand(), statusCommand()]) {
+    program.addCommand(c);
+  }
+  return program;
+}
+
+if (require.main === module || process.argv[1]?.endsWith("inferd.js") || process.argv[1]?.endsWith("inferd")) {
+  buildCli()
+    .parseAsync(process.argv)
+    .catch((e: unknown) => {
+      const err = toCliError(e);
+      process.stderr.write(`Error: ${err.message}\n`);
+      process.exit(err.exitCode);
+    });
+}

@@ -1,0 +1,104 @@
+/**
+ * Runs one node: the ABCI app (LevelDB state), its gRPC query server, and, unless
+ * `abciOnly`, CometBFT as a child process with the same home. Signals go to the child;
+ * when it exits the app shuts down too. Both write to one log stream (stdout).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import readline from "node:readline";
+import pino, { type Logger } from "pino";
+import { createInferchainApp } from "../app/app";
+import { startAbciServer } from "../app/abci/server";
+import type { BaseApp } from "../app/baseapp";
+import { QueryError as AppQueryError } from "../app/query";
+import { parseGasPrice } from "../x/auth";
+import { cometbftBinary, paths, readAppConfig } from "../cmd/home";
+import { QueryError, startGrpcServer } from "./grpc";
+
+export interface NodeOptions {
+  readonly home: string;
+  readonly abciOnly?: boolean;
+  readonly logLevel?: string;
+  readonly logger?: Logger;
+}
+
+export interface RunningNode {
+  readonly app: BaseApp;
+  /** Resolves with the exit code once the node has stopped. */
+  readonly done: Promise<number>;
+  stop(signal?: NodeJS.Signals): Promise<number>;
+}
+
+/** `0.025uinf` → 0.025 as an exact gas price (the denom must be uinf). */
+function localGasPrice(s: string): ReturnType<typeof parseGasPrice> | undefined {
+  if (s.trim() === "") return undefined;
+  const m = /^([0-9.]+)uinf$/.exec(s.trim());
+  if (!m) throw new Error(`app.toml minimum-gas-prices must look like 0.025uinf, got ${JSON.stringify(s)}`);
+  return parseGasPrice(m[1]);
+}
+
+export async function startNode(o: NodeOptions): Promise<RunningNode> {
+  const cfg = readAppConfig(o.home);
+  const log = o.logger ?? pino({ level: o.logLevel ?? cfg.logLevel, base: { module: "inferd" } });
+  const app = await createInferchainApp({ dbDir: paths(o.home).appDb, localMinGasPrice: localGasPrice(cfg.minimumGasPrices) });
+  const info = app.info({ version: "", blockVersion: 0n, p2pVersion: 0n, abciVersion: "" });
+  log.info({ height: info.lastBlockHeight.toString(), appHash: Buffer.from(info.lastBlockAppHash).toString("hex") }, "app state loaded");
+
+  const abci = await startAbciServer(app, cfg.abciAddress, log.child({ module: "abci" }));
+  const grpc = cfg.grpcEnable
+    ? await startGrpcServer({
+        address: cfg.grpcAddress,
+        protoFiles: app.protoFiles(),
+        logger: log.child({ module: "grpc" }),
+        router: {
+          paths: () => app.queryPaths(),
+          query: async (path, data, height) => {
+            if (height !== 0n && height !== app.lastHeight) throw new QueryError(3, `only the latest height (${app.lastHeight}) can be queried`);
+            try {
+              return { value: app.runQuery(path, data), height: app.lastHeight };
+            } catch (e) {
+              if (e instanceof AppQueryError) throw new QueryError(e.grpcCode, e.message);
+              throw e;
+            }
+          },
+        },
+      })
+    : undefined;
+  if (grpc) log.info({ address: cfg.grpcAddress }, "gRPC server listening (reflection on)");
+
+  let child: ChildProcess | undefined;
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => (resolveDone = r));
+  let stopping = false;
+
+  const shutdown = async (code: number): Promise<void> => {
+    await grpc?.close();
+    await abci.close();
+    await app.store.close();
+    log.info({ code }, "inferd stopped");
+    resolveDone(code);
+  };
+
+  if (!o.abciOnly) {
+    child = spawn(cometbftBinary(), ["start", "--home", o.home], { stdio: ["ignore", "pipe", "pipe"] });
+    for (const stream of [child.stdout!, child.stderr!]) {
+      readline.createInterface({ input: stream }).on("line", (line) => process.stdout.write(`${line}\n`));
+    }
+    child.on("exit", (code, signal) => {
+      log.info({ code, signal }, "cometbft exited");
+      if (!stopping) log.error("cometbft stopped on its own; stopping the app");
+      stopping = true;
+      void shutdown(code ?? (signal ? 1 : 0));
+    });
+    log.info({ pid: child.pid, home: o.home }, "cometbft started");
+  }
+
+  const stop = async (signal: NodeJS.Signals = "SIGTERM"): Promise<number> => {
+    if (!stopping) {
+      stopping = true;
+      if (child && child.exitCode === null) child.kill(signal);
+      else void shutdown(0);
+    }
+    return done;
+  };
+  return { app, done, stop };
+}

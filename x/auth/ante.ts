@@ -1,0 +1,168 @@
+/**
+ * The ante handler: the stateful checks every tx passes before its messages run, in the
+ * Cosmos order: timeout and memo, size gas, signers' accounts and sequences, signatures
+ * (SIGN_MODE_DIRECT over the exact received body and auth-info bytes), fee, sequence bump.
+ * It runs on the tx's branch; if it throws, the tx changes nothing and is not charged.
+ */
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import type { Context } from "../../app/context";
+import {
+  ErrInsufficientFee,
+  ErrInvalidCoins,
+  ErrInvalidPubKey,
+  ErrMalformedSignature,
+  ErrMemoTooLarge,
+  ErrFutureSequence,
+  ErrTxTimeoutHeight,
+  ErrUnauthorized,
+  ErrUnknownAddress,
+  ErrWrongSequence,
+  ErrInsufficientFunds,
+  AppError,
+} from "../../app/errors";
+import type { DecodedTx } from "../../app/tx";
+import { secp256k1Address } from "../../app/types/address";
+import { BASE_DENOM, formatCoins } from "../../app/types/coins";
+import { emitAccountSequence, emitFee, emitSignature } from "./events";
+import type { BankKeeper } from "./expectedKeepers";
+import type { AuthKeeper } from "./keeper";
+import { parseGasPrice, requiredFee, type GasPrice } from "./params";
+
+export const FEE_COLLECTOR = "fee_collector";
+
+const CURVE_ORDER = secp256k1.Point.CURVE().n;
+const HALF_ORDER = CURVE_ORDER >> 1n;
+
+/** Remembers signatures already verified (a pure function of its key), so FinalizeBlock does not redo CheckTx's work. */
+class SigCache {
+  private readonly seen = new Set<string>();
+  constructor(private readonly max: number) {}
+  has(k: string): boolean {
+    return this.seen.has(k);
+  }
+  add(k: string): void {
+    if (this.seen.size >= this.max) this.seen.clear();
+    this.seen.add(k);
+  }
+}
+
+export interface AnteOptions {
+  /** Node-local extra floor (app.toml minimum-gas-prices), applied in CheckTx only, as in the Cosmos SDK. */
+  readonly localMinGasPrice?: GasPrice;
+}
+
+function checkSignatureShape(sig: Uint8Array, i: number): void {
+  if (sig.length !== 64) throw ErrMalformedSignature.wrap(`signature ${i} is ${sig.length} bytes, want 64 (r ‖ s)`);
+  const r = BigInt("0x" + Buffer.from(sig.subarray(0, 32)).toString("hex"));
+  const s = BigInt("0x" + Buffer.from(sig.subarray(32)).toString("hex"));
+  if (r === 0n || r >= CURVE_ORDER || s === 0n || s >= CURVE_ORDER) {
+    throw ErrMalformedSignature.wrap(`signature ${i}: r or s out of range`);
+  }
+  if (s > HALF_ORDER) throw ErrMalformedSignature.wrap(`signature ${i}: s is not in the lower half of the order (high-s)`);
+}
+
+export class AnteHandler {
+  private readonly sigCache = new SigCache(100_000);
+
+  constructor(
+    private readonly auth: AuthKeeper,
+    private readonly bank: BankKeeper,
+    private readonly opts: AnteOptions = {},
+  ) {}
+
+  run(ctx: Context, tx: DecodedTx): void {
+    const params = this.auth.getParams(ctx.store);
+    const feeParams = this.auth.getFeeParams(ctx.store);
+
+    if (tx.timeoutHeight > 0n && ctx.block.height > tx.timeoutHeight) {
+      throw ErrTxTimeoutHeight.wrap(`block height ${ctx.block.height} is past the tx's timeout height ${tx.timeoutHeight}`);
+    }
+    if (BigInt(tx.memo.length) > params.maxMemoCharacters) {
+      throw ErrMemoTooLarge.wrap(`memo has ${tx.memo.length} characters, limit ${params.maxMemoCharacters}`);
+    }
+    ctx.gas.consume(params.txSizeCostPerByte * BigInt(tx.bytes.length), "txSize");
+
+    // Fee: uinf only, at least gas limit × min gas price.
+    for (const c of tx.fee.amount) {
+      if (c.denom !== BASE_DENOM) throw ErrInvalidCoins.wrap(`fees are paid in ${BASE_DENOM}, got ${c.denom}`);
+    }
+    const paid = tx.fee.amount.find((c) => c.denom === BASE_DENOM)?.amount ?? 0n;
+    let need = requiredFee(tx.fee.gasLimit, parseGasPrice(feeParams.minGasPrice));
+    if ((ctx.mode === "check" || ctx.mode === "recheck") && this.opts.localMinGasPrice) {
+      const local = requiredFee(tx.fee.gasLimit, this.opts.localMinGasPrice);
+      if (local > need) need = local;
+    }
+    if (paid < need) {
+      throw ErrInsufficientFee.wrap(`insufficient fees; got: ${paid}${BASE_DENOM} required: ${need}${BASE_DENOM}`);
+    }
+    if (!tx.signers.some((s) => s.address === tx.fee.payer)) {
+      throw ErrUnauthorized.wrap(`fee payer ${tx.fee.payer} has not signed the tx`);
+    }
+
+    // Signers: accounts, keys, sequences, signatures.
+    for (const [i, signer] of tx.signers.entries()) {
+      const acc = this.auth.getAccount(ctx.store, signer.address);
+      if (!acc) throw ErrUnknownAddress.wrap(`account ${signer.address} not found`);
+      const pubkey = acc.pubkey ?? signer.pubkey;
+      if (!pubkey) throw ErrInvalidPubKey.wrap(`signer ${i} (${signer.address}) has no public key on chain and none in the tx`);
+      if (acc.pubkey && signer.pubkey && Buffer.compare(Buffer.from(acc.pubkey), Buffer.from(signer.pubkey)) !== 0) {
+        throw ErrInvalidPubKey.wrap(`signer ${i}: public key differs from the one on chain`);
+      }
+      if (secp256k1Address(pubkey) !== signer.address) {
+        throw ErrInvalidPubKey.wrap(`signer ${i}: public key does not match address ${signer.address}`);
+      }
+      if (signer.sequence < acc.sequence) {
+        throw ErrWrongSequence.wrap(`account sequence mismatch, expected ${acc.sequence}, got ${signer.sequence}`);
+      }
+      if (signer.sequence > acc.sequence) {
+        throw ErrFutureSequence.wrap(`account sequence mismatch, expected ${acc.sequence}, got ${signer.sequence}`);
+      }
+      ctx.gas.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
+      if (ctx.mode !== "simulate") this.verifySignature(ctx.block.chainId, tx, i, pubkey, acc.accountNumber, acc.sequence);
+      emitAccountSequence(ctx.events, signer.address, signer.sequence);
+      emitSignature(ctx.events, Buffer.from(signer.signature).toString("base64"));
+    }
+
+    // Fee payment.
+    if (paid > 0n) {
+      try {
+        this.bank.sendCoinsFromAccountToModule(ctx, tx.fee.payer, FEE_COLLECTOR, tx.fee.amount);
+      } catch (e) {
+        if (e instanceof AppError && e.is(ErrInsufficientFunds)) {
+          throw ErrInsufficientFunds.wrap(`${tx.fee.payer} cannot pay fee ${formatCoins(tx.fee.amount)}`);
+        }
+        throw e;
+      }
+    }
+    emitFee(ctx.events, formatCoins(tx.fee.amount), tx.fee.payer);
+
+    // Sequence bump; the key is stored on first use.
+    for (const signer of tx.signers) {
+      const acc = this.auth.getAccount(ctx.store, signer.address);
+      if (!acc) throw ErrUnknownAddress.wrap(`account ${signer.address} not found`);
+      this.auth.setAccount(ctx.store, { ...acc, sequence: acc.sequence + 1n, pubkey: acc.pubkey ?? signer.pubkey });
+    }
+  }
+
+  private verifySignature(chainId: string, tx: DecodedTx, i: number, pubkey: Uint8Array, accountNumber: bigint, sequence: bigint): void {
+    const sig = tx.signers[i].signature;
+    checkSignatureShape(sig, i);
+    const signBytes = SignDoc.encode({ bodyBytes: tx.bodyBytes, authInfoBytes: tx.authInfoBytes, chainId, accountNumber }).finish();
+    const cacheKey = Buffer.from(sha256(Buffer.concat([signBytes, pubkey, sig]))).toString("hex");
+    if (this.sigCache.has(cacheKey)) return;
+    let ok = false;
+    try {
+      ok = secp256k1.verify(sig, signBytes, pubkey, { prehash: true, lowS: true, format: "compact" });
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      throw ErrUnauthorized.wrap(
+        `signature verification failed; please verify account number (${accountNumber}), sequence (${sequence}) and chain-id (${chainId})`,
+      );
+    }
+    this.sigCache.add(cacheKey);
+  }
+}

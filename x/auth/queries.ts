@@ -1,0 +1,57 @@
+/** gRPC/ABCI query handlers of x/auth (`cosmos.auth.v1beta1.Query`, `inferchain.auth.v1.Query`). */
+import {
+  QueryAccountRequest,
+  QueryAccountResponse,
+  QueryAccountsRequest,
+  QueryAccountsResponse,
+  QueryParamsRequest,
+  QueryParamsResponse,
+} from "cosmjs-types/cosmos/auth/v1beta1/query";
+import { QueryFeeParamsRequest, QueryFeeParamsResponse } from "../../gen/inferchain/auth/v1/auth";
+import type { QueryHandler } from "../../app/module";
+import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../app/query";
+import { parseAddress } from "../../app/types/address";
+import { accountToAny, type AuthKeeper } from "./keeper";
+
+const SERVICE = "/cosmos.auth.v1beta1.Query/";
+
+export function authQueries(auth: AuthKeeper): QueryHandler[] {
+  return [
+    {
+      path: SERVICE + "Account",
+      handle(ctx, data) {
+        const req = decodeRequest(QueryAccountRequest, data);
+        try {
+          parseAddress(req.address);
+        } catch (e) {
+          throw invalidArgument((e as Error).message);
+        }
+        const acc = auth.getAccount(ctx.store, req.address);
+        if (!acc) throw notFound(`account ${req.address} not found`);
+        return encodeResponse(QueryAccountResponse, { account: accountToAny(acc) });
+      },
+    },
+    {
+      path: SERVICE + "Accounts",
+      handle(ctx, data) {
+        decodeRequest(QueryAccountsRequest, data);
+        const accounts = [...auth.accounts(ctx.store)].map(accountToAny);
+        return encodeResponse(QueryAccountsResponse, { accounts, pagination: { nextKey: new Uint8Array(), total: BigInt(accounts.length) } });
+      },
+    },
+    {
+      path: SERVICE + "Params",
+      handle(ctx, data) {
+        decodeRequest(QueryParamsRequest, data);
+        return encodeResponse(QueryParamsResponse, { params: auth.getParams(ctx.store) });
+      },
+    },
+    {
+      path: "/inferchain.auth.v1.Query/FeeParams",
+      handle(ctx, data) {
+        decodeRequest(QueryFeeParamsRequest, data);
+        return encodeResponse(QueryFeeParamsResponse, { params: auth.getFeeParams(ctx.store) });
+      },
+    },
+  ];
+}
