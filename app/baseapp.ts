@@ -256,11 +256,8 @@ export class BaseApp {
     // The first block also carries InitChain's writes.
     let changes = state.changes();
     if (this.genesisState) {
-      const merged = new Branch(this.genesisState);
-      for (const [k, v] of this.genesisState.changes()) if (v) merged.set(k, v);
-      for (const [k, v] of changes) if (v) merged.set(k, v);
-      else merged.delete(k);
-      changes = merged.changes();
+      state.write();
+      changes = this.genesisState.changes();
     }
     const appHash = await this.store.stage(req.height, changes);
     return { events: blockEvents.events(), txResults, validatorUpdates, consensusParamUpdates: undefined, appHash };
