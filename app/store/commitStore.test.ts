@@ -1,0 +1,60 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { CommitStore, verifyProof } from "./commitStore";
+
+const b = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+describe("CommitStore", () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "inferchain-store-"))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("the app hash depends on every key and value but not on write order", async () => {
+    const s1 = await CommitStore.open(path.join(dir, "a"));
+    const s2 = await CommitStore.open(path.join(dir, "b"));
+    const h1 = await s1.stage(1n, [["k/1", b("x")], ["k/2", b("y")]]);
+    const h2 = await s2.stage(1n, [["k/2", b("y")], ["k/1", b("x")]]);
+    expect(Buffer.from(h1)).toEqual(Buffer.from(h2));
+    await s1.commit();
+    await s2.commit();
+    const h3 = await s1.stage(2n, [["k/2", b("z")]]);
+    expect(Buffer.from(h3)).not.toEqual(Buffer.from(h1));
+    const h4 = await s2.stage(2n, [["k/3", b("y")]]);
+    expect(Buffer.from(h4)).not.toEqual(Buffer.from(h3));
+    await s1.close();
+    await s2.close();
+  });
+
+  test("commit is durable, restaging replaces an uncommitted block, and proofs verify", async () => {
+    let s = await CommitStore.open(dir);
+    await s.stage(1n, [["a", b("1")], ["b", b("2")]]);
+    const c1 = await s.commit();
+    // A block that never commits (crash between FinalizeBlock and Commit) leaves no trace.
+    await s.stage(2n, [["a", b("lost")]]);
+    await s.close();
+
+    s = await CommitStore.open(dir);
+    expect(s.lastCommitInfo.height).toBe(1n);
+    expect(Buffer.from(s.lastCommitInfo.appHash)).toEqual(Buffer.from(c1.appHash));
+    expect(new TextDecoder().decode(s.state.get("a"))).toBe("1");
+
+    // Staging twice for one height keeps only the second attempt.
+    await s.stage(2n, [["a", b("first try")]]);
+    const h2 = await s.stage(2n, [["c", b("3")]]);
+    const c2 = await s.commit();
+    expect(Buffer.from(c2.appHash)).toEqual(Buffer.from(h2));
+    expect(new TextDecoder().decode(s.state.get("a"))).toBe("1");
+
+    const proof = await s.proof("c");
+    expect(new TextDecoder().decode((await verifyProof(c2.appHash, "c", proof))!)).toBe("3");
+    // The same proof does not verify against the previous root.
+    await expect(verifyProof(c1.appHash, "c", proof)).rejects.toThrow();
+    // Deleting a key removes it from the tree.
+    await s.stage(3n, [["c", null]]);
+    const c3 = await s.commit();
+    expect(await verifyProof(c3.appHash, "c", await s.proof("c"))).toBeNull();
+    expect(s.state.get("c")).toBeUndefined();
+    await s.close();
+  });
+});
