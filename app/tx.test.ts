@@ -48,7 +48,7 @@ describe("decodeTx", () => {
     expect(codeOf(() => decodeTx(bytes, () => h, 1_000_000n))).toBe("ok");
     expect(codeOf(() => decodeTx(bytes, () => h, 10n))).toBe("sdk/21");
     expect(codeOf(() => decodeTx(bytes.subarray(0, bytes.length - 5), () => h, 1_000_000n))).toBe("tx/2");
-    expect(codeOf(() => decodeTx(new Uint8Array([0x0f, 0x01, 0x02]) /* wire type 7 does not exist */, () => h, 1_000_000n))).toBe("sdk/2");
+    expect(codeOf(() => decodeTx(new Uint8Array([0x2f, 0x01]) /* field 5 with wire type 7, which does not exist */, () => h, 1_000_000n))).toBe("sdk/2");
     expect(codeOf(() => decodeTx(bytes, () => undefined, 1_000_000n))).toBe("sdk/6");
     // An unknown field appended to TxRaw: decodes, but is not canonical.
     expect(codeOf(() => decodeTx(Buffer.concat([bytes, Buffer.from([0x20, 0x01])]), () => h, 1_000_000n))).toBe("tx/5");
