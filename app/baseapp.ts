@@ -29,13 +29,15 @@ import {
   type ValidatorUpdate,
   type Event,
   CheckTxType,
+  MisbehaviorType,
   ResponseProcessProposal_ProposalStatus,
 } from "cosmjs-types/tendermint/abci/types";
+import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import { ProofOps } from "cosmjs-types/tendermint/crypto/proof";
 import type { Any } from "cosmjs-types/google/protobuf/any";
-import type { BlockInfo, Context, ExecMode, QueryContext } from "./context";
+import type { BlockHookInfo, BlockInfo, Context, ExecMode, QueryContext } from "./context";
 import { AppError, ErrInvalidRequest, asAppError } from "./errors";
 import { EventManager } from "./events";
 import { GasKV, GasMeter } from "./gas";
@@ -73,6 +75,23 @@ export interface TxOutcome {
 
 function errorResult(e: AppError, gasWanted: bigint, gasUsed: bigint, events: Event[] = []): ExecTxResult {
   return { code: e.code, codespace: e.codespace, log: e.message, data: new Uint8Array(), info: "", gasWanted, gasUsed, events };
+}
+
+function blockHookInfo(req: RequestFinalizeBlock): BlockHookInfo {
+  return {
+    lastCommit: (req.decidedLastCommit?.votes ?? []).map((v) => ({
+      validatorAddress: v.validator?.address ?? new Uint8Array(),
+      power: v.validator?.power ?? 0n,
+      signed: v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT,
+    })),
+    misbehavior: req.misbehavior.map((m) => ({
+      kind: m.type === MisbehaviorType.LIGHT_CLIENT_ATTACK ? "light_client_attack" : "duplicate_vote",
+      validatorAddress: m.validator?.address ?? new Uint8Array(),
+      power: m.validator?.power ?? 0n,
+      height: m.height,
+      totalVotingPower: m.totalVotingPower,
+    })),
+  };
 }
 
 /** `/cosmos.bank.v1beta1.MsgSend` → `bank`, `/inferchain.inference.v1.MsgSubmitJob` → `inference`. */
@@ -208,10 +227,15 @@ export class BaseApp {
     }
     const block: BlockInfo = { chainId: req.chainId, height: req.initialHeight, timeSeconds: req.time?.seconds ?? 0n, hash: new Uint8Array(), proposer: new Uint8Array() };
     const ctx = this.context(state, "genesis", block, new GasMeter(undefined), new EventManager());
-    for (const m of this.opts.modules) m.initGenesis?.(ctx, appState[m.name]);
+    const validators: ValidatorUpdate[] = [];
+    for (const m of this.opts.modules) {
+      const v = m.initGenesis?.(ctx, appState[m.name]);
+      if (v) validators.push(...v);
+    }
     this.genesisState = state;
     this.checkState = new Branch(state);
-    return { consensusParams: undefined, validators: [], appHash: new Uint8Array() };
+    // Empty validators = CometBFT keeps genesis.json's; a staking module returns its own set.
+    return { consensusParams: undefined, validators, appHash: new Uint8Array() };
   }
 
   /** PrepareProposal: the proposer picks, in mempool order, the txs that still pass on top of each other. */
@@ -246,7 +270,8 @@ export class BaseApp {
     const block = this.blockInfo(req.height, req.time?.seconds ?? 0n, req.hash, req.proposerAddress);
     const blockEvents = new EventManager();
     const hookCtx = this.context(state, "finalize", block, new GasMeter(undefined), blockEvents);
-    for (const m of this.opts.modules) m.beginBlock?.(hookCtx);
+    const hookInfo = blockHookInfo(req);
+    for (const m of this.opts.modules) m.beginBlock?.(hookCtx, hookInfo);
     const txResults = req.txs.map((tx) => this.runTx("finalize", state, tx, block).result);
     const validatorUpdates: ValidatorUpdate[] = [];
     for (const m of this.opts.modules) {

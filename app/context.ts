@@ -29,3 +29,28 @@ export interface QueryContext {
   readonly store: KVReader;
   readonly height: bigint;
 }
+
+/** A validator's vote in the last commit, as CometBFT reports it in FinalizeBlock. */
+export interface VoteInfo {
+  /** Consensus address: the first 20 bytes of sha256(ed25519 public key). */
+  readonly validatorAddress: Uint8Array;
+  readonly power: bigint;
+  /** False when the validator's precommit is absent (or nil) in the commit. */
+  readonly signed: boolean;
+}
+
+/** Evidence of a consensus fault, from FinalizeBlock's `misbehavior`. */
+export interface Misbehavior {
+  readonly kind: "duplicate_vote" | "light_client_attack";
+  readonly validatorAddress: Uint8Array;
+  /** The validator's power at the infraction height. */
+  readonly power: bigint;
+  readonly height: bigint;
+  readonly totalVotingPower: bigint;
+}
+
+/** What begin-block hooks learn about the block beyond its header. */
+export interface BlockHookInfo {
+  readonly lastCommit: readonly VoteInfo[];
+  readonly misbehavior: readonly Misbehavior[];
+}

@@ -4,7 +4,7 @@
  * block hooks (which run in the order `app/app.ts` lists the modules).
  */
 import type { ValidatorUpdate } from "cosmjs-types/tendermint/abci/types";
-import type { Context, QueryContext } from "./context";
+import type { BlockHookInfo, Context, QueryContext } from "./context";
 
 export interface MsgResponse {
   readonly typeUrl: string;
@@ -41,8 +41,9 @@ export interface AppModule {
   /** Proto files (relative to the proto include dirs) that describe this module's services, for reflection. */
   readonly protoFiles?: readonly string[];
   defaultGenesis?(): unknown;
-  initGenesis?(ctx: Context, genesis: unknown): void;
+  /** Returns the genesis validator set if this module decides it (staking). */
+  initGenesis?(ctx: Context, genesis: unknown): readonly ValidatorUpdate[] | void;
   exportGenesis?(ctx: QueryContext): unknown;
-  beginBlock?(ctx: Context): void;
+  beginBlock?(ctx: Context, info: BlockHookInfo): void;
   endBlock?(ctx: Context): readonly ValidatorUpdate[] | void;
 }

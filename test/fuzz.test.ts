@@ -340,6 +340,7 @@ describe("tx fuzzing", () => {
     const byMutator = new Map<string, number>();
     let checkAccepted = 0;
     let blockAccepted = 0;
+    const acceptedHow: string[] = [];
     const weights = MUTATORS.reduce((n, [, w]) => n + w, 0);
     const mutate = (src: Uint8Array): [string, Uint8Array] => {
       if (r.chance(0.08)) return ["structured random tx", structuredRandom(r, src, pool, addrs)];
@@ -398,6 +399,11 @@ describe("tx fuzzing", () => {
       }
       expect(fin.txResults).toHaveLength(n);
       const accepted = batch.filter((_, i) => fin.txResults[i].code === 0).map((t) => t.tx);
+      for (const [i, t] of batch.entries()) {
+        if (fin.txResults[i].code !== 0) continue;
+        const same = pool.findIndex((p) => Buffer.compare(Buffer.from(p), Buffer.from(t.tx)) === 0);
+        acceptedHow.push(`height ${height} tx ${i}: ${t.how}${same >= 0 ? ` (byte-identical to pool tx ${same})` : ` (new bytes ${hex(t.tx)})`}`);
+      }
       blockAccepted += accepted.length;
       await chain.app.commit();
       const ref = await runBlock(twin.app, height, accepted);
@@ -409,6 +415,8 @@ describe("tx fuzzing", () => {
         const fmt = (acc: typeof ax): string => (acc ? `${acc.accountNumber}/${acc.sequence}/${acc.hasPubkey}` : "none");
         if (fmt(ax) !== fmt(ay)) failures.push(`account ${addr} is ${fmt(ax)}, twin has ${fmt(ay)}, height ${height}`);
       }
+      // Signed bytes admit one encoding: an accepted tx is a pool tx reproduced exactly, never a variant of one.
+      for (const h of acceptedHow) if (h.includes("new bytes")) failures.push(`malleability: a mutated tx with new bytes was accepted at ${h}`);
       expect(failures).toEqual([]);
 
       // A refused tx leaves the mempool path usable: a valid tx still passes (the next Commit undoes it).
@@ -428,7 +436,7 @@ describe("tx fuzzing", () => {
     console.log(
       [
         `fuzz: seed ${SEED}: ${TOTAL_TXS} txs, ${Number(height) - 2} blocks, ${seconds.toFixed(1)} s`,
-        `accepted: ${checkAccepted} by CheckTx, ${blockAccepted} in blocks`,
+        `accepted: ${checkAccepted} by CheckTx, ${blockAccepted} in blocks${acceptedHow.map((h) => `\n  ${h}`).join("")}`,
         `mutations: ${[...byMutator].map(([k, v]) => `${k} ${v}`).join(", ")}`,
         `CheckTx codes: ${[...codes].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ×${v}`).join(", ")}`,
       ].join("\n"),

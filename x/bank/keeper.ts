@@ -29,7 +29,11 @@ export interface BankSendKeeper extends BankViewKeeper {
   sendCoinsFromModuleToAccount(ctx: Context, module: string, to: string, coins: readonly Coin[]): void;
 }
 
-export interface BankMintKeeper extends BankSendKeeper {
+export interface BankModuleKeeper extends BankSendKeeper {
+  sendCoinsFromModuleToModule(ctx: Context, from: string, to: string, coins: readonly Coin[]): void;
+}
+
+export interface BankMintKeeper extends BankModuleKeeper {
   mintCoins(ctx: Context, module: string, coins: readonly Coin[]): void;
   burnCoins(ctx: Context, module: string, coins: readonly Coin[]): void;
 }
@@ -128,6 +132,11 @@ export class BankKeeper implements BankMintKeeper {
 
   sendCoinsFromModuleToAccount(ctx: Context, module: string, to: string, coins: readonly Coin[]): void {
     this.sendCoins(ctx, moduleAddress(module), to, coins);
+  }
+
+  sendCoinsFromModuleToModule(ctx: Context, from: string, to: string, coins: readonly Coin[]): void {
+    const toAddr = this.accounts.getOrCreateModuleAccount(ctx.store, to).address;
+    this.sendCoins(ctx, moduleAddress(from), toAddr, coins);
   }
 
   /** Sets a genesis balance and counts it into the supply. */
