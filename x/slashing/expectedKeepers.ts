@@ -1,0 +1,63 @@
+/**
+ * What x/slashing needs from other modules. x/staking implements `StakingKeeper`
+ * (in x/staking/keeper.ts); x/bank implements `BankKeeper`. Wired in app/app.ts.
+ */
+import type { Context } from "../../app/context";
+import type { KVReader } from "../../app/store/kv";
+import type { Coin } from "../../app/types/coins";
+
+/** The staking facts slashing reads about one validator. */
+export interface ValidatorView {
+  /** infervaloper1… */
+  readonly operator: string;
+  /** The operator's account address (infer1…, same bytes as `operator`). */
+  readonly account: string;
+  /** 20-byte consensus address: sha256(ed25519 pubkey)[:20]. */
+  readonly consAddress: Uint8Array;
+  /** Bonded tokens (uinf), after slashes. */
+  readonly tokens: bigint;
+  readonly jailed: boolean;
+  /** In the active set sent to CometBFT. */
+  readonly bonded: boolean;
+  /** Tokens the operator has self-delegated (for the unjail minimum). */
+  readonly selfDelegation: bigint;
+}
+
+/** An unbonding entry of some delegation to a validator. */
+export interface UnbondingEntryRef {
+  readonly delegator: string;
+  readonly operator: string;
+  /** Stable id of the entry within the chain (for slashUnbondingEntry). */
+  readonly id: bigint;
+  readonly creationHeight: bigint;
+  readonly completionHeight: bigint;
+  readonly initialBalance: bigint;
+  readonly balance: bigint;
+}
+
+export interface StakingKeeper {
+  validator(s: KVReader, operator: string): ValidatorView | undefined;
+  validatorByConsAddress(s: KVReader, consAddress: Uint8Array): ValidatorView | undefined;
+  /** The active set, highest power first. */
+  bondedValidators(s: KVReader): ValidatorView[];
+  totalBondedTokens(s: KVReader): bigint;
+  /** Unbonding entries towards `operator` created at or after `minCreationHeight` that have not matured yet, by id. */
+  unbondingEntriesSince(s: KVReader, operator: string, minCreationHeight: bigint): UnbondingEntryRef[];
+  /**
+   * Cuts up to `amount` from a validator's bonded tokens (share value drops for all its
+   * delegators) and moves the coins from the bonded pool to module account `toModule`.
+   * Returns what was actually cut (≤ tokens).
+   */
+  slashValidatorTokens(ctx: Context, operator: string, amount: bigint, toModule: string): bigint;
+  /** Cuts up to `amount` from one unbonding entry's balance, moving the coins from the not-bonded pool to `toModule`. Returns what was cut. */
+  slashUnbondingEntry(ctx: Context, entry: UnbondingEntryRef, amount: bigint, toModule: string): bigint;
+  /** Removes the validator from the active set at the end of this block (power update 0). */
+  jail(ctx: Context, operator: string): void;
+  unjail(ctx: Context, operator: string): void;
+}
+
+export interface BankKeeper {
+  sendCoinsFromModuleToAccount(ctx: Context, module: string, to: string, coins: readonly Coin[]): void;
+  sendCoinsFromModuleToModule(ctx: Context, from: string, to: string, coins: readonly Coin[]): void;
+  burnCoins(ctx: Context, module: string, coins: readonly Coin[]): void;
+}
