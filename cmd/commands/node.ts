@@ -9,6 +9,7 @@ import { CliError } from "../errors";
 import { DEFAULT_HOME, addGenesisAccount, initHome, paths, portsFor, readGenesis, setTomlValues, writeGenesis } from "../home";
 import { expandHome } from "./keys";
 import { openKeyring } from "../keyring";
+import { runningNodes, startLocalnet, stopLocalnet, waitForBlocks } from "../localnet";
 
 export function initCommand(): Command {
   return new Command("init")
@@ -119,6 +120,50 @@ export function localnetCommand(): Command {
           process.stdout.write(`node${i}: ${home}  rpc 127.0.0.1:${p.rpc}  grpc 127.0.0.1:${p.grpc}  p2p 127.0.0.1:${p.p2p}\n`);
         }
         process.stdout.write(`start each with: inferd start --home ${homes[0]}\n`);
+      }),
+  );
+  l.addCommand(
+    new Command("start")
+      .description("Start every node of a localnet (own log file each, DIR/nodeI/inferd.log), wait for blocks; Ctrl-C stops all")
+      .option("--output <dir>", "the localnet directory", "./.localnet")
+      .option("--detach", "return once blocks are made, leaving the nodes running (stop with `inferd localnet stop`)", false)
+      .option("--timeout <seconds>", "how long to wait for the first blocks", "60")
+      .action(async (o: { output: string; detach: boolean; timeout: string }) => {
+        const dir = path.resolve(expandHome(o.output));
+        const nodes = startLocalnet(dir);
+        const stopAll = async (): Promise<void> => {
+          process.stdout.write("stopping localnet…\n");
+          await stopLocalnet(dir);
+          process.exit(0);
+        };
+        process.on("SIGINT", () => void stopAll());
+        process.on("SIGTERM", () => void stopAll());
+        try {
+          const heights = await waitForBlocks(nodes, 2n, Number(o.timeout) * 1000);
+          for (const n of nodes) process.stdout.write(`node${n.index}: pid ${n.pid}  height ${heights[n.index]}  rpc ${n.rpc}  log ${n.log}\n`);
+        } catch (e) {
+          await stopLocalnet(dir);
+          throw e;
+        }
+        if (o.detach) {
+          process.stdout.write(`localnet running; stop it with: inferd localnet stop --output ${dir}\n`);
+          return;
+        }
+        process.stdout.write("localnet running; Ctrl-C stops all nodes\n");
+        // Stay in the foreground until a signal, or until every node has exited.
+        for (;;) {
+          await new Promise((r) => setTimeout(r, 1000));
+          if (runningNodes(dir).length === 0) throw new CliError("every node exited; see the logs");
+        }
+      }),
+  );
+  l.addCommand(
+    new Command("stop")
+      .description("Stop a localnet started with `inferd localnet start`")
+      .option("--output <dir>", "the localnet directory", "./.localnet")
+      .action(async (o: { output: string }) => {
+        const n = await stopLocalnet(path.resolve(expandHome(o.output)));
+        process.stdout.write(n > 0 ? `stopped ${n} node(s)\n` : "no localnet running\n");
       }),
   );
   return l;
