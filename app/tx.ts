@@ -14,6 +14,7 @@ import {
   ErrInvalidRequest,
   ErrNoSignatures,
   ErrNonCanonicalEncoding,
+  ErrNotSupported,
   ErrTooManySignatures,
   ErrTxDecode,
   ErrTxTooLarge,
@@ -94,6 +95,11 @@ export function decodeTx(bytes: Uint8Array, lookup: MsgLookup, maxTxBytes: bigin
   if (body.extensionOptions.length > 0 || body.nonCriticalExtensionOptions.length > 0) {
     throw ErrUnknownExtensionOptions.wrap("extension options are not supported");
   }
+  // Fields the chain does not implement are refused rather than ignored: a signer who set
+  // them meant something by it.
+  if (body.timeoutTimestamp !== undefined) throw ErrNotSupported.wrap("timeout_timestamp is not supported; use timeout_height");
+  if (body.unordered) throw ErrNotSupported.wrap("unordered transactions are not supported");
+  if (authInfo.tip !== undefined) throw ErrNotSupported.wrap("tips are not supported");
   if (body.messages.length === 0) throw ErrInvalidRequest.wrap("tx must contain at least one message");
 
   const msgs: DecodedMsg[] = [];

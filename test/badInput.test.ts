@@ -1,3 +1,4 @@
+import { QueryBalanceRequest } from "cosmjs-types/cosmos/bank/v1beta1/query";
 /**
  * Bad input at the ABCI edge. Every kind of broken tx is refused by CheckTx with its own
  * (codespace, code) and a log that says why, never an exception, and leaves no trace: the
@@ -6,7 +7,7 @@
  * result codes and (for ante failures) the block's app hash equals that of an empty block.
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { CheckTxType, ResponseProcessProposal_ProposalStatus } from "cosmjs-types/tendermint/abci/types";
 import type { BaseApp } from "../app/baseapp";
 import { moduleAddress } from "../app/types/address";
@@ -195,7 +196,7 @@ const CASES: readonly Case[] = [
     ante: true,
     build: async (k) => (await buildTx({ key: k.dave, msgs: [msgSendAny(k.dave.address, k.bob.address, 1n)], chainId: CHAIN_ID, accountNumber: 0n, sequence: 0n })).bytes,
   },
-  { name: "memo over 256 characters", kind: "memo too large", codespace: "sdk", code: 12, log: /memo has 257 characters, limit 256/, ante: true, build: async (k) => (await aliceSend(k, { memo: "x".repeat(257) })).bytes },
+  { name: "memo over 256 characters", kind: "memo too large", codespace: "sdk", code: 12, log: /memo is 257 bytes, limit 256/, ante: true, build: async (k) => (await aliceSend(k, { memo: "x".repeat(257) })).bytes },
 ];
 
 /** One case of each kind the issue lists: these must all have distinct (codespace, code) pairs. */
@@ -219,6 +220,11 @@ const MUST_BE_DISTINCT = [
 ];
 
 // ---------------------------------------------------------------- harness
+
+/** A body with fields the decoder knows but the chain does not act on. */
+function bodyWith(k: Keys, extra: Partial<TxBody>): Uint8Array {
+  return TxBody.encode(TxBody.fromPartial({ messages: [msgSendAny(k.alice.address, k.bob.address, 10n)], ...extra })).finish();
+}
 
 describe("bad input at the ABCI edge", () => {
   let keys: Keys;
@@ -365,9 +371,66 @@ describe("bad input at the ABCI edge", () => {
     expect({ code: r.code, log: r.log }).toEqual({ code: 0, log: "" });
   });
 
-  test("a signature over another chain id verifies there: only the chain id is wrong", async () => {
-    const t = await aliceSend(keys, { chainId: "other-chain-7" });
-    const own = await signDirect(keys.alice.privkey, t.bodyBytes, t.authInfoBytes, "other-chain-7", ALICE.accountNumber);
-    expect(hex(own)).toBe(hex(t.signature));
+  test("the wrong-chain-id tx is valid on the chain it was signed for: only the chain id is wrong", async () => {
+    const other = await openChain("other-chain-7", genesisBytes([[keys.alice.address, 10n ** 12n], [keys.bob.address, 1_000_000n], [keys.carol.address, 1_000n]]), "inferchain-badinput-other-");
+    try {
+      const setup = await aliceSend(keys, { sequence: 0n, chainId: "other-chain-7" });
+      expect((await runBlock(other.app, 1n, [setup.bytes])).txResults[0].code).toBe(0);
+      const tx = await CASES.find((c) => c.kind === "wrong chain id")!.build(keys);
+      const r = other.app.checkTx({ tx, type: CheckTxType.NEW });
+      expect({ code: r.code, log: r.log }).toEqual({ code: 0, log: "" });
+    } finally {
+      await other.close();
+    }
+  });
+
+  /**
+   * Signed content the chain must not misread. Each tx below is refused or handled as the
+   * signer meant; silently doing something else with it is a bug.
+   */
+  describe("signed content is never silently reinterpreted", () => {
+    test("a send to the upper-case form of an address reaches that address, or is refused", async () => {
+      const upper = keys.bob.address.toUpperCase();
+      const tx = (await aliceSend(keys, { msgs: [msgSendAny(keys.alice.address, upper, 777n)] })).bytes;
+      const bobBefore = await balance(chain.app, keys.bob.address);
+      const check = chain.app.checkTx({ tx, type: CheckTxType.NEW });
+      const fin = await runBlock(chain.app, 2n, [tx]);
+      expect(fin.txResults[0].code).toBe(check.code);
+      if (check.code !== 0) {
+        expect({ codespace: check.codespace, code: check.code }).toEqual({ codespace: "sdk", code: 7 });
+      } else {
+        // BIP-173 allows all-upper-case bech32; it names the same 20 bytes, so the same account.
+        expect(await balance(chain.app, keys.bob.address)).toBe(bobBefore + 777n);
+        expect(await account(chain.app, upper)).toBeUndefined();
+      }
+      // The upper-case spelling is not an address of its own: queries refuse it too.
+      const q = await chain.app.query({ path: "/cosmos.bank.v1beta1.Query/Balance", data: QueryBalanceRequest.encode({ address: upper, denom: "uinf" }).finish(), height: 0n, prove: false });
+      expect(q.log).toMatch(/canonical/);
+    });
+
+    const refused: ReadonlyArray<readonly [string, (k: Keys) => Promise<Uint8Array>]> = [
+      ["unordered = true (the chain has no unordered txs; the signer waived sequence ordering)", async (k) => (await aliceSend(k, { bodyBytes: bodyWith(k, { unordered: true, timeoutTimestamp: { seconds: 1_800_000_000n, nanos: 0 } }) })).bytes],
+      ["timeout_timestamp long past (1970): the signer wanted it dead by then", async (k) => (await aliceSend(k, { bodyBytes: bodyWith(k, { timeoutTimestamp: { seconds: 1n, nanos: 0 } }) })).bytes],
+      [
+        "a tip in the auth info (the signer means to pay it; the chain has no tips)",
+        async (k) => {
+          const t = await aliceSend(k);
+          const ai = AuthInfo.decode(t.authInfoBytes);
+          ai.tip = { amount: [{ denom: "uinf", amount: "100" }], tipper: k.alice.address };
+          const authInfoBytes = AuthInfo.encode(ai).finish();
+          const sig = await signDirect(k.alice.privkey, t.bodyBytes, authInfoBytes, CHAIN_ID, ALICE.accountNumber);
+          return TxRaw.encode({ bodyBytes: t.bodyBytes, authInfoBytes, signatures: [sig] }).finish();
+        },
+      ],
+    ];
+    test.each(refused)("refused, not ignored: %s", async (_name, build) => {
+      const tx = await build(keys);
+      const before = await snapshot(chain.app, watched);
+      const check = chain.app.checkTx({ tx, type: CheckTxType.NEW });
+      expect({ code: check.code === 0 ? "accepted" : "refused", log: check.log }).toEqual({ code: "refused", log: expect.stringMatching(/./) });
+      expect(await snapshot(chain.app, watched)).toEqual(before);
+      const fin = await runBlock(chain.app, 2n, [tx]);
+      expect(fin.txResults[0].code).not.toBe(0);
+    });
   });
 });

@@ -21,6 +21,11 @@ export function parseAddress(addr: string, prefix: string = Bech32Prefix.account
   if (decoded.prefix !== prefix) {
     throw ErrInvalidAddress.wrap(`invalid ${field} ${JSON.stringify(addr)}: expected prefix ${prefix}, got ${decoded.prefix}`);
   }
+  // One address, one spelling: the upper-case form decodes too, but as a store key it would
+  // be a different account that no key can sign for.
+  if (toBech32(decoded.prefix, decoded.data) !== addr) {
+    throw ErrInvalidAddress.wrap(`invalid ${field} ${JSON.stringify(addr)}: not in canonical (lower-case) form`);
+  }
   if (decoded.data.length !== 20 && decoded.data.length !== 32) {
     throw ErrInvalidAddress.wrap(`invalid ${field} ${JSON.stringify(addr)}: ${decoded.data.length} bytes`);
   }

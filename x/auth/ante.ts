@@ -79,8 +79,10 @@ export class AnteHandler {
     if (tx.timeoutHeight > 0n && ctx.block.height > tx.timeoutHeight) {
       throw ErrTxTimeoutHeight.wrap(`block height ${ctx.block.height} is past the tx's timeout height ${tx.timeoutHeight}`);
     }
-    if (BigInt(tx.memo.length) > params.maxMemoCharacters) {
-      throw ErrMemoTooLarge.wrap(`memo has ${tx.memo.length} characters, limit ${params.maxMemoCharacters}`);
+    // Counted in UTF-8 bytes, as the Cosmos SDK does.
+    const memoBytes = BigInt(Buffer.byteLength(tx.memo, "utf8"));
+    if (memoBytes > params.maxMemoCharacters) {
+      throw ErrMemoTooLarge.wrap(`memo is ${memoBytes} bytes, limit ${params.maxMemoCharacters}`);
     }
     ctx.gas.consume(params.txSizeCostPerByte * BigInt(tx.bytes.length), "txSize");
 
