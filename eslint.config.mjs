@@ -65,7 +65,7 @@ const determinismRules = {
 export default [
   { ignores: ["dist/", "gen/", "node_modules/"] },
   {
-    files: ["{app,x,cmd,server,test,bench}/**/*.ts"],
+    files: ["{app,x,lib,cmd,server,test,bench}/**/*.ts"],
     languageOptions: { parser: tseslint.parser, ecmaVersion: 2022, sourceType: "module" },
     // Registered so existing `eslint-disable` comments that name its rules resolve; none is enabled.
     plugins: { "@typescript-eslint": tseslint.plugin },

@@ -9,6 +9,9 @@ import { CommitStore } from "./store/commitStore";
 import { moduleAddress } from "./types/address";
 import { AnteHandler, AuthKeeper, FEE_COLLECTOR, authModule, type GasPrice } from "../x/auth";
 import { BankKeeper, bankModule } from "../x/bank";
+import { BONDED_POOL, NOT_BONDED_POOL, StakingKeeper, stakingModule } from "../x/staking";
+import { MODELS_MODULE_ACCOUNT, ModelsKeeper, modelsModule } from "../x/models";
+import { SLASHING_MODULE, SlashingKeeper, TREASURY_MODULE, slashingModule } from "../x/slashing";
 
 export interface InferchainOptions {
   /** LevelDB directory of the application state. */
@@ -19,15 +22,19 @@ export interface InferchainOptions {
 }
 
 /** Module accounts that may not receive funds through MsgSend. */
-const MODULE_ACCOUNTS = [FEE_COLLECTOR] as const;
+const MODULE_ACCOUNTS = [FEE_COLLECTOR, BONDED_POOL, NOT_BONDED_POOL, SLASHING_MODULE, TREASURY_MODULE, MODELS_MODULE_ACCOUNT] as const;
 
 function wire(opts: Pick<InferchainOptions, "localMinGasPrice">): { modules: AppModule[]; ante: AnteHandler; auth: AuthKeeper } {
   const auth = new AuthKeeper();
   const bank = new BankKeeper(auth);
   const blocked: ReadonlySet<string> = new Set(MODULE_ACCOUNTS.map(moduleAddress));
+  const staking = new StakingKeeper(bank);
+  const slashing = new SlashingKeeper({ staking, bank });
+  const models = new ModelsKeeper();
   const ante = new AnteHandler(auth, bank, { localMinGasPrice: opts.localMinGasPrice });
-  // Genesis and block-hook order.
-  const modules = [authModule(auth), bankModule(bank, () => blocked)];
+  // Genesis and block-hook order. Bank before staking (genesis self-delegations are paid from
+  // balances); slashing before staking, so jailing and top-ups land in the same block's set.
+  const modules = [authModule(auth), bankModule(bank, () => blocked), modelsModule(models, bank), slashingModule(slashing), stakingModule(staking)];
   return { modules, ante, auth };
 }
 

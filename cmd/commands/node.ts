@@ -9,6 +9,7 @@ import { CliError } from "../errors";
 import { DEFAULT_HOME, addGenesisAccount, initHome, paths, portsFor, readGenesis, setTomlValues, writeGenesis } from "../home";
 import { expandHome } from "./keys";
 import { openKeyring } from "../keyring";
+import { VALIDATOR_KEY, addGenesisValidator, finishGenesis, type GenesisValidatorInfo } from "../genesisSetup";
 import { runningNodes, startLocalnet, stopLocalnet, waitForBlocks } from "../localnet";
 
 export function initCommand(): Command {
@@ -20,10 +21,15 @@ export function initCommand(): Command {
     .option("--overwrite", "replace an existing genesis and erase the home's data", false)
     .option("--timeout-commit <duration>", "CometBFT timeout_commit (block time)", "1s")
     .option("--p2p-host <host>", "p2p listen host", "127.0.0.1")
-    .action((moniker: string, o: { chainId: string; home: string; overwrite: boolean; timeoutCommit: string; p2pHost: string }) => {
+    .action(async (moniker: string, o: { chainId: string; home: string; overwrite: boolean; timeoutCommit: string; p2pHost: string }) => {
       const home = expandHome(o.home);
       const { nodeId } = initHome({ home, moniker, chainId: o.chainId, overwrite: o.overwrite, timeoutCommit: o.timeoutCommit, p2pHost: o.p2pHost });
+      const genesis = readGenesis(home);
+      const v = await addGenesisValidator(home, genesis, moniker);
+      await finishGenesis(genesis, v.account);
+      writeGenesis(home, genesis);
       process.stdout.write(`initialized ${home} (chain ${o.chainId}, node id ${nodeId})\n`);
+      process.stdout.write(`validator ${v.operator}: operator key "${VALIDATOR_KEY}" = ${v.account} (mnemonic in ${v.mnemonicFile})\n`);
     });
 }
 
@@ -72,10 +78,6 @@ export function startCommand(): Command {
     });
 }
 
-interface ValidatorKeyFile {
-  address: string;
-  pub_key: { type: string; value: string };
-}
 
 export function localnetCommand(): Command {
   const l = new Command("localnet").description("A local multi-validator network on loopback");
@@ -88,7 +90,7 @@ export function localnetCommand(): Command {
       .option("--account <addr=coins...>", "extra funded genesis account (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
       .option("--timeout-commit <duration>", "CometBFT timeout_commit (block time)", "1s")
       .option("--overwrite", "replace existing homes", false)
-      .action((o: { validators: string; output: string; chainId: string; account: string[]; timeoutCommit: string; overwrite: boolean }) => {
+      .action(async (o: { validators: string; output: string; chainId: string; account: string[]; timeoutCommit: string; overwrite: boolean }) => {
         const n = Number(o.validators);
         if (!Number.isInteger(n) || n < 1 || n > 50) throw new CliError("--validators must be 1..50");
         const out = path.resolve(expandHome(o.output));
@@ -99,10 +101,9 @@ export function localnetCommand(): Command {
         const homes = Array.from({ length: n }, (_, i) => path.join(out, `node${i}`));
         const ids = homes.map((home, i) => initHome({ home, moniker: `node${i}`, chainId: o.chainId, index: i, timeoutCommit: o.timeoutCommit }).nodeId);
         const genesis = readGenesis(homes[0]);
-        genesis.validators = homes.map((home, i) => {
-          const k = JSON.parse(fs.readFileSync(paths(home).privValidatorKey, "utf8")) as ValidatorKeyFile;
-          return { address: k.address, pub_key: k.pub_key, power: "10", name: `node${i}` };
-        });
+        const validators: GenesisValidatorInfo[] = [];
+        for (const [i, home] of homes.entries()) validators.push(await addGenesisValidator(home, genesis, `node${i}`));
+        await finishGenesis(genesis, validators[0].account);
         for (const a of o.account) {
           const m = /^([^=]+)=(.+)$/.exec(a);
           if (!m) throw new CliError(`--account wants ADDR=COINS, got ${a}`);
@@ -117,7 +118,7 @@ export function localnetCommand(): Command {
         }
         for (const [i, home] of homes.entries()) {
           const p = portsFor(i);
-          process.stdout.write(`node${i}: ${home}  rpc 127.0.0.1:${p.rpc}  grpc 127.0.0.1:${p.grpc}  p2p 127.0.0.1:${p.p2p}\n`);
+          process.stdout.write(`node${i}: ${home}  validator ${validators[i].operator} (key "${VALIDATOR_KEY}")  rpc 127.0.0.1:${p.rpc}  grpc 127.0.0.1:${p.grpc}  p2p 127.0.0.1:${p.p2p}\n`);
         }
         process.stdout.write(`start each with: inferd start --home ${homes[0]}\n`);
       }),

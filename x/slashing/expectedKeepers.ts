@@ -21,6 +21,11 @@ export interface ValidatorView {
   readonly bonded: boolean;
   /** Tokens the operator has self-delegated (for the unjail minimum). */
   readonly selfDelegation: bigint;
+  /**
+   * The least self-delegation (uinf) with which the validator may be unjailed: its own
+   * `min_self_delegation`, or the chain-wide floor if higher. Absent: any self-delegation > 0.
+   */
+  readonly minSelfDelegation?: bigint;
 }
 
 /** An unbonding entry of some delegation to a validator. */

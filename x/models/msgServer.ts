@@ -1,0 +1,85 @@
+/** Message handlers of x/models: validation (stateless, in CheckTx) and effects (on the msg branch). */
+import {
+  MsgRegisterModel,
+  MsgRegisterModelResponse,
+  MsgUpdateParams,
+  MsgUpdateParamsResponse,
+} from "../../gen/inferchain/models/v1/tx";
+import type { Context } from "../../app/context";
+import type { MsgHandler, MsgResponse } from "../../app/module";
+import { Bech32Prefix, parseAddress } from "../../app/types/address";
+import { BASE_DENOM, formatCoins, parseAmount } from "../../app/types/coins";
+import { ErrInsufficientDeposit, ErrInvalidParams, ErrModelExists, ErrUnauthorizedParams } from "./errors";
+import { emitRegisterModel, emitUpdateParams } from "./events";
+import type { BankKeeper } from "./expectedKeepers";
+import { MODELS_MODULE_ACCOUNT, type ModelsKeeper } from "./keeper";
+import { fromWire, type ModelsParams } from "./params";
+import { specFromWire, validateModelSpec, type ModelSpec } from "./types";
+
+const TYPE_URL = "/inferchain.models.v1.";
+
+const response = (name: string, value: Uint8Array): MsgResponse => ({ typeUrl: TYPE_URL + name, value });
+
+// ---------------------------------------------------------------- MsgRegisterModel
+
+export interface RegisterModel {
+  readonly owner: string;
+  readonly spec: ModelSpec;
+  readonly deposit: bigint;
+}
+
+export function msgRegisterModelHandler(models: ModelsKeeper, bank: BankKeeper): MsgHandler<RegisterModel> {
+  return {
+    typeUrl: TYPE_URL + "MsgRegisterModel",
+    decode(value: Uint8Array): RegisterModel {
+      const m = MsgRegisterModel.decode(value);
+      return { owner: m.owner, spec: specFromWire(m), deposit: parseAmount(m.deposit, "deposit") };
+    },
+    signers: (msg) => [msg.owner],
+    validateBasic(msg): void {
+      parseAddress(msg.owner, Bech32Prefix.account, "owner");
+      validateModelSpec(msg.spec);
+    },
+    execute(ctx: Context, msg): MsgResponse {
+      if (models.hasModel(ctx.store, msg.spec.id)) throw ErrModelExists.wrap(`model ${msg.spec.id}`);
+      const { registrationDeposit } = models.getParams(ctx.store);
+      if (msg.deposit < registrationDeposit) {
+        throw ErrInsufficientDeposit.wrap(`deposit ${msg.deposit}${BASE_DENOM} is below registration_deposit ${registrationDeposit}${BASE_DENOM}`);
+      }
+      const coins = [{ denom: BASE_DENOM, amount: msg.deposit }];
+      if (msg.deposit > 0n) bank.sendCoinsFromAccountToModule(ctx, msg.owner, MODELS_MODULE_ACCOUNT, coins);
+      models.setModel(ctx.store, { ...msg.spec, owner: msg.owner, deposit: msg.deposit, registeredHeight: ctx.block.height });
+      emitRegisterModel(ctx.events, msg.spec.id, msg.owner, msg.spec.onnxSha256, formatCoins(coins));
+      return response("MsgRegisterModelResponse", MsgRegisterModelResponse.encode({}).finish());
+    },
+  };
+}
+
+// ---------------------------------------------------------------- MsgUpdateParams
+
+export interface UpdateParams {
+  readonly authority: string;
+  readonly params: ModelsParams;
+}
+
+export function msgUpdateParamsHandler(models: ModelsKeeper): MsgHandler<UpdateParams> {
+  return {
+    typeUrl: TYPE_URL + "MsgUpdateParams",
+    decode(value: Uint8Array): UpdateParams {
+      const m = MsgUpdateParams.decode(value);
+      if (!m.params) throw ErrInvalidParams.wrap("params missing");
+      return { authority: m.authority, params: fromWire(m.params) };
+    },
+    signers: (msg) => [msg.authority],
+    validateBasic(msg): void {
+      parseAddress(msg.authority, Bech32Prefix.account, "authority");
+    },
+    execute(ctx: Context, msg): MsgResponse {
+      const current = models.getParams(ctx.store);
+      if (msg.authority !== current.paramsAuthority) throw ErrUnauthorizedParams.wrap(`signer ${msg.authority}, authority ${current.paramsAuthority}`);
+      models.setParams(ctx.store, msg.params);
+      emitUpdateParams(ctx.events, msg.authority);
+      return response("MsgUpdateParamsResponse", MsgUpdateParamsResponse.encode({}).finish());
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Store layout of x/slashing (keys are public API: changing one is a migration). Numbers in
+ * keys are zero-padded to 20 digits so that key order is numeric order.
+ *
+ *   slashing/params                                      → inferchain.slashing.v1.Params (after a 1-byte version tag)
+ *   slashing/signing_infos/<infervalcons1…>              → inferchain.slashing.v1.ValidatorSigningInfo
+ *   slashing/missed/<infervalcons1…>/<bitmap index>      → 0x01 (absent: signed); index < signed_blocks_window
+ *   slashing/events/<id>                                 → inferchain.slashing.v1.SlashEvent
+ *   slashing/events_by_validator/<infervaloper1…>/<id>   → 0x01
+ *   slashing/next_event_id                               → uint64, decimal ASCII (ids start at 1)
+ *   slashing/correlation/<slash id>                      → inferchain.slashing.v1.CorrelationRecord
+ *                                                          (id order is height order: ids grow block by block)
+ *   slashing/correlation_due/<due height>/<slash id>     → 0x01 (records whose window closes at that height)
+ */
+export const pad20 = (n: bigint): string => n.toString().padStart(20, "0");
+
+export const PARAMS_KEY = "slashing/params";
+
+export const SIGNING_INFOS_PREFIX = "slashing/signing_infos/";
+export const signingInfoKey = (consAddress: string): string => SIGNING_INFOS_PREFIX + consAddress;
+
+export const MISSED_PREFIX = "slashing/missed/";
+export const missedPrefix = (consAddress: string): string => `${MISSED_PREFIX}${consAddress}/`;
+export const missedKey = (consAddress: string, index: bigint): string => missedPrefix(consAddress) + pad20(index);
+
+export const EVENTS_PREFIX = "slashing/events/";
+export const eventKey = (id: bigint): string => EVENTS_PREFIX + pad20(id);
+export const EVENTS_BY_VALIDATOR_PREFIX = "slashing/events_by_validator/";
+export const validatorEventsPrefix = (operator: string): string => `${EVENTS_BY_VALIDATOR_PREFIX}${operator}/`;
+export const eventByValidatorKey = (operator: string, id: bigint): string => validatorEventsPrefix(operator) + pad20(id);
+export const NEXT_EVENT_ID_KEY = "slashing/next_event_id";
+
+export const CORRELATION_PREFIX = "slashing/correlation/";
+export const correlationKey = (slashId: bigint): string => CORRELATION_PREFIX + pad20(slashId);
+export const CORRELATION_DUE_PREFIX = "slashing/correlation_due/";
+export const correlationDueKey = (dueHeight: bigint, slashId: bigint): string => `${CORRELATION_DUE_PREFIX}${pad20(dueHeight)}/${pad20(slashId)}`;
+
+/** The number that ends a key built with pad20 (an id or an index). */
+export const trailingNumber = (key: string): bigint => BigInt(key.slice(key.length - 20));
+/** `correlation_due/<due>/<id>` → [due, id]. */
+export function parseDueKey(key: string): [bigint, bigint] {
+  const rest = key.slice(CORRELATION_DUE_PREFIX.length);
+  return [BigInt(rest.slice(0, 20)), BigInt(rest.slice(21, 41))];
+}

@@ -1,0 +1,132 @@
+/**
+ * Staking params: defaults, validation, and the mapping to the Cosmos `Params` wire type
+ * (CosmJS's staking extension reads `/cosmos.staking.v1beta1.Query/Params`). Windows are in
+ * blocks: the Cosmos `unbonding_time` Duration carries `unbonding_blocks` as its seconds.
+ */
+import { Params as CosmosParams } from "cosmjs-types/cosmos/staking/v1beta1/staking";
+import { Params } from "../../gen/inferchain/staking/v1/staking";
+import { moduleAddress, parseAddress } from "../../app/types/address";
+import { BASE_DENOM, validateDenom } from "../../app/types/coins";
+import { ErrInvalidParams } from "./errors";
+
+export { Params };
+
+/** 10^6: fractions are parts per million (SPEC §3). */
+export const PPM = 1_000_000;
+/** 10^18: Cosmos `Dec` values travel as integer "atomics" with 18 implied decimals. */
+export const DEC_ONE = 10n ** 18n;
+const ATOMICS_PER_PPM = DEC_ONE / BigInt(PPM);
+
+export function ppmToAtomics(ppm: bigint): bigint {
+  return ppm * ATOMICS_PER_PPM;
+}
+
+/** A Cosmos Dec wire string (atomics) → ppm; undefined unless it is a decimal integer that ppm represents exactly. */
+export function atomicsToPpm(atomics: string): bigint | undefined {
+  if (!/^[0-9]{1,40}$/.test(atomics)) return undefined;
+  const a = BigInt(atomics);
+  return a % ATOMICS_PER_PPM === 0n ? a / ATOMICS_PER_PPM : undefined;
+}
+
+/** The domain view of params: amounts as bigint. */
+export interface StakingParams {
+  readonly unbondingBlocks: bigint;
+  readonly maxValidators: number;
+  readonly maxEntries: number;
+  readonly bondDenom: string;
+  readonly minSelfDelegation: bigint;
+  readonly paramsAuthority: string;
+  readonly minCommissionRatePpm: number;
+}
+
+/** No gov module yet: by default nobody holds the authority's key, so params change only by genesis. */
+export const DEFAULT_PARAMS_AUTHORITY = moduleAddress("gov");
+
+export function defaultParams(): StakingParams {
+  return {
+    unbondingBlocks: 100n,
+    maxValidators: 100,
+    maxEntries: 7,
+    bondDenom: BASE_DENOM,
+    minSelfDelegation: 1_000_000n,
+    paramsAuthority: DEFAULT_PARAMS_AUTHORITY,
+    minCommissionRatePpm: 0,
+  };
+}
+
+const MAX_U32 = 0xffff_ffff;
+
+export function validateParams(p: StakingParams): void {
+  if (p.unbondingBlocks < 1n || p.unbondingBlocks > 1_000_000_000n) throw ErrInvalidParams.wrap("unbonding_blocks must be in 1..10^9");
+  if (!Number.isInteger(p.maxValidators) || p.maxValidators < 1 || p.maxValidators > 10_000) throw ErrInvalidParams.wrap("max_validators must be in 1..10000");
+  if (!Number.isInteger(p.maxEntries) || p.maxEntries < 1 || p.maxEntries > MAX_U32) throw ErrInvalidParams.wrap("max_entries must be positive");
+  try {
+    validateDenom(p.bondDenom);
+  } catch (e) {
+    throw ErrInvalidParams.wrap(`bond_denom: ${(e as Error).message}`);
+  }
+  if (p.minSelfDelegation < 1n) throw ErrInvalidParams.wrap("min_self_delegation must be positive");
+  try {
+    parseAddress(p.paramsAuthority, undefined, "params_authority");
+  } catch (e) {
+    throw ErrInvalidParams.wrap((e as Error).message);
+  }
+  if (!Number.isInteger(p.minCommissionRatePpm) || p.minCommissionRatePpm < 0 || p.minCommissionRatePpm > PPM) {
+    throw ErrInvalidParams.wrap("min_commission_rate_ppm must be in 0..1000000");
+  }
+}
+
+/** A change of params on a running chain: valid, and the bond denom stays (the pools hold it). */
+export function validateParamsChange(old: StakingParams, next: StakingParams): void {
+  validateParams(next);
+  if (next.bondDenom !== old.bondDenom) throw ErrInvalidParams.wrap(`bond_denom cannot change (${old.bondDenom} → ${next.bondDenom})`);
+}
+
+export function toStored(p: StakingParams): Params {
+  return { ...p, minSelfDelegation: p.minSelfDelegation.toString() };
+}
+
+export function fromStored(p: Params): StakingParams {
+  return { ...p, minSelfDelegation: BigInt(p.minSelfDelegation) };
+}
+
+/** Wire params from a message → domain params (decimal strings checked). */
+export function fromWire(p: Params | undefined): StakingParams {
+  if (!p) throw ErrInvalidParams.wrap("params missing");
+  if (!/^[0-9]{1,40}$/.test(p.minSelfDelegation)) throw ErrInvalidParams.wrap("min_self_delegation must be a decimal integer");
+  return fromStored(p);
+}
+
+export function toCosmos(p: StakingParams): CosmosParams {
+  return {
+    unbondingTime: { seconds: p.unbondingBlocks, nanos: 0 },
+    maxValidators: p.maxValidators,
+    maxEntries: p.maxEntries,
+    historicalEntries: 0,
+    bondDenom: p.bondDenom,
+    minCommissionRate: ppmToAtomics(BigInt(p.minCommissionRatePpm)).toString(),
+  };
+}
+
+/**
+ * Cosmos `Params` from `cosmos.staking.v1beta1.MsgUpdateParams` over the current params: it
+ * sets the Cosmos subset and leaves min_self_delegation and params_authority as they are.
+ * `historical_entries` is ignored (no historical info is kept).
+ */
+export function fromCosmos(current: StakingParams, p: CosmosParams | undefined): StakingParams {
+  if (!p) throw ErrInvalidParams.wrap("params missing");
+  const d = p.unbondingTime;
+  if (!d || d.nanos !== 0) throw ErrInvalidParams.wrap("unbonding_time must be whole seconds (it counts blocks)");
+  const minCommission = atomicsToPpm(p.minCommissionRate === "" ? "0" : p.minCommissionRate);
+  if (minCommission === undefined || minCommission > BigInt(PPM)) {
+    throw ErrInvalidParams.wrap(`min_commission_rate ${JSON.stringify(p.minCommissionRate)} is not a Dec (18-decimal atomics) in 0..1 with ppm precision`);
+  }
+  return {
+    ...current,
+    unbondingBlocks: d.seconds,
+    maxValidators: p.maxValidators,
+    maxEntries: p.maxEntries,
+    bondDenom: p.bondDenom,
+    minCommissionRatePpm: Number(minCommission),
+  };
+}
