@@ -215,7 +215,7 @@ export class BaseApp {
   // ---------------------------------------------------------------- ABCI: consensus connection
 
   /** InitChain: called once, at genesis; module genesis runs in module order. */
-  initChain(req: RequestInitChain): ResponseInitChain {
+  async initChain(req: RequestInitChain): Promise<ResponseInitChain> {
     const state = new Branch(this.store.state);
     this.chainId = req.chainId;
     state.set(CHAIN_ID_KEY, enc.encode(req.chainId));
@@ -234,8 +234,10 @@ export class BaseApp {
     }
     this.genesisState = state;
     this.checkState = new Branch(state);
+    // The genesis state's root goes into block 1's header (clients read it as the latest app hash).
+    const appHash = await this.store.stage(0n, state.changes());
     // Empty validators = CometBFT keeps genesis.json's; a staking module returns its own set.
-    return { consensusParams: undefined, validators, appHash: new Uint8Array() };
+    return { consensusParams: undefined, validators, appHash };
   }
 
   /** PrepareProposal: the proposer picks, in mempool order, the txs that still pass on top of each other. */
@@ -319,7 +321,7 @@ export class BaseApp {
   runTx(mode: ExecMode, parent: KVStore, bytes: Uint8Array, block: BlockInfo): TxOutcome {
     let tx: DecodedTx;
     try {
-      tx = decodeTx(bytes, (t) => this.msgRouter.get(t), this.opts.maxTxBytes(parent));
+      tx = decodeTx(bytes, (t) => this.msgRouter.get(t), this.opts.maxTxBytes(parent), mode === "simulate");
     } catch (e) {
       return { result: errorResult(this.surface(e, mode), 0n, 0n), ok: false };
     }

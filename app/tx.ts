@@ -85,7 +85,11 @@ function decodeStrict<T>(what: string, codec: { decode(b: Uint8Array): T; encode
   return msg;
 }
 
-export function decodeTx(bytes: Uint8Array, lookup: MsgLookup, maxTxBytes: bigint): DecodedTx {
+/**
+ * `simulate`: the tx comes from a client estimating gas (CosmJS's `simulate`), which sends no
+ * gas limit and SIGN_MODE_UNSPECIFIED with an empty signature, as the Cosmos SDK allows.
+ */
+export function decodeTx(bytes: Uint8Array, lookup: MsgLookup, maxTxBytes: bigint, simulate = false): DecodedTx {
   if (BigInt(bytes.length) > maxTxBytes) throw ErrTxTooLarge.wrap(`tx is ${bytes.length} bytes, limit ${maxTxBytes}`);
   if (bytes.length === 0) throw ErrTxDecode.wrap("empty tx");
   const raw = decodeStrict("TxRaw", TxRaw, bytes);
@@ -121,7 +125,7 @@ export function decodeTx(bytes: Uint8Array, lookup: MsgLookup, maxTxBytes: bigin
 
   const fee = authInfo.fee;
   if (!fee) throw ErrInvalidRequest.wrap("tx has no fee");
-  if (fee.gasLimit <= 0n || fee.gasLimit > MAX_GAS_LIMIT) {
+  if (fee.gasLimit < (simulate ? 0n : 1n) || fee.gasLimit > MAX_GAS_LIMIT) {
     throw ErrInvalidGasLimit.wrap(`gas limit ${fee.gasLimit} outside 1..${MAX_GAS_LIMIT}`);
   }
   if (fee.granter !== "") throw ErrInvalidRequest.wrap("fee grants are not supported");
@@ -137,7 +141,8 @@ export function decodeTx(bytes: Uint8Array, lookup: MsgLookup, maxTxBytes: bigin
   const signers: SignerInfo[] = signerAddrs.map((address, i) => {
     const info = authInfo.signerInfos[i];
     const single = info.modeInfo?.single;
-    if (!single || single.mode !== SignMode.SIGN_MODE_DIRECT) {
+    const modeOk = single !== undefined && (single.mode === SignMode.SIGN_MODE_DIRECT || (simulate && single.mode === SignMode.SIGN_MODE_UNSPECIFIED));
+    if (!modeOk) {
       throw ErrUnsupportedSignMode.wrap(`signer ${i}: only SIGN_MODE_DIRECT is accepted`);
     }
     let pubkey: Uint8Array | undefined;

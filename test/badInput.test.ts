@@ -168,9 +168,9 @@ const CASES: readonly Case[] = [
     kind: "unknown msg type",
     codespace: "sdk",
     code: 6,
-    log: /unrecognized message type "\/cosmos.staking.v1beta1.MsgDelegate" at index 0/,
+    log: /unrecognized message type "\/cosmos.gov.v1beta1.MsgVote" at index 0/,
     ante: true,
-    build: async (k) => (await aliceSend(k, { msgs: [{ typeUrl: "/cosmos.staking.v1beta1.MsgDelegate", value: new Uint8Array([10, 3, 97, 98, 99]) }] })).bytes,
+    build: async (k) => (await aliceSend(k, { msgs: [{ typeUrl: "/cosmos.gov.v1beta1.MsgVote", value: new Uint8Array([10, 3, 97, 98, 99]) }] })).bytes,
   },
   { name: "unknown field in TxRaw", kind: "non-canonical", codespace: "tx", code: 5, log: /TxRaw has unknown fields/, ante: true, build: async (k) => bytes([...(await aliceSend(k)).bytes], [0x20, 0x01]) },
   {

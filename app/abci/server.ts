@@ -48,7 +48,7 @@ export async function handleRequest(app: BaseApp, req: Request): Promise<Respons
   if (req.echo) return Response.fromPartial({ echo: ResponseEcho.fromPartial({ message: req.echo.message }) });
   if (req.flush) return Response.fromPartial({ flush: ResponseFlush.fromPartial({}) });
   if (req.info) return Response.fromPartial({ info: app.info(req.info) });
-  if (req.initChain) return Response.fromPartial({ initChain: app.initChain(req.initChain) });
+  if (req.initChain) return Response.fromPartial({ initChain: await app.initChain(req.initChain) });
   if (req.query) return Response.fromPartial({ query: await app.query(req.query) });
   if (req.checkTx) return Response.fromPartial({ checkTx: app.checkTx(req.checkTx) });
   if (req.commit) return Response.fromPartial({ commit: await app.commit() });

@@ -128,6 +128,15 @@ export class AnteHandler {
     }
 
     // Fee payment.
+    if (paid === 0n && ctx.mode === "simulate") {
+      // A simulated tx carries no fee yet, but the real one will pay: charge the gas of that
+      // transfer (on this throw-away branch) so the estimate covers it.
+      try {
+        this.bank.sendCoinsFromAccountToModule(ctx, tx.fee.payer, FEE_COLLECTOR, [{ denom: BASE_DENOM, amount: 1n }]);
+      } catch (e) {
+        if (!(e instanceof AppError && e.is(ErrInsufficientFunds))) throw e;
+      }
+    }
     if (paid > 0n) {
       try {
         this.bank.sendCoinsFromAccountToModule(ctx, tx.fee.payer, FEE_COLLECTOR, tx.fee.amount);

@@ -90,7 +90,7 @@ describe("x/staking in BaseApp, driven the CosmJS way", () => {
         validators: [{ operator_address: aliceOp, consensus_pubkey: Buffer.from(aliceCons).toString("base64"), self_delegation: "10000000", moniker: "node0", commission_rate_ppm: 100000 }],
       },
     };
-    const init = app.initChain({ time: { seconds: 1_700_000_000n, nanos: 0 }, chainId: CHAIN_ID, consensusParams: undefined, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)), initialHeight: 1n });
+    const init = await app.initChain({ time: { seconds: 1_700_000_000n, nanos: 0 }, chainId: CHAIN_ID, consensusParams: undefined, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)), initialHeight: 1n });
     expect(init.validators).toEqual([{ pubKey: { ed25519: aliceCons }, power: 10n }]);
 
     // What SigningStargateClient.delegateTokens sends.
