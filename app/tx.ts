@@ -3,7 +3,7 @@
  * stateless, so CheckTx can refuse garbage before it touches state. Every way a tx can be
  * malformed maps to its own error code.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
+import { createHash } from "node:crypto";
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
@@ -162,7 +162,7 @@ export function decodeTx(bytes: Uint8Array, lookup: MsgLookup, maxTxBytes: bigin
 
   return {
     bytes,
-    hash: sha256(bytes),
+    hash: createHash("sha256").update(bytes).digest(),
     bodyBytes: raw.bodyBytes,
     authInfoBytes: raw.authInfoBytes,
     msgs,

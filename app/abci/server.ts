@@ -1,8 +1,8 @@
 /**
  * ABCI socket server for CometBFT v0.38. Each message is a protobuf `Request`/`Response`
  * (tendermint.abci) prefixed by its length as an unsigned varint. CometBFT opens four
- * connections (consensus, mempool, query, snapshot); each is served strictly in order, so
- * responses go back in request order and `Flush` is answered after everything before it.
+ * connections (consensus, mempool, query, snapshot); each connection's requests are answered
+ * in order, so `Flush` is answered after everything before it.
  */
 import net from "node:net";
 import { Request, Response, ResponseFlush, ResponseEcho } from "cosmjs-types/tendermint/abci/types";
@@ -71,25 +71,84 @@ export interface AbciServer {
   close(): Promise<void>;
 }
 
-/** Listens on `tcp://host:port` or `unix:///path`. */
+/** Lower runs first: consensus work is never kept waiting behind a mempool backlog. */
+function priorityOf(req: Request): number | undefined {
+  if (req.initChain || req.prepareProposal || req.processProposal || req.finalizeBlock || req.commit || req.extendVote || req.verifyVoteExtension) return 0;
+  if (req.info || req.query || req.listSnapshots || req.offerSnapshot || req.loadSnapshotChunk || req.applySnapshotChunk) return 1;
+  if (req.checkTx) return 2;
+  return undefined; // echo, flush: the connection's own priority
+}
+
+interface Connection {
+  readonly socket: net.Socket;
+  readonly queue: Request[];
+  out: Buffer[];
+  priority: number;
+  failed: boolean;
+}
+
+/**
+ * Listens on `tcp://host:port` or `unix:///path`. One scheduler serves every connection, one
+ * request at a time (the app is never re-entered while a request awaits), always taking the
+ * waiting request of highest priority; each connection's own requests stay in order.
+ */
 export async function startAbciServer(app: BaseApp, address: string, log: AbciLogger): Promise<AbciServer> {
-  const sockets = new Set<net.Socket>();
+  const conns = new Set<Connection>();
+  let running = false;
+
+  const next = (): Connection | undefined => {
+    let best: Connection | undefined;
+    for (const c of conns) {
+      if (c.queue.length === 0 || c.failed) continue;
+      const p = priorityOf(c.queue[0]) ?? c.priority;
+      if (!best || p < (priorityOf(best.queue[0]) ?? best.priority)) best = c;
+    }
+    return best;
+  };
+
+  const flushOut = (c: Connection): void => {
+    if (c.out.length === 0 || c.socket.destroyed) return;
+    c.socket.write(c.out.length === 1 ? c.out[0] : Buffer.concat(c.out));
+    c.out = [];
+  };
+
+  const run = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    try {
+      for (let c = next(); c; c = next()) {
+        const req = c.queue.shift()!;
+        c.priority = priorityOf(req) ?? c.priority;
+        let resp: Response;
+        try {
+          resp = await handleRequest(app, req);
+        } catch (e) {
+          c.failed = true;
+          log.error({ err: e instanceof Error ? e.stack : String(e) }, "abci: request failed; CometBFT will stop");
+          resp = Response.fromPartial({ exception: { error: String(e) } });
+        }
+        c.out.push(frame(Response.encode(resp).finish()));
+        if (c.queue.length === 0 || req.flush || c.failed) flushOut(c);
+      }
+    } finally {
+      running = false;
+    }
+  };
+
   const server = net.createServer((socket) => {
-    sockets.add(socket);
+    const conn: Connection = { socket, queue: [], out: [], priority: 2, failed: false };
+    conns.add(conn);
     socket.setNoDelay(true);
     let pending: Buffer = Buffer.alloc(0);
-    let chain: Promise<void> = Promise.resolve();
-    let failed = false;
     socket.on("data", (chunk: Buffer) => {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      const requests: Request[] = [];
       try {
         for (;;) {
           const len = readUvarint(pending, 0);
           if (!len) break;
           if (len.value > MAX_MESSAGE_BYTES) throw new Error(`abci: message of ${len.value} bytes`);
           if (pending.length < len.size + len.value) break;
-          requests.push(Request.decode(pending.subarray(len.size, len.size + len.value)));
+          conn.queue.push(Request.decode(pending.subarray(len.size, len.size + len.value)));
           pending = pending.subarray(len.size + len.value);
         }
       } catch (e) {
@@ -97,27 +156,10 @@ export async function startAbciServer(app: BaseApp, address: string, log: AbciLo
         socket.destroy();
         return;
       }
-      if (requests.length === 0) return;
-      chain = chain.then(async () => {
-        if (failed) return;
-        const out: Buffer[] = [];
-        for (const req of requests) {
-          let resp: Response;
-          try {
-            resp = await handleRequest(app, req);
-          } catch (e) {
-            failed = true;
-            log.error({ err: e instanceof Error ? e.stack : String(e) }, "abci: request failed; CometBFT will stop");
-            resp = Response.fromPartial({ exception: { error: String(e) } });
-          }
-          out.push(frame(Response.encode(resp).finish()));
-          if (failed) break;
-        }
-        if (!socket.destroyed) socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
-      });
+      void run();
     });
     socket.on("error", (e) => log.debug({ err: String(e) }, "abci: connection error"));
-    socket.on("close", () => sockets.delete(socket));
+    socket.on("close", () => conns.delete(conn));
   });
 
   const m = /^(tcp|unix):\/\/(.+)$/.exec(address);
@@ -135,7 +177,7 @@ export async function startAbciServer(app: BaseApp, address: string, log: AbciLo
     address,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
+        for (const c of conns) c.socket.destroy();
         server.close(() => resolve());
       }),
   };

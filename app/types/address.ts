@@ -36,12 +36,28 @@ export function accountAddress(bytes: Uint8Array): string {
   return toBech32(Bech32Prefix.account, bytes);
 }
 
+// Pure functions of their input, called for every tx: memoized (bounded).
+const pubkeyAddresses = new Map<string, string>();
+const moduleAddresses = new Map<string, string>();
+
 /** Cosmos address of a compressed secp256k1 key: ripemd160(sha256(pubkey)). */
 export function secp256k1Address(pubkey: Uint8Array): string {
-  return accountAddress(ripemd160(sha256(pubkey)));
+  const hex = Buffer.from(pubkey).toString("hex");
+  let a = pubkeyAddresses.get(hex);
+  if (a === undefined) {
+    a = accountAddress(ripemd160(sha256(pubkey)));
+    if (pubkeyAddresses.size >= 100_000) pubkeyAddresses.clear();
+    pubkeyAddresses.set(hex, a);
+  }
+  return a;
 }
 
 /** Cosmos module-account address: the first 20 bytes of sha256(module name). */
 export function moduleAddress(name: string): string {
-  return accountAddress(sha256(new TextEncoder().encode(name)).slice(0, 20));
+  let a = moduleAddresses.get(name);
+  if (a === undefined) {
+    a = accountAddress(sha256(new TextEncoder().encode(name)).slice(0, 20));
+    moduleAddresses.set(name, a);
+  }
+  return a;
 }
