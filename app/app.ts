@@ -12,6 +12,7 @@ import { BankKeeper, bankModule } from "../x/bank";
 import { BONDED_POOL, NOT_BONDED_POOL, StakingKeeper, stakingModule } from "../x/staking";
 import { MODELS_MODULE_ACCOUNT, ModelsKeeper, modelsModule } from "../x/models";
 import { SLASHING_MODULE, SlashingKeeper, TREASURY_MODULE, slashingModule } from "../x/slashing";
+import { InferenceKeeper, JOB_ESCROW_MODULE, VERIFICATION_POOL_MODULE, inferenceModule } from "../x/inference";
 
 export interface InferchainOptions {
   /** LevelDB directory of the application state. */
@@ -22,7 +23,16 @@ export interface InferchainOptions {
 }
 
 /** Module accounts that may not receive funds through MsgSend. */
-const MODULE_ACCOUNTS = [FEE_COLLECTOR, BONDED_POOL, NOT_BONDED_POOL, SLASHING_MODULE, TREASURY_MODULE, MODELS_MODULE_ACCOUNT] as const;
+const MODULE_ACCOUNTS = [
+  FEE_COLLECTOR,
+  BONDED_POOL,
+  NOT_BONDED_POOL,
+  SLASHING_MODULE,
+  TREASURY_MODULE,
+  MODELS_MODULE_ACCOUNT,
+  JOB_ESCROW_MODULE,
+  VERIFICATION_POOL_MODULE,
+] as const;
 
 function wire(opts: Pick<InferchainOptions, "localMinGasPrice">): { modules: AppModule[]; ante: AnteHandler; auth: AuthKeeper } {
   const auth = new AuthKeeper();
@@ -31,10 +41,20 @@ function wire(opts: Pick<InferchainOptions, "localMinGasPrice">): { modules: App
   const staking = new StakingKeeper(bank);
   const slashing = new SlashingKeeper({ staking, bank });
   const models = new ModelsKeeper();
+  const inference = new InferenceKeeper({ bank, staking, slashing, models, treasury: TREASURY_MODULE });
   const ante = new AnteHandler(auth, bank, { localMinGasPrice: opts.localMinGasPrice });
   // Genesis and block-hook order. Bank before staking (genesis self-delegations are paid from
-  // balances); slashing before staking, so jailing and top-ups land in the same block's set.
-  const modules = [authModule(auth), bankModule(bank, () => blocked), modelsModule(models, bank), slashingModule(slashing), stakingModule(staking)];
+  // balances); models and bank before inference (its genesis checks models and the escrow);
+  // inference and slashing before staking, so SLA slashes, jailing and top-ups land in the
+  // same block's set.
+  const modules = [
+    authModule(auth),
+    bankModule(bank, () => blocked),
+    modelsModule(models, bank),
+    inferenceModule(inference),
+    slashingModule(slashing),
+    stakingModule(staking),
+  ];
   return { modules, ante, auth };
 }
 

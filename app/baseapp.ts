@@ -57,6 +57,8 @@ const dec = new TextDecoder();
 /** The stateful checks every tx passes before its messages (x/auth's ante handler). */
 export interface AnteHandler {
   run(ctx: Context, tx: DecodedTx): void;
+  /** Optional: start expensive stateless-ish work (signature checks) off the main thread. */
+  prefetch?(store: KVReader, chainId: string, tx: DecodedTx): Promise<void>;
 }
 
 export interface AppOptions {
@@ -214,6 +216,21 @@ export class BaseApp {
     return { ...result, events: [] };
   }
 
+  /**
+   * Called by the ABCI server as soon as a CheckTx arrives, before its turn: verifies its
+   * signatures in parallel with whatever runs now. CheckTx then finds them verified.
+   */
+  prefetchCheckTx(bytes: Uint8Array): Promise<void> {
+    if (!this.opts.ante.prefetch) return Promise.resolve();
+    let tx: DecodedTx;
+    try {
+      tx = this.decode(bytes, this.opts.maxTxBytes(this.checkState), false);
+    } catch {
+      return Promise.resolve();
+    }
+    return this.opts.ante.prefetch(this.checkState, this.chainId, tx);
+  }
+
   // ---------------------------------------------------------------- ABCI: consensus connection
 
   /** InitChain: called once, at genesis; module genesis runs in module order. */
@@ -338,7 +355,7 @@ export class BaseApp {
     }
     if (mode === "process") {
       txBranch.write();
-      return { result: { ...errorResult(new AppError("", 0, ""), gasWanted, meter.consumed) }, ok: true };
+      return { result: { code: 0, codespace: "", log: "", info: "", data: new Uint8Array(), gasWanted, gasUsed: meter.consumed, events: [] }, ok: true };
     }
 
     const msgBranch = new Branch(txBranch);

@@ -865,9 +865,9 @@ async function runApp(o: Opts, addresses: string[], signed: Uint8Array[][]): Pro
   const g = readGenesis(home);
   const auth = g.app_state.auth as { accounts: Array<{ address: string }> };
   const bank = g.app_state.bank as { balances: Array<{ address: string; coins: Array<{ denom: string; amount: string }> }> };
-  if (auth.accounts.length !== 0) throw new Error("fresh genesis already has accounts; account numbers would not be 0..n-1");
-  auth.accounts = addresses.map((address) => ({ address }));
-  bank.balances = addresses.map((address) => ({ address, coins: [{ denom: DENOM, amount: "1000000000000" }] }));
+  // Bench accounts first, so they get account numbers 0..n-1; the validator's account follows.
+  auth.accounts = [...addresses.map((address) => ({ address })), ...auth.accounts];
+  bank.balances = [...bank.balances, ...addresses.map((address) => ({ address, coins: [{ denom: DENOM, amount: "1000000000000" }] }))];
   writeGenesis(home, g);
   log(`app: genesis has ${addresses.length} funded accounts`);
 

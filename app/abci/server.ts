@@ -82,6 +82,8 @@ function priorityOf(req: Request): number | undefined {
 interface Connection {
   readonly socket: net.Socket;
   readonly queue: Request[];
+  /** Signature checks started for queued CheckTx requests (see BaseApp.prefetchCheckTx). */
+  readonly prefetched: Map<Request, Promise<void>>;
   out: Buffer[];
   priority: number;
   failed: boolean;
@@ -119,6 +121,11 @@ export async function startAbciServer(app: BaseApp, address: string, log: AbciLo
       for (let c = next(); c; c = next()) {
         const req = c.queue.shift()!;
         c.priority = priorityOf(req) ?? c.priority;
+        const pre = c.prefetched.get(req);
+        if (pre) {
+          c.prefetched.delete(req);
+          await pre;
+        }
         let resp: Response;
         try {
           resp = await handleRequest(app, req);
@@ -136,7 +143,7 @@ export async function startAbciServer(app: BaseApp, address: string, log: AbciLo
   };
 
   const server = net.createServer((socket) => {
-    const conn: Connection = { socket, queue: [], out: [], priority: 2, failed: false };
+    const conn: Connection = { socket, queue: [], prefetched: new Map(), out: [], priority: 2, failed: false };
     conns.add(conn);
     socket.setNoDelay(true);
     let pending: Buffer = Buffer.alloc(0);
@@ -148,7 +155,9 @@ export async function startAbciServer(app: BaseApp, address: string, log: AbciLo
           if (!len) break;
           if (len.value > MAX_MESSAGE_BYTES) throw new Error(`abci: message of ${len.value} bytes`);
           if (pending.length < len.size + len.value) break;
-          conn.queue.push(Request.decode(pending.subarray(len.size, len.size + len.value)));
+          const req = Request.decode(pending.subarray(len.size, len.size + len.value));
+          conn.queue.push(req);
+          if (req.checkTx) conn.prefetched.set(req, app.prefetchCheckTx(req.checkTx.tx));
           pending = pending.subarray(len.size + len.value);
         }
       } catch (e) {

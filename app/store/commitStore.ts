@@ -1,6 +1,7 @@
 /**
  * Committed state: LevelDB on disk, an ordered in-memory copy for reads, and a Merkle
- * Patricia Trie (@ethereumjs/mpt) over every key whose root is the app hash.
+ * Patricia Trie (@ethereumjs/mpt, with SHA-256 for keys and nodes) over every key whose root
+ * is the app hash.
  *
  * Level layout:
  *   s/<key>         → value bytes (the flat state the keepers read)
@@ -12,6 +13,7 @@
  * nodes and the commit info in one atomic LevelDB batch, so a crash leaves either the
  * previous block or this one, never a mix, and CometBFT's handshake replays what is missing.
  */
+import { createHash } from "node:crypto";
 import { ClassicLevel } from "classic-level";
 import { createMPT, createMerkleProof, verifyMerkleProof, type MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { ValueEncoding, type BatchDBOp, type DB } from "@ethereumjs/util";
@@ -64,6 +66,10 @@ function decodeCommitInfo(b: Uint8Array): CommitInfo {
 
 const keyBytes = (key: string): Uint8Array => enc.encode(key);
 
+/** The trie hashes keys and nodes with SHA-256 (native), not Ethereum's keccak (pure JS here). */
+const sha256 = (b: Uint8Array): Uint8Array => createHash("sha256").update(b).digest();
+const TRIE_OPTS = { useKeyHashing: true, useKeyHashingFunction: sha256 } as const;
+
 export class CommitStore {
   /** The state as of the last commit; branches for blocks and CheckTx read from here. */
   readonly state = new MemKV();
@@ -87,7 +93,7 @@ export class CommitStore {
     const lastCommit = raw ? decodeCommitInfo(raw) : { height: 0n, appHash: new Uint8Array() };
     const trie = await createMPT({
       db: trieDb,
-      useKeyHashing: true,
+      ...TRIE_OPTS,
       valueEncoding: ValueEncoding.Bytes,
       cacheSize: 50_000,
       ...(lastCommit.height > 0n ? { root: lastCommit.appHash } : {}),
@@ -162,7 +168,7 @@ export class CommitStore {
 
 /** Checks a proof from `CommitStore.proof` against an app hash; returns the proven value or null. */
 export async function verifyProof(appHash: Uint8Array, key: string, proof: Uint8Array[]): Promise<Uint8Array | null> {
-  const value = await verifyMerkleProof(keyBytes(key), proof, { useKeyHashing: true, root: appHash });
+  const value = await verifyMerkleProof(keyBytes(key), proof, { ...TRIE_OPTS, root: appHash });
   return value;
 }
 

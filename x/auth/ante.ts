@@ -5,6 +5,7 @@
  * It runs on the tx's branch; if it throws, the tx changes nothing and is not charged.
  */
 import { createPublicKey, verify as opensslVerify, type KeyObject } from "node:crypto";
+import type { KVReader } from "../../app/store/kv";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { Context } from "../../app/context";
@@ -83,6 +84,11 @@ export function verifySecp256k1(signature: Uint8Array, message: Uint8Array, pubk
   } catch {
     return false;
   }
+}
+
+/** The tx hash covers body, auth info and signatures; the rest of the sign doc is chain id and account number. */
+function sigCacheKey(tx: DecodedTx, i: number, accountNumber: bigint, chainId: string, pubkey: Uint8Array): string {
+  return `${Buffer.from(tx.hash).toString("hex")}/${i}/${accountNumber}/${chainId}/${Buffer.from(pubkey).toString("hex")}`;
 }
 
 export interface AnteOptions {
@@ -194,11 +200,41 @@ export class AnteHandler {
     }
   }
 
+  /**
+   * Starts verifying the tx's signatures on libuv's thread pool (other cores) against the
+   * accounts as they are now; results land in the signature cache, so the ante handler finds
+   * them there. Never throws: anything odd is left for the ante handler to judge.
+   */
+  prefetch(store: KVReader, chainId: string, tx: DecodedTx): Promise<void> {
+    const jobs: Promise<void>[] = [];
+    for (const [i, signer] of tx.signers.entries()) {
+      const acc = this.auth.getAccount(store, signer.address);
+      const pubkey = acc?.pubkey ?? signer.pubkey;
+      if (!acc || !pubkey || signer.signature.length !== 64) continue;
+      const cacheKey = sigCacheKey(tx, i, acc.accountNumber, chainId, pubkey);
+      const key = opensslKey(pubkey);
+      if (this.sigCache.has(cacheKey) || !key) continue;
+      const signBytes = SignDoc.encode({ bodyBytes: tx.bodyBytes, authInfoBytes: tx.authInfoBytes, chainId, accountNumber: acc.accountNumber }).finish();
+      jobs.push(
+        new Promise<void>((resolve) => {
+          try {
+            opensslVerify("sha256", signBytes, { key, dsaEncoding: "ieee-p1363" }, signer.signature, (err, ok) => {
+              if (!err && ok) this.sigCache.add(cacheKey);
+              resolve();
+            });
+          } catch {
+            resolve();
+          }
+        }),
+      );
+    }
+    return Promise.all(jobs).then(() => undefined);
+  }
+
   private verifySignature(chainId: string, tx: DecodedTx, i: number, pubkey: Uint8Array, accountNumber: bigint, sequence: bigint): void {
     const sig = tx.signers[i].signature;
     checkSignatureShape(sig, i);
-    // The tx hash covers body, auth info and signatures; the rest of the sign doc is chain id and account number.
-    const cacheKey = `${Buffer.from(tx.hash).toString("hex")}/${i}/${accountNumber}/${chainId}/${Buffer.from(pubkey).toString("hex")}`;
+    const cacheKey = sigCacheKey(tx, i, accountNumber, chainId, pubkey);
     if (this.sigCache.has(cacheKey)) return;
     const signBytes = SignDoc.encode({ bodyBytes: tx.bodyBytes, authInfoBytes: tx.authInfoBytes, chainId, accountNumber }).finish();
     if (!verifySecp256k1(sig, signBytes, pubkey)) {
