@@ -8,6 +8,7 @@ import type { EventManager } from "../../app/events";
 export const EventTypeSlash = "slash";
 export const EventTypeSlashReward = "slash_reward";
 export const EventTypeSlashProceeds = "slash_proceeds";
+export const EventTypeSlashCompensation = "slash_compensation";
 export const EventTypeLiveness = "liveness";
 export const EventTypeJail = "jail";
 export const EventTypeTombstone = "tombstone";
@@ -46,6 +47,11 @@ export function emitSlash(em: EventManager, a: SlashEventAttrs): void {
 
 export function emitSlashReward(em: EventManager, slashId: bigint, reporter: string, amount: string): void {
   em.emit(EventTypeSlashReward, { slash_id: slashId.toString(), reporter, amount });
+}
+
+/** A compensation's whole cut went to `recipient` (e.g. a client refunded from a late worker's stake). */
+export function emitSlashCompensation(em: EventManager, slashId: bigint, recipient: string, amount: string): void {
+  em.emit(EventTypeSlashCompensation, { slash_id: slashId.toString(), recipient, amount });
 }
 
 /** Where the rest of a slash went: `treasury` or `burned`. */

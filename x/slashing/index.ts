@@ -8,7 +8,7 @@ export {
   type ReporterReward,
   type CorrelationRecord,
 } from "./keeper";
-export { slash, type SlashArgs, TOMBSTONE_JAILED_UNTIL } from "./slash";
+export { slash, compensate, type SlashArgs, type CompensateArgs, TOMBSTONE_JAILED_UNTIL } from "./slash";
 export { slashingModule } from "./module";
 export { type SlashingGenesis, defaultGenesis } from "./genesis";
 export {

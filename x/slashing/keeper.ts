@@ -33,7 +33,7 @@ import {
   validatorEventsPrefix,
 } from "./keys";
 import { Params, defaultParams, type SlashingParams } from "./params";
-import { slash, type SlashArgs } from "./slash";
+import { compensate, slash, type CompensateArgs, type SlashArgs } from "./slash";
 
 export { ValidatorSigningInfo };
 
@@ -156,6 +156,11 @@ export class SlashingKeeper {
   /** The one slash path (see slash.ts): what x/inference and x/challenge call. */
   slash(ctx: Context, args: SlashArgs): SlashEvent {
     return slash(this, ctx, args);
+  }
+
+  /** An exact-amount cut paid to one account, through the same path (see slash.ts). */
+  compensate(ctx: Context, args: CompensateArgs): SlashEvent {
+    return compensate(this, ctx, args);
   }
 
   // ------------------------------------------------------------ params

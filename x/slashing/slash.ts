@@ -12,6 +12,11 @@
  *      (with the split's dust) to the treasury, or burns it (`burn_slashed`);
  *   4. jails and tombstones as asked, records a `SlashEvent`, and queues the slash for its
  *      correlation penalty (`correlation.ts`).
+ *
+ * `compensate()` is the same path for a debt rather than a fault fraction: it cuts an exact
+ * uinf amount (a fee refund the inference module owes a client from the worker's stake) and
+ * pays all of it to one beneficiary instead of reporters and the treasury; no jail, and no
+ * correlation penalty (a refund is not a fault share).
  */
 import type { Context } from "../../app/context";
 import { EventManager } from "../../app/events";
@@ -19,7 +24,7 @@ import { Branch } from "../../app/store/kv";
 import { Bech32Prefix, parseAddress } from "../../app/types/address";
 import { formatCoins, type Coin } from "../../app/types/coins";
 import { ErrInvalidSlash, ErrNoValidatorForAddress } from "./errors";
-import { emitJail, emitSlash, emitSlashProceeds, emitSlashReward, emitTombstone } from "./events";
+import { emitJail, emitSlash, emitSlashCompensation, emitSlashProceeds, emitSlashReward, emitTombstone } from "./events";
 import type { UnbondingEntryRef, ValidatorView } from "./expectedKeepers";
 import { consAddressString, newSigningInfo, type SlashEvent, type SlashingKeeper } from "./keeper";
 import { KIND_CORRELATION, POWER_REDUCTION, PPM, isValidKind, type SlashingParams } from "./params";
@@ -50,6 +55,22 @@ export interface SlashArgs {
   readonly reason?: string;
 }
 
+/** An exact-amount cut paid to one account (see `compensate`). */
+export interface CompensateArgs {
+  /** infervaloper1… */
+  readonly operator: string;
+  /** Unbonding entries created at or after it answer too, as for a slash. ≤ the current height. */
+  readonly infractionHeight: bigint;
+  /** uinf owed; cut in full unless the stake at risk is smaller (then all of it). */
+  readonly amount: bigint;
+  /** `[a-z][a-z0-9_]{0,31}`, e.g. `late_result`; `correlation` is reserved. */
+  readonly kind: string;
+  /** infer1… that receives the whole cut (the SlashEvent lists it as the only beneficiary). */
+  readonly beneficiary: string;
+  /** ≤ 256 characters, e.g. `job 42: late result`. */
+  readonly reason?: string;
+}
+
 /** MsgUnjail is refused before this height for a tombstoned validator (Cosmos's DoubleSignJailEndTime, 9999-12-31, in seconds). */
 export const TOMBSTONE_JAILED_UNTIL = 253_402_300_799n;
 
@@ -70,6 +91,8 @@ interface Plan {
   readonly tombstone: boolean;
   readonly jailBlocks: bigint;
   readonly reason: string;
+  /** Set for a compensation: the whole cut goes here, and the slash is not correlated. */
+  readonly beneficiary?: string;
 }
 
 export function mulPpm(amount: bigint, ppm: bigint): bigint {
@@ -98,18 +121,22 @@ export function atomically<T>(ctx: Context, f: (c: Context) => T): T {
   return out;
 }
 
-function checkArgs(ctx: Context, a: SlashArgs): void {
+function checkCommon(ctx: Context, a: { readonly kind: string; readonly infractionHeight: bigint; readonly reason?: string; readonly operator: string }): void {
   if (!isValidKind(a.kind)) throw ErrInvalidSlash.wrap(`kind ${JSON.stringify(a.kind)} must match [a-z][a-z0-9_]{0,31}`);
   if (a.kind === KIND_CORRELATION) throw ErrInvalidSlash.wrap("kind correlation is reserved for correlation top-ups");
-  if (a.fractionPpm < 0n || a.fractionPpm > PPM) throw ErrInvalidSlash.wrap(`fraction ${a.fractionPpm} ppm is outside 0..1000000`);
   if (a.infractionHeight < 0n || a.infractionHeight > ctx.block.height) {
     throw ErrInvalidSlash.wrap(`infraction height ${a.infractionHeight} is outside 0..${ctx.block.height} (the current height)`);
   }
+  if ((a.reason ?? "").length > MAX_REASON) throw ErrInvalidSlash.wrap(`reason longer than ${MAX_REASON} characters`);
+  parseAddress(a.operator, Bech32Prefix.operator, "operator");
+}
+
+function checkArgs(ctx: Context, a: SlashArgs): void {
+  checkCommon(ctx, a);
+  if (a.fractionPpm < 0n || a.fractionPpm > PPM) throw ErrInvalidSlash.wrap(`fraction ${a.fractionPpm} ppm is outside 0..1000000`);
   if (a.basePower !== undefined && a.basePower < 0n) throw ErrInvalidSlash.wrap(`negative base power ${a.basePower}`);
   if (a.jailBlocks !== undefined && a.jailBlocks < 0n) throw ErrInvalidSlash.wrap(`negative jail length ${a.jailBlocks}`);
   if (a.tombstone && !a.jail) throw ErrInvalidSlash.wrap("a tombstoned validator must be jailed too");
-  if ((a.reason ?? "").length > MAX_REASON) throw ErrInvalidSlash.wrap(`reason longer than ${MAX_REASON} characters`);
-  parseAddress(a.operator, Bech32Prefix.operator, "operator");
   const seen = new Set<string>();
   for (const r of a.reporters) {
     parseAddress(r, Bech32Prefix.account, "reporter");
@@ -145,6 +172,43 @@ export function slash(k: SlashingKeeper, ctx: Context, args: SlashArgs): SlashEv
       tombstone: args.tombstone,
       jailBlocks: args.jailBlocks ?? params.downtimeJailBlocks,
       reason: args.reason ?? "",
+    }),
+  );
+}
+
+/**
+ * Cuts `amount` uinf (or the whole stake at risk, if smaller) from `operator` through the same
+ * cut and record as `slash`, and pays all of it to `beneficiary`: the fraction recorded is the
+ * amount's share of the stake at risk, rounded up, so each unbonding entry created since the
+ * infraction pays its pro-rata part and the validator's tokens the rest. Returns the event;
+ * its `amount` is what the beneficiary got. All or nothing, like `slash`.
+ */
+export function compensate(k: SlashingKeeper, ctx: Context, args: CompensateArgs): SlashEvent {
+  checkCommon(ctx, args);
+  if (args.amount < 0n) throw ErrInvalidSlash.wrap(`negative compensation ${args.amount}`);
+  parseAddress(args.beneficiary, Bech32Prefix.account, "beneficiary");
+  const params = k.getParams(ctx.store);
+  const validator = k.staking.validator(ctx.store, args.operator);
+  if (!validator) throw ErrNoValidatorForAddress.wrap(`no validator ${args.operator}`);
+  const entries = slashableEntries(k, ctx, args.operator, args.infractionHeight);
+  const stakeAtRisk = entries.reduce((sum, e) => sum + e.balance, validator.tokens);
+  const amount = args.amount < stakeAtRisk ? args.amount : stakeAtRisk;
+  const fractionPpm = stakeAtRisk === 0n ? 0n : (amount * PPM + stakeAtRisk - 1n) / stakeAtRisk;
+  return atomically(ctx, (c) =>
+    applySlash(k, c, params, {
+      validator,
+      entries,
+      infractionHeight: args.infractionHeight,
+      fractionPpm,
+      stakeAtRisk,
+      amount,
+      kind: args.kind,
+      reporters: [],
+      jail: false,
+      tombstone: false,
+      jailBlocks: 0n,
+      reason: args.reason ?? "",
+      beneficiary: args.beneficiary,
     }),
   );
 }
@@ -207,12 +271,20 @@ function applySlash(k: SlashingKeeper, ctx: Context, params: SlashingParams, pla
   }
   const amount = unbondingAmount + validatorAmount;
 
-  // Payout: reporters' equal shares, the rest (with the split's dust) to the treasury or burned.
+  // Payout: a compensation's beneficiary takes it all; otherwise reporters' equal shares, the
+  // rest (with the split's dust) to the treasury or burned.
   const id = k.getNextEventId(ctx.store);
   k.setNextEventId(ctx.store, id + 1n);
   const rewards: { address: string; amount: bigint }[] = [];
   let rest = amount;
-  if (plan.reporters.length > 0 && amount > 0n) {
+  if (plan.beneficiary !== undefined) {
+    rewards.push({ address: plan.beneficiary, amount });
+    rest = 0n;
+    if (amount > 0n) {
+      k.bank.sendCoinsFromModuleToAccount(ctx, k.moduleAccount, plan.beneficiary, coins(k.denom, amount));
+      emitSlashCompensation(ctx.events, id, plan.beneficiary, formatCoins(coins(k.denom, amount)));
+    }
+  } else if (plan.reporters.length > 0 && amount > 0n) {
     const each = mulPpm(amount, params.reporterRewardPpm) / BigInt(plan.reporters.length);
     for (const r of plan.reporters) {
       rewards.push({ address: r, amount: each });
@@ -283,8 +355,10 @@ function applySlash(k: SlashingKeeper, ctx: Context, params: SlashingParams, pla
     tombstoned: plan.tombstone,
   });
 
-  // Queue it for the correlation penalty, unless the kind is exempt or correlation is off.
+  // Queue it for the correlation penalty, unless it is a compensation, the kind is exempt or
+  // correlation is off.
   if (
+    plan.beneficiary === undefined &&
     plan.kind !== KIND_CORRELATION &&
     fractionPpm > 0n &&
     plan.stakeAtRisk > 0n &&

@@ -1,0 +1,81 @@
+/**
+ * Stake-weighted worker sampling (SPEC §4 "inference"), pure and integer-only.
+ *
+ *   seed  = BLAKE3("infer/assign" ‖ block_hash ‖ u64be(job_id))
+ *   r     = the seed's first 16 bytes as a big-endian u128
+ *   draw  = ⌊r × total / 2^128⌋                      (0 ≤ draw < total)
+ *   pick  = the first candidate, in operator-address order, whose running stake sum > draw
+ *
+ * Candidates are the validators staking lists for the model (bonded, unjailed, worker serves
+ * it) minus every operator already tried for this job (sampling without replacement across
+ * attempts) and minus any with no tokens. The draw is a 128-bit multiply-and-shift rather than
+ * `u64 mod total`: a modulo of a 64-bit number by a total of ~10^17 uinf would favour low
+ * draws by up to total/2^64 ≈ 0.5%; the 128-bit product's bias is below total/2^128, and it
+ * needs no rejection loop. The block hash is known to the proposer (see SPEC "Randomness
+ * caveat"); the job id keeps draws within one block independent.
+ */
+import { blake3 } from "@noble/hashes/blake3.js";
+import type { ModelWorker } from "./expectedKeepers";
+
+export const ASSIGN_DOMAIN = "infer/assign";
+const TWO_128 = 1n << 128n;
+const U64_MAX = (1n << 64n) - 1n;
+
+/** u64 big-endian; job ids are uint64. */
+export function u64be(n: bigint): Uint8Array {
+  if (n < 0n || n > U64_MAX) throw new Error(`u64be: ${n} out of range`);
+  const out = new Uint8Array(8);
+  let v = n;
+  for (let i = 7; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+export function assignmentSeed(blockHash: Uint8Array, jobId: bigint): Uint8Array {
+  const domain = new TextEncoder().encode(ASSIGN_DOMAIN);
+  const msg = new Uint8Array(domain.length + blockHash.length + 8);
+  msg.set(domain, 0);
+  msg.set(blockHash, domain.length);
+  msg.set(u64be(jobId), domain.length + blockHash.length);
+  return blake3(msg);
+}
+
+/** ⌊u128be(seed[0..16]) × total / 2^128⌋: uniform on [0, total) up to total/2^128. */
+export function drawBelow(seed: Uint8Array, total: bigint): bigint {
+  if (seed.length < 16) throw new Error("drawBelow: seed shorter than 16 bytes");
+  if (total <= 0n) throw new Error("drawBelow: total must be positive");
+  let r = 0n;
+  for (let i = 0; i < 16; i++) r = (r << 8n) | BigInt(seed[i]);
+  return (r * total) / TWO_128;
+}
+
+/** Byte order of two ASCII strings (bech32 addresses), never locale order. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The workers a job may be given: not tried before, with stake, in operator-address order. */
+export function eligibleWorkers(all: readonly ModelWorker[], tried: readonly string[]): ModelWorker[] {
+  const skip = new Set(tried);
+  return all.filter((w) => !skip.has(w.operator) && w.tokens > 0n).sort((a, b) => compare(a.operator, b.operator));
+}
+
+/** The candidate whose stake interval holds `draw`; `candidates` sorted, `draw` < their total. */
+export function pickByStake(candidates: readonly ModelWorker[], draw: bigint): ModelWorker {
+  let cumulative = 0n;
+  for (const c of candidates) {
+    cumulative += c.tokens;
+    if (draw < cumulative) return c;
+  }
+  throw new Error(`pickByStake: draw ${draw} is not below the total stake ${cumulative}`);
+}
+
+/** Draws the worker for `jobId` in the block with `blockHash`; undefined when nobody is eligible. */
+export function sampleWorker(blockHash: Uint8Array, jobId: bigint, all: readonly ModelWorker[], tried: readonly string[]): ModelWorker | undefined {
+  const candidates = eligibleWorkers(all, tried);
+  const total = candidates.reduce((sum, c) => sum + c.tokens, 0n);
+  if (total === 0n) return undefined;
+  return pickByStake(candidates, drawBelow(assignmentSeed(blockHash, jobId), total));
+}

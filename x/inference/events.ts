@@ -1,0 +1,146 @@
+/**
+ * Events of x/inference. Types and attribute keys are public: the sidecar subscribes to them
+ * (`tm.event='NewBlock' AND job_assigned.worker='infer1…'`) and indexers query them. Handlers
+ * and block hooks emit only through these constructors. Amounts are Cosmos coin strings
+ * (`1000uinf`), heights and ids decimal, booleans `true`/`false`.
+ */
+import type { EventManager } from "../../app/events";
+
+export const EventTypeJobSubmitted = "job_submitted";
+export const EventTypeJobAssigned = "job_assigned";
+export const EventTypeJobUnassignable = "job_unassignable";
+export const EventTypeResultSubmitted = "result_submitted";
+export const EventTypeJobTimeout = "job_timeout";
+export const EventTypeJobReassigned = "job_reassigned";
+export const EventTypeJobFailed = "job_failed";
+export const EventTypeJobFinalized = "job_finalized";
+export const EventTypeUpdateParams = "update_params";
+
+export const AttributeKeyJobId = "job_id";
+export const AttributeKeyClient = "client";
+export const AttributeKeyModelId = "model_id";
+export const AttributeKeyFee = "fee";
+export const AttributeKeyOperator = "operator";
+export const AttributeKeyWorker = "worker";
+export const AttributeKeyAttempt = "attempt";
+export const AttributeKeyDeadlineHeight = "deadline_height";
+export const AttributeKeyHardDeadlineHeight = "hard_deadline_height";
+export const AttributeKeyTried = "tried";
+export const AttributeKeyLate = "late";
+export const AttributeKeyResultHeight = "result_height";
+export const AttributeKeyChallengeEndHeight = "challenge_end_height";
+export const AttributeKeyPenalty = "penalty";
+export const AttributeKeyRefund = "refund";
+export const AttributeKeySlashed = "slashed";
+export const AttributeKeyReason = "reason";
+export const AttributeKeyRecipient = "recipient";
+export const AttributeKeyWorkerAmount = "worker_amount";
+export const AttributeKeyVerificationAmount = "verification_amount";
+export const AttributeKeyProtocolAmount = "protocol_amount";
+
+/** Why a job failed (`job_failed.reason`). */
+export type FailReason = "no_eligible_worker" | "max_attempts";
+
+export function emitJobSubmitted(em: EventManager, a: { jobId: bigint; client: string; modelId: string; fee: string }): void {
+  em.emit(EventTypeJobSubmitted, {
+    [AttributeKeyJobId]: a.jobId.toString(),
+    [AttributeKeyClient]: a.client,
+    [AttributeKeyModelId]: a.modelId,
+    [AttributeKeyFee]: a.fee,
+  });
+}
+
+/** A worker must now run the job: what the sidecar of `worker` waits for. */
+export function emitJobAssigned(
+  em: EventManager,
+  a: { jobId: bigint; modelId: string; client: string; operator: string; worker: string; attempt: number; deadlineHeight: bigint; hardDeadlineHeight: bigint },
+): void {
+  em.emit(EventTypeJobAssigned, {
+    [AttributeKeyJobId]: a.jobId.toString(),
+    [AttributeKeyModelId]: a.modelId,
+    [AttributeKeyClient]: a.client,
+    [AttributeKeyOperator]: a.operator,
+    [AttributeKeyWorker]: a.worker,
+    [AttributeKeyAttempt]: a.attempt.toString(),
+    [AttributeKeyDeadlineHeight]: a.deadlineHeight.toString(),
+    [AttributeKeyHardDeadlineHeight]: a.hardDeadlineHeight.toString(),
+  });
+}
+
+/** No bonded, unjailed validator not tried before serves the model; `job_failed` follows. */
+export function emitJobUnassignable(em: EventManager, a: { jobId: bigint; modelId: string; tried: number }): void {
+  em.emit(EventTypeJobUnassignable, {
+    [AttributeKeyJobId]: a.jobId.toString(),
+    [AttributeKeyModelId]: a.modelId,
+    [AttributeKeyTried]: a.tried.toString(),
+  });
+}
+
+/** `penalty`: refunded to the client from the worker's stake for a late result (0uinf on time). */
+export function emitResultSubmitted(
+  em: EventManager,
+  a: { jobId: bigint; operator: string; worker: string; late: boolean; resultHeight: bigint; challengeEndHeight: bigint; penalty: string },
+): void {
+  em.emit(EventTypeResultSubmitted, {
+    [AttributeKeyJobId]: a.jobId.toString(),
+    [AttributeKeyOperator]: a.operator,
+    [AttributeKeyWorker]: a.worker,
+    [AttributeKeyLate]: String(a.late),
+    [AttributeKeyResultHeight]: a.resultHeight.toString(),
+    [AttributeKeyChallengeEndHeight]: a.challengeEndHeight.toString(),
+    [AttributeKeyPenalty]: a.penalty,
+  });
+}
+
+/** No result by the hard deadline: `refund` went to the client from stake, `slashed` to the treasury. */
+export function emitJobTimeout(em: EventManager, a: { jobId: bigint; operator: string; worker: string; attempt: number; refund: string; slashed: string }): void {
+  em.emit(EventTypeJobTimeout, {
+    [AttributeKeyJobId]: a.jobId.toString(),
+    [AttributeKeyOperator]: a.operator,
+    [AttributeKeyWorker]: a.worker,
+    [AttributeKeyAttempt]: a.attempt.toString(),
+    [AttributeKeyRefund]: a.refund,
+    [AttributeKeySlashed]: a.slashed,
+  });
+}
+
+/** Back in the assignment queue after a timeout; `job_assigned` follows when a worker is drawn. */
+export function emitJobReassigned(em: EventManager, a: { jobId: bigint; operator: string; worker: string; attempt: number }): void {
+  em.emit(EventTypeJobReassigned, {
+    [AttributeKeyJobId]: a.jobId.toString(),
+    [AttributeKeyOperator]: a.operator,
+    [AttributeKeyWorker]: a.worker,
+    [AttributeKeyAttempt]: a.attempt.toString(),
+  });
+}
+
+/** Terminal: the escrowed fee (`refund`) went back to the client. */
+export function emitJobFailed(em: EventManager, a: { jobId: bigint; client: string; reason: FailReason; refund: string }): void {
+  em.emit(EventTypeJobFailed, {
+    [AttributeKeyJobId]: a.jobId.toString(),
+    [AttributeKeyClient]: a.client,
+    [AttributeKeyReason]: a.reason,
+    [AttributeKeyRefund]: a.refund,
+  });
+}
+
+/** Terminal: the fee was split; `recipient` is the worker's operator account. */
+export function emitJobFinalized(
+  em: EventManager,
+  a: { jobId: bigint; operator: string; worker: string; recipient: string; fee: string; workerAmount: string; verificationAmount: string; protocolAmount: string },
+): void {
+  em.emit(EventTypeJobFinalized, {
+    [AttributeKeyJobId]: a.jobId.toString(),
+    [AttributeKeyOperator]: a.operator,
+    [AttributeKeyWorker]: a.worker,
+    [AttributeKeyRecipient]: a.recipient,
+    [AttributeKeyFee]: a.fee,
+    [AttributeKeyWorkerAmount]: a.workerAmount,
+    [AttributeKeyVerificationAmount]: a.verificationAmount,
+    [AttributeKeyProtocolAmount]: a.protocolAmount,
+  });
+}
+
+export function emitUpdateParams(em: EventManager, authority: string): void {
+  em.emit(EventTypeUpdateParams, { module: "inference", authority });
+}

@@ -1,0 +1,74 @@
+/**
+ * What x/inference needs from other modules; app/app.ts wires the real keepers in. Bank is
+ * asked only to move coins (never to mint); staking only for the validators able to take a
+ * model's jobs; slashing for its one slash path; models for the registry entry.
+ */
+import type { Context } from "../../app/context";
+import type { KVReader } from "../../app/store/kv";
+import type { Coin } from "../../app/types/coins";
+import type { Model } from "../models";
+
+export interface BankKeeper {
+  /** Genesis checks that the job escrow holds exactly the open jobs' fees. */
+  getBalance(s: KVReader, address: string, denom: string): bigint;
+  /** Escrows a job's fee; throws ErrInsufficientFunds. */
+  sendCoinsFromAccountToModule(ctx: Context, from: string, module: string, coins: readonly Coin[]): void;
+  /** Refunds and the worker's share. */
+  sendCoinsFromModuleToAccount(ctx: Context, module: string, to: string, coins: readonly Coin[]): void;
+  /** The verification pool's and the treasury's shares. */
+  sendCoinsFromModuleToModule(ctx: Context, from: string, to: string, coins: readonly Coin[]): void;
+}
+
+/** A validator able to take a model's jobs (x/staking's ModelWorker). */
+export interface ModelWorker {
+  /** infervaloper1… */
+  readonly operator: string;
+  /** infer1…: the hot key that signs MsgSubmitResult. */
+  readonly worker: string;
+  /** Bonded tokens (uinf): the sampling weight. */
+  readonly tokens: bigint;
+}
+
+export interface StakingKeeper {
+  /** Bonded, unjailed validators whose worker serves `modelId` (any order: sampling sorts them). */
+  workersForModel(s: KVReader, modelId: string): ModelWorker[];
+}
+
+/** The fields of a slash request inference passes (x/slashing's SlashArgs). */
+export interface SlashRequest {
+  readonly operator: string;
+  readonly infractionHeight: bigint;
+  readonly fractionPpm: bigint;
+  readonly kind: string;
+  readonly reporters: readonly string[];
+  readonly jail: boolean;
+  readonly tombstone: boolean;
+  readonly reason?: string;
+}
+
+/** An exact-amount cut paid to one account (x/slashing's CompensateArgs). */
+export interface CompensateRequest {
+  readonly operator: string;
+  readonly infractionHeight: bigint;
+  readonly amount: bigint;
+  readonly kind: string;
+  readonly beneficiary: string;
+  readonly reason?: string;
+}
+
+/** What inference reads back from a slash: its record id and what was actually cut (uinf). */
+export interface SlashOutcome {
+  readonly id: bigint;
+  readonly amount: bigint;
+}
+
+export interface SlashingKeeper {
+  /** The one slash path: fraction × stake at risk to reporters and the treasury. All or nothing. */
+  slash(ctx: Context, args: SlashRequest): SlashOutcome;
+  /** The same path for a debt: `amount` (capped at the stake at risk) to `beneficiary`. All or nothing. */
+  compensate(ctx: Context, args: CompensateRequest): SlashOutcome;
+}
+
+export interface ModelsKeeper {
+  getModel(s: KVReader, id: string): Model | undefined;
+}

@@ -1,0 +1,141 @@
+import { AppError } from "../../app/errors";
+import { Branch, MemKV } from "../../app/store/kv";
+import { moduleAddress } from "../../app/types/address";
+import { MsgSubmitJob, MsgSubmitResult } from "../../gen/inferchain/inference/v1/tx";
+import { endBlocker } from "./abci";
+import { ErrInvalidGenesis } from "./errors";
+import { defaultGenesis, exportGenesis, initGenesis, parseGenesis, type InferenceGenesis, type JobJson } from "./genesis";
+import { msgSubmitJobHandler, msgSubmitResultHandler } from "./msgServer";
+import { defaultParams } from "./params";
+import { JOB_ESCROW_MODULE, MODEL, addValidator, testValidatorAddrs, ctxAt, fundedClient, sampleInput, sampleOutput, testSetup, type TestSetup } from "./testutil";
+import { JobStatus } from "./types";
+
+const M = 1_000_000n;
+
+function expectGenesisError(f: () => unknown, match: RegExp): void {
+  let err: unknown;
+  try {
+    f();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(AppError);
+  expect((err as AppError).is(ErrInvalidGenesis)).toBe(true);
+  expect((err as AppError).message).toMatch(match);
+}
+
+/** A running chain's state: jobs in every status. */
+function liveState(): TestSetup {
+  const t = testSetup({ challengeWindowBlocks: 5n });
+  addValidator(t, 0, 1000n * M);
+  addValidator(t, 1, 2000n * M);
+  const client = fundedClient(t, 1000n * M);
+  const submit = (h: bigint): void => {
+    const handler = msgSubmitJobHandler(t.k);
+    const b = new Branch(t.store);
+    handler.execute(ctxAt(b, h), handler.decode(MsgSubmitJob.encode({ client, modelId: MODEL.id, input: sampleInput(), inputUri: "", inputSha256: "", fee: "5000" }).finish()));
+    b.write();
+  };
+  const answer = (id: bigint, h: bigint): void => {
+    const j = t.k.getJob(t.store, id)!;
+    const handler = msgSubmitResultHandler(t.k);
+    const b = new Branch(t.store);
+    handler.execute(ctxAt(b, h), handler.decode(MsgSubmitResult.encode({ worker: j.worker, jobId: id, output: sampleOutput() }).finish()));
+    b.write();
+  };
+  for (let i = 0; i < 4; i++) submit(1n);
+  endBlocker(t.k, ctxAt(t.store, 1n));
+  answer(1n, 2n); // finalizes at 7
+  answer(2n, 9n); // result posted, challenge ends 14
+  endBlocker(t.k, ctxAt(t.store, 7n));
+  submit(9n); // job 5 stays PENDING
+  // Job 3 and 4 stay ASSIGNED (hard deadline 21).
+  return t;
+}
+
+describe("inference genesis", () => {
+  test("default genesis: default params, no jobs, next id 1; export gives it back", () => {
+    const t = testSetup();
+    initGenesis(t.k, ctxAt(t.store, 1n), defaultGenesis());
+    expect(t.k.getParams(t.store)).toEqual(defaultParams());
+    expect(exportGenesis(t.k, { store: t.store, height: 1n })).toEqual(defaultGenesis());
+    // Absent: defaults too.
+    const u = testSetup();
+    initGenesis(u.k, ctxAt(u.store, 1n), undefined);
+    expect(exportGenesis(u.k, { store: u.store, height: 1n })).toEqual(defaultGenesis());
+  });
+
+  test("export → import rebuilds the same jobs, indexes and queues, and the chain goes on from there", () => {
+    const t = liveState();
+    const g = exportGenesis(t.k, { store: t.store, height: 10n });
+    expect(g.jobs.map((j) => j.status)).toEqual(["JOB_STATUS_FINALIZED", "JOB_STATUS_RESULT_POSTED", "JOB_STATUS_ASSIGNED", "JOB_STATUS_ASSIGNED", "JOB_STATUS_PENDING"]);
+    expect(g.next_job_id).toBe("6");
+
+    // A new chain from this export: the escrow's balance comes from bank genesis.
+    const u = testSetup();
+    u.bank.mint(u.store, moduleAddress(JOB_ESCROW_MODULE), t.bank.moduleBalance(t.store, JOB_ESCROW_MODULE));
+    initGenesis(u.k, ctxAt(u.store, 1n), JSON.parse(JSON.stringify(g)) as unknown);
+    const inference = (s: MemKV): Array<[string, string]> => [...s.iterate("inference/")].map(([k, v]) => [k, Buffer.from(v).toString("hex")]);
+    expect(inference(u.store)).toEqual(inference(t.store));
+    expect(exportGenesis(u.k, { store: u.store, height: 1n })).toEqual(g);
+
+    // The imported queues drive EndBlock: job 2 finalizes at 14.
+    u.staking.addValidator(u.store, { index: 0, tokens: 1000n * M });
+    u.staking.addValidator(u.store, { index: 1, tokens: 2000n * M });
+    endBlocker(u.k, ctxAt(u.store, 14n));
+    expect(u.k.getJob(u.store, 2n)?.status).toBe(JobStatus.JOB_STATUS_FINALIZED);
+  });
+
+  const base = (): InferenceGenesis => {
+    const t = liveState();
+    return exportGenesis(t.k, { store: t.store, height: 10n });
+  };
+
+  function withJobs(jobs: JobJson[], over: Partial<InferenceGenesis> = {}): InferenceGenesis {
+    const g = base();
+    return { ...g, jobs, ...over };
+  }
+
+  test("the escrow must hold exactly the open jobs' fees", () => {
+    const t = liveState();
+    const g = exportGenesis(t.k, { store: t.store, height: 10n });
+    const u = testSetup();
+    u.bank.mint(u.store, moduleAddress(JOB_ESCROW_MODULE), 4n * 5000n - 1n);
+    expectGenesisError(() => initGenesis(u.k, ctxAt(u.store, 1n), g), /job_escrow account holds 19999uinf; the open jobs' fees add up to 20000uinf/);
+  });
+
+  test("a job of a model that is not registered is refused", () => {
+    const t = liveState();
+    const g = exportGenesis(t.k, { store: t.store, height: 10n });
+    const u = testSetup();
+    u.models.models.clear();
+    u.bank.mint(u.store, moduleAddress(JOB_ESCROW_MODULE), 20_000n);
+    expectGenesisError(() => initGenesis(u.k, ctxAt(u.store, 1n), g), /model mlp-16x8 is not registered/);
+  });
+
+  test.each<[string, (g: InferenceGenesis) => unknown, RegExp]>([
+    ["duplicate ids", (g) => withJobs([g.jobs[0], g.jobs[0]]), /listed twice/],
+    ["next_job_id not above every id", (g) => withJobs([...g.jobs], { next_job_id: "5" }), /next_job_id 5 must exceed/],
+    ["job id 0", (g) => withJobs([{ ...g.jobs[4], id: "0" }]), /ids start at 1/],
+    ["unknown status", (g) => withJobs([{ ...g.jobs[4], status: "JOB_STATUS_DISPUTED" }]), /unknown job status/],
+    ["zero fee", (g) => withJobs([{ ...g.jobs[4], fee: "0" }]), /fee must be positive/],
+    ["ASSIGNED without an assignee", (g) => withJobs([{ ...g.jobs[2], attempts: 0, operator: "", worker: "", tried_operators: [] }]), /ASSIGNED job needs an assignee/],
+    ["operator not the last tried", (g) => withJobs([{ ...g.jobs[2], tried_operators: [testValidatorAddrs(5).operator] }]), /last tried operator/],
+    ["deadlines out of order", (g) => withJobs([{ ...g.jobs[2], deadline_height: g.jobs[2].hard_deadline_height }]), /deadline_height < hard_deadline_height/],
+    ["RESULT_POSTED without output", (g) => withJobs([{ ...g.jobs[1], output: "" }]), /posted result needs/],
+    ["PENDING with an output", (g) => withJobs([{ ...g.jobs[4], output: "AQ==" }]), /has no output/],
+    ["input by uri", (g) => withJobs([{ ...g.jobs[4], input_uri: "ipfs://x" }]), /not supported/],
+    ["bad client", (g) => withJobs([{ ...g.jobs[4], client: "infer1nope" }]), /client/],
+    ["bad base64", (g) => withJobs([{ ...g.jobs[4], input: "!!" }]), /base64/],
+    ["bad params", (g) => ({ ...g, params: { ...g.params, protocol_share_ppm: "950000" } }), /must not exceed/],
+    ["params not an object", (g) => ({ ...g, params: [] }), /params must be an object/],
+  ])("refused: %s", (_name, make, match) => {
+    expectGenesisError(() => parseGenesis(make(base())), match);
+  });
+
+  test("params merge over the defaults field by field, numbers or strings", () => {
+    const g = parseGenesis({ params: { max_attempts: "5", challenge_window_blocks: 3 } });
+    expect(g.params).toEqual({ ...defaultParams(), maxAttempts: 5, challengeWindowBlocks: 3n });
+    expect(g.nextJobId).toBe(1n);
+  });
+});

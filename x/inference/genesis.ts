@@ -1,0 +1,294 @@
+/**
+ * x/inference genesis, Cosmos-style JSON (64-bit integers as decimal strings, 32-bit ones as
+ * numbers; either form is accepted on input; bytes base64):
+ *
+ *   {"params": {"max_attempts": 3, "late_penalty_ppm": "500000",
+ *               "slash_fraction_no_response_ppm": "10000", "challenge_window_blocks": "10",
+ *               "verification_share_ppm": "100000", "protocol_share_ppm": "50000",
+ *               "params_authority": "infer1…", "max_assignments_per_block": 100},
+ *    "jobs": [{"id": "1", "client": "infer1…", "model_id": "mlp-16x8", "input": "<base64>",
+ *              "input_uri": "", "input_sha256": "", "fee": "1000", "status": "JOB_STATUS_ASSIGNED",
+ *              "submitted_height": "4", "attempts": 1, "operator": "infervaloper1…",
+ *              "worker": "infer1…", "assigned_height": "4", "deadline_height": "14",
+ *              "hard_deadline_height": "24", "tried_operators": ["infervaloper1…"],
+ *              "output": "", "result_height": "0", "late": false, "challenge_end_height": "0",
+ *              "finalized_height": "0", "refunded": "0"}],
+ *    "next_job_id": "2"}
+ *
+ * Every field may be left out (params are merged field by field over the defaults). Each job's
+ * model must be registered (x/models runs first), and the job escrow account must hold exactly
+ * the fees of the open jobs (x/bank runs first): an export of a running chain has both. Queue
+ * entries whose height has passed are processed in the first block.
+ */
+import type { Context, QueryContext } from "../../app/context";
+import { moduleAddress, parseAddress, Bech32Prefix } from "../../app/types/address";
+import { jobStatusFromJSON, jobStatusToJSON } from "../../gen/inferchain/inference/v1/inference";
+import { isValidModelId } from "../models";
+import { ErrInvalidGenesis } from "./errors";
+import type { InferenceKeeper } from "./keeper";
+import { defaultParams, validateParams, type InferenceParams } from "./params";
+import { JobStatus, isOpen, type Job } from "./types";
+
+export interface ParamsJson {
+  readonly max_attempts: number;
+  readonly late_penalty_ppm: string;
+  readonly slash_fraction_no_response_ppm: string;
+  readonly challenge_window_blocks: string;
+  readonly verification_share_ppm: string;
+  readonly protocol_share_ppm: string;
+  readonly params_authority: string;
+  readonly max_assignments_per_block: number;
+}
+
+export interface JobJson {
+  readonly id: string;
+  readonly client: string;
+  readonly model_id: string;
+  readonly input: string;
+  readonly input_uri: string;
+  readonly input_sha256: string;
+  readonly fee: string;
+  readonly status: string;
+  readonly submitted_height: string;
+  readonly attempts: number;
+  readonly operator: string;
+  readonly worker: string;
+  readonly assigned_height: string;
+  readonly deadline_height: string;
+  readonly hard_deadline_height: string;
+  readonly tried_operators: readonly string[];
+  readonly output: string;
+  readonly result_height: string;
+  readonly late: boolean;
+  readonly challenge_end_height: string;
+  readonly finalized_height: string;
+  readonly refunded: string;
+}
+
+export interface InferenceGenesis {
+  readonly params: ParamsJson;
+  readonly jobs: readonly JobJson[];
+  readonly next_job_id: string;
+}
+
+function paramsToJson(p: InferenceParams): ParamsJson {
+  return {
+    max_attempts: p.maxAttempts,
+    late_penalty_ppm: p.latePenaltyPpm.toString(),
+    slash_fraction_no_response_ppm: p.slashFractionNoResponsePpm.toString(),
+    challenge_window_blocks: p.challengeWindowBlocks.toString(),
+    verification_share_ppm: p.verificationSharePpm.toString(),
+    protocol_share_ppm: p.protocolSharePpm.toString(),
+    params_authority: p.paramsAuthority,
+    max_assignments_per_block: p.maxAssignmentsPerBlock,
+  };
+}
+
+export function defaultGenesis(): InferenceGenesis {
+  return { params: paramsToJson(defaultParams()), jobs: [], next_job_id: "1" };
+}
+
+const b64 = (b: Uint8Array): string => Buffer.from(b).toString("base64");
+
+export function jobToJson(j: Job): JobJson {
+  return {
+    id: j.id.toString(),
+    client: j.client,
+    model_id: j.modelId,
+    input: b64(j.input),
+    input_uri: j.inputUri,
+    input_sha256: j.inputSha256,
+    fee: j.fee.toString(),
+    status: jobStatusToJSON(j.status),
+    submitted_height: j.submittedHeight.toString(),
+    attempts: j.attempts,
+    operator: j.operator,
+    worker: j.worker,
+    assigned_height: j.assignedHeight.toString(),
+    deadline_height: j.deadlineHeight.toString(),
+    hard_deadline_height: j.hardDeadlineHeight.toString(),
+    tried_operators: [...j.triedOperators],
+    output: b64(j.output),
+    result_height: j.resultHeight.toString(),
+    late: j.late,
+    challenge_end_height: j.challengeEndHeight.toString(),
+    finalized_height: j.finalizedHeight.toString(),
+    refunded: j.refunded.toString(),
+  };
+}
+
+// ------------------------------------------------------------------ parsing
+
+const U64_MAX = (1n << 64n) - 1n;
+const INT64_MAX = (1n << 63n) - 1n;
+
+/** A non-negative integer given as a JSON number or a decimal string, at most `max`. */
+function uint(v: unknown, what: string, max: bigint = U64_MAX): bigint {
+  let n: bigint;
+  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) n = BigInt(v);
+  else if (typeof v === "string" && /^[0-9]{1,20}$/.test(v)) n = BigInt(v);
+  else throw ErrInvalidGenesis.wrap(`${what} must be a non-negative integer (number or decimal string)`);
+  if (n > max) throw ErrInvalidGenesis.wrap(`${what} exceeds ${max}`);
+  return n;
+}
+
+function amount(v: unknown, what: string): bigint {
+  if (typeof v !== "string" || !/^[0-9]{1,30}$/.test(v)) throw ErrInvalidGenesis.wrap(`${what} must be a decimal string`);
+  return BigInt(v);
+}
+
+function str(v: unknown, what: string): string {
+  if (typeof v !== "string") throw ErrInvalidGenesis.wrap(`${what} must be a string`);
+  return v;
+}
+
+function bool(v: unknown, what: string): boolean {
+  if (typeof v !== "boolean") throw ErrInvalidGenesis.wrap(`${what} must be true or false`);
+  return v;
+}
+
+function obj(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw ErrInvalidGenesis.wrap(`${what} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+function list(v: unknown, what: string): unknown[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw ErrInvalidGenesis.wrap(`${what} must be a list`);
+  return v;
+}
+
+function bytes(v: unknown, what: string): Uint8Array {
+  const s = str(v ?? "", what);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) throw ErrInvalidGenesis.wrap(`${what} must be base64`);
+  return new Uint8Array(Buffer.from(s, "base64"));
+}
+
+function address(v: unknown, prefix: string, what: string, optional = false): string {
+  const s = str(v ?? "", what);
+  if (optional && s === "") return s;
+  try {
+    parseAddress(s, prefix, what);
+  } catch (e) {
+    throw ErrInvalidGenesis.wrap((e as Error).message);
+  }
+  return s;
+}
+
+function parseParams(raw: unknown): InferenceParams {
+  const p = { ...paramsToJson(defaultParams()), ...obj(raw ?? {}, "params") } as Record<string, unknown>;
+  const params: InferenceParams = {
+    maxAttempts: Number(uint(p.max_attempts, "params.max_attempts", 0xffff_ffffn)),
+    latePenaltyPpm: uint(p.late_penalty_ppm, "params.late_penalty_ppm"),
+    slashFractionNoResponsePpm: uint(p.slash_fraction_no_response_ppm, "params.slash_fraction_no_response_ppm"),
+    challengeWindowBlocks: uint(p.challenge_window_blocks, "params.challenge_window_blocks", INT64_MAX),
+    verificationSharePpm: uint(p.verification_share_ppm, "params.verification_share_ppm"),
+    protocolSharePpm: uint(p.protocol_share_ppm, "params.protocol_share_ppm"),
+    paramsAuthority: str(p.params_authority, "params.params_authority"),
+    maxAssignmentsPerBlock: Number(uint(p.max_assignments_per_block, "params.max_assignments_per_block", 0xffff_ffffn)),
+  };
+  try {
+    validateParams(params);
+  } catch (e) {
+    throw ErrInvalidGenesis.wrap((e as Error).message);
+  }
+  return params;
+}
+
+function parseStatus(v: unknown, what: string): JobStatus {
+  const s = jobStatusFromJSON(v);
+  if (s === JobStatus.UNRECOGNIZED || s === JobStatus.JOB_STATUS_UNSPECIFIED) throw ErrInvalidGenesis.wrap(`${what}: unknown job status ${String(v)}`);
+  return s;
+}
+
+export function jobFromJson(raw: unknown, what: string): Job {
+  const o = obj(raw, what);
+  const h = (f: string): bigint => uint(o[f] ?? "0", `${what}.${f}`, INT64_MAX);
+  const job: Job = {
+    id: uint(o.id, `${what}.id`),
+    client: address(o.client, Bech32Prefix.account, `${what}.client`),
+    modelId: str(o.model_id, `${what}.model_id`),
+    input: bytes(o.input, `${what}.input`),
+    inputUri: str(o.input_uri ?? "", `${what}.input_uri`),
+    inputSha256: str(o.input_sha256 ?? "", `${what}.input_sha256`),
+    fee: amount(o.fee, `${what}.fee`),
+    status: parseStatus(o.status, `${what}.status`),
+    submittedHeight: h("submitted_height"),
+    attempts: Number(uint(o.attempts ?? 0, `${what}.attempts`, 0xffff_ffffn)),
+    operator: address(o.operator, Bech32Prefix.operator, `${what}.operator`, true),
+    worker: address(o.worker, Bech32Prefix.account, `${what}.worker`, true),
+    assignedHeight: h("assigned_height"),
+    deadlineHeight: h("deadline_height"),
+    hardDeadlineHeight: h("hard_deadline_height"),
+    triedOperators: list(o.tried_operators, `${what}.tried_operators`).map((t, i) => address(t, Bech32Prefix.operator, `${what}.tried_operators[${i}]`)),
+    output: bytes(o.output, `${what}.output`),
+    resultHeight: h("result_height"),
+    late: bool(o.late ?? false, `${what}.late`),
+    challengeEndHeight: h("challenge_end_height"),
+    finalizedHeight: h("finalized_height"),
+    refunded: amount(o.refunded ?? "0", `${what}.refunded`),
+  };
+  checkJob(job, what);
+  return job;
+}
+
+/** What every job in a given status must carry, so the end-block steps can rely on it. */
+function checkJob(j: Job, what: string): void {
+  const bad = (why: string): never => {
+    throw ErrInvalidGenesis.wrap(`${what}: ${why}`);
+  };
+  if (j.id === 0n) bad("ids start at 1");
+  if (!isValidModelId(j.modelId)) bad(`invalid model id ${j.modelId}`);
+  if (j.fee <= 0n) bad("fee must be positive");
+  if (j.inputUri !== "" || j.inputSha256 !== "") bad("input by uri is not supported yet");
+  if (new Set(j.triedOperators).size !== j.triedOperators.length) bad("an operator is tried twice");
+  if (BigInt(j.triedOperators.length) !== BigInt(j.attempts)) bad("tried_operators must list one operator per attempt");
+  const assigned = j.attempts > 0;
+  if (assigned !== (j.operator !== "") || assigned !== (j.worker !== "")) bad("operator and worker are set exactly when attempts > 0");
+  if (assigned && j.triedOperators[j.triedOperators.length - 1] !== j.operator) bad("operator must be the last tried operator");
+  if (assigned && !(j.assignedHeight < j.deadlineHeight && j.deadlineHeight < j.hardDeadlineHeight)) bad("want assigned_height < deadline_height < hard_deadline_height");
+  const hasResult = j.status === JobStatus.JOB_STATUS_RESULT_POSTED || j.status === JobStatus.JOB_STATUS_FINALIZED;
+  if (hasResult && (!assigned || j.output.length === 0 || j.challengeEndHeight <= j.resultHeight)) bad("a posted result needs an assignee, an output and challenge_end_height > result_height");
+  if (!hasResult && j.output.length > 0) bad(`a ${jobStatusToJSON(j.status)} job has no output`);
+  if (j.status === JobStatus.JOB_STATUS_ASSIGNED && !assigned) bad("an ASSIGNED job needs an assignee");
+}
+
+export interface ParsedGenesis {
+  readonly params: InferenceParams;
+  readonly jobs: readonly Job[];
+  readonly nextJobId: bigint;
+}
+
+export function parseGenesis(raw: unknown): ParsedGenesis {
+  const g = obj(raw ?? defaultGenesis(), "inference genesis");
+  const params = parseParams(g.params);
+  const jobs = list(g.jobs, "jobs").map((j, i) => jobFromJson(j, `jobs[${i}]`));
+  const ids = new Set(jobs.map((j) => j.id));
+  if (ids.size !== jobs.length) throw ErrInvalidGenesis.wrap("jobs: an id is listed twice");
+  const maxId = jobs.reduce((m, j) => (j.id > m ? j.id : m), 0n);
+  const nextJobId = g.next_job_id === undefined ? maxId + 1n : uint(g.next_job_id, "next_job_id");
+  if (nextJobId <= maxId || nextJobId === 0n) throw ErrInvalidGenesis.wrap(`next_job_id ${nextJobId} must exceed every job id (${maxId})`);
+  return { params, jobs, nextJobId };
+}
+
+export function initGenesis(k: InferenceKeeper, ctx: Context, raw: unknown): void {
+  const g = parseGenesis(raw);
+  k.setParams(ctx.store, g.params);
+  k.setNextJobId(ctx.store, g.nextJobId);
+  let escrowed = 0n;
+  for (const j of g.jobs) {
+    if (!k.models.getModel(ctx.store, j.modelId)) throw ErrInvalidGenesis.wrap(`job ${j.id}: model ${j.modelId} is not registered`);
+    k.setJob(ctx.store, j);
+    if (isOpen(j.status)) escrowed += j.fee;
+  }
+  const held = k.bank.getBalance(ctx.store, moduleAddress(k.escrow), k.denom);
+  if (held !== escrowed) throw ErrInvalidGenesis.wrap(`the ${k.escrow} account holds ${held}${k.denom}; the open jobs' fees add up to ${escrowed}${k.denom}`);
+}
+
+export function exportGenesis(k: InferenceKeeper, ctx: QueryContext): InferenceGenesis {
+  return {
+    params: paramsToJson(k.getParams(ctx.store)),
+    jobs: [...k.jobs(ctx.store)].map(jobToJson),
+    next_job_id: k.getNextJobId(ctx.store).toString(),
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Store layout of x/inference (keys are public API: changing one is a migration). Numbers in
+ * keys are zero-padded to 20 digits so that key order is numeric order (job ids, heights).
+ *
+ *   inference/params                                   → inferchain.inference.v1.Params
+ *   inference/next_job_id                              → uint64, decimal ASCII (ids start at 1)
+ *   inference/jobs/<id>                                → inferchain.inference.v1.Job
+ *   inference/jobs_by_status/<status>/<id>             → 0x01 (status = the JobStatus number;
+ *                                                        status 1, PENDING, is the assignment queue)
+ *   inference/jobs_by_client/<client infer1…>/<id>     → 0x01
+ *   inference/jobs_by_worker/<worker infer1…>/<id>     → 0x01 (the current or last assignee)
+ *   inference/deadline_queue/<height>/<id>             → 0x01 (ASSIGNED jobs by hard deadline)
+ *   inference/finalize_queue/<height>/<id>             → 0x01 (RESULT_POSTED jobs by challenge end)
+ *
+ * Every index and queue entry is derived from the job record alone (`jobIndexKeys`), so the
+ * keeper keeps them in step by diffing a job's keys before and after each write.
+ */
+import { JobStatus } from "../../gen/inferchain/inference/v1/inference";
+
+export const pad20 = (n: bigint): string => n.toString().padStart(20, "0");
+
+export const PARAMS_KEY = "inference/params";
+export const NEXT_JOB_ID_KEY = "inference/next_job_id";
+
+export const JOBS_PREFIX = "inference/jobs/";
+export const jobKey = (id: bigint): string => JOBS_PREFIX + pad20(id);
+
+export const JOBS_BY_STATUS_PREFIX = "inference/jobs_by_status/";
+export const statusPrefix = (status: number): string => `${JOBS_BY_STATUS_PREFIX}${status}/`;
+export const jobByStatusKey = (status: number, id: bigint): string => statusPrefix(status) + pad20(id);
+
+export const JOBS_BY_CLIENT_PREFIX = "inference/jobs_by_client/";
+export const clientPrefix = (client: string): string => `${JOBS_BY_CLIENT_PREFIX}${client}/`;
+export const jobByClientKey = (client: string, id: bigint): string => clientPrefix(client) + pad20(id);
+
+export const JOBS_BY_WORKER_PREFIX = "inference/jobs_by_worker/";
+export const workerPrefix = (worker: string): string => `${JOBS_BY_WORKER_PREFIX}${worker}/`;
+export const jobByWorkerKey = (worker: string, id: bigint): string => workerPrefix(worker) + pad20(id);
+
+export const DEADLINE_QUEUE_PREFIX = "inference/deadline_queue/";
+export const deadlineQueueKey = (height: bigint, id: bigint): string => `${DEADLINE_QUEUE_PREFIX}${pad20(height)}/${pad20(id)}`;
+
+export const FINALIZE_QUEUE_PREFIX = "inference/finalize_queue/";
+export const finalizeQueueKey = (height: bigint, id: bigint): string => `${FINALIZE_QUEUE_PREFIX}${pad20(height)}/${pad20(id)}`;
+
+/** The job id that ends any index or queue key. */
+export const trailingId = (key: string): bigint => BigInt(key.slice(key.length - 20));
+
+/** `<prefix><height>/<id>` → [height, id]. */
+export function parseQueueKey(prefix: string, key: string): [bigint, bigint] {
+  const rest = key.slice(prefix.length);
+  return [BigInt(rest.slice(0, 20)), BigInt(rest.slice(21, 41))];
+}
+
+/** The job fields its index and queue keys derive from. */
+export interface IndexedJob {
+  readonly id: bigint;
+  readonly status: JobStatus;
+  readonly client: string;
+  readonly worker: string;
+  readonly hardDeadlineHeight: bigint;
+  readonly challengeEndHeight: bigint;
+}
+
+/**
+ * Every index and queue key a job has in this state: by status, by client, by worker (once
+ * assigned), and the deadline queue while ASSIGNED or the finalize queue while RESULT_POSTED.
+ * A status without a queue here (a future DISPUTED) simply leaves both queues.
+ */
+export function jobIndexKeys(j: IndexedJob): string[] {
+  const out = [jobByStatusKey(j.status, j.id), jobByClientKey(j.client, j.id)];
+  if (j.worker !== "") out.push(jobByWorkerKey(j.worker, j.id));
+  if (j.status === JobStatus.JOB_STATUS_ASSIGNED) out.push(deadlineQueueKey(j.hardDeadlineHeight, j.id));
+  if (j.status === JobStatus.JOB_STATUS_RESULT_POSTED) out.push(finalizeQueueKey(j.challengeEndHeight, j.id));
+  return out;
+}

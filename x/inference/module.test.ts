@@ -1,0 +1,278 @@
+/**
+ * x/inference inside the real app (app/app.ts's wiring: auth, bank, models, inference,
+ * slashing, staking over LevelDB): genesis with two validators and a model, workers registered
+ * by signed txs, jobs submitted by a signed tx and assigned at EndBlock, a result from the
+ * assigned worker key, the challenge window, finalization — and a job whose worker never
+ * answers, refunded from its stake, slashed through x/slashing and reassigned, with the stake
+ * change in the same block's validator updates. Every uinf is accounted for.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import * as protoLoader from "@grpc/proto-loader";
+import { fromBech32, toBech32 } from "@cosmjs/encoding";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { QueryValidatorRequest, QueryValidatorResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
+import type { Event, ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
+import type { Any } from "cosmjs-types/google/protobuf/any";
+import { MsgSubmitJob, MsgSubmitJobResponse, MsgSubmitResult } from "../../gen/inferchain/inference/v1/tx";
+import { QueryJobRequest, QueryJobResponse, QueryJobsRequest, QueryJobsResponse } from "../../gen/inferchain/inference/v1/query";
+import { MsgRegisterWorker } from "../../gen/inferchain/staking/v1/tx";
+import { QuerySlashEventsRequest, QuerySlashEventsResponse } from "../../gen/inferchain/slashing/v1/query";
+import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import { createInferchainApp } from "../../app/app";
+import type { BaseApp } from "../../app/baseapp";
+import { moduleAddress } from "../../app/types/address";
+import { protoIncludeDirs } from "../../server/grpc";
+import { balance, finalizeRequest } from "../../test/support/chain";
+import { msgSendAny, signTxFast, testKey, type TestKey } from "../../test/support/txs";
+import { modelToJson } from "../models";
+import { JOB_ESCROW_MODULE, VERIFICATION_POOL_MODULE } from "./keeper";
+import { inferenceModule } from "./module";
+import { MODEL, sampleInput, sampleOutput, testSetup } from "./testutil";
+import { JobStatus } from "./types";
+
+const CHAIN_ID = "inference-module-1";
+const INF = 1_000_000n;
+const TX_FEE = 10_000n;
+const GAS = 400_000n;
+const SLA = MODEL.slaBlocks;
+const WINDOW = 3n;
+
+function attrs(events: readonly Event[], type: string): Array<Record<string, string>> {
+  return events.filter((e) => e.type === type).map((e) => Object.fromEntries(e.attributes.filter((a) => a.key !== "msg_index").map((a) => [a.key, a.value])));
+}
+
+describe("inference module", () => {
+  test("registers its messages and queries once each, and its proto files describe them (gRPC reflection)", async () => {
+    const m = inferenceModule(testSetup().k);
+    expect(m.msgHandlers?.map((h) => h.typeUrl)).toEqual([
+      "/inferchain.inference.v1.MsgSubmitJob",
+      "/inferchain.inference.v1.MsgSubmitResult",
+      "/inferchain.inference.v1.MsgUpdateParams",
+    ]);
+    expect(m.queries?.map((q) => q.path).sort()).toEqual(["/inferchain.inference.v1.Query/Job", "/inferchain.inference.v1.Query/Jobs", "/inferchain.inference.v1.Query/Params"]);
+    const pkg = await protoLoader.load([...(m.protoFiles ?? [])], { includeDirs: protoIncludeDirs(), keepCase: true });
+    for (const p of m.queries?.map((q) => q.path) ?? []) {
+      const [, service, method] = /^\/(.+)\/(\w+)$/.exec(p) ?? [];
+      expect((pkg[service] as Record<string, unknown> | undefined)?.[method]).toBeDefined();
+    }
+    const msgService = pkg["inferchain.inference.v1.Msg"] as Record<string, unknown>;
+    for (const name of ["SubmitJob", "SubmitResult", "UpdateParams"]) expect(msgService[name]).toBeDefined();
+  });
+});
+
+describe("x/inference in the app, block by block", () => {
+  let dir: string;
+  let app: BaseApp;
+  let val0: TestKey;
+  let val1: TestKey;
+  let worker0: TestKey;
+  let worker1: TestKey;
+  let client: TestKey;
+  const seq = new Map<string, bigint>();
+  const numbers = new Map<string, bigint>();
+  let height = 0n;
+  /** Genesis balances. */
+  const start = new Map<string, bigint>();
+
+  const operatorOf = (k: TestKey): string => toBech32("infervaloper", fromBech32(k.address).data);
+
+  async function tx(key: TestKey, msgs: Any[]): Promise<Uint8Array> {
+    const sequence = seq.get(key.address) ?? 0n;
+    seq.set(key.address, sequence + 1n);
+    return signTxFast(key, msgs, { chainId: CHAIN_ID, accountNumber: numbers.get(key.address)!, sequence, gas: GAS, fee: TX_FEE });
+  }
+
+  async function block(txs: Uint8Array[] = []): Promise<ResponseFinalizeBlock> {
+    height += 1n;
+    const fin = await app.finalizeBlock(finalizeRequest(height, txs));
+    await app.commit();
+    for (const [i, r] of fin.txResults.entries()) if (r.code !== 0) throw new Error(`block ${height} tx ${i}: ${r.codespace}/${r.code} ${r.log}`);
+    return fin;
+  }
+
+  async function blocksUntil(h: bigint): Promise<ResponseFinalizeBlock[]> {
+    const out: ResponseFinalizeBlock[] = [];
+    while (height < h) out.push(await block());
+    return out;
+  }
+
+  function query<T>(p: string, data: Uint8Array, codec: { decode(b: Uint8Array): T }): T {
+    return codec.decode(app.runQuery(p, data));
+  }
+
+  const job = (id: bigint): NonNullable<QueryJobResponse["job"]> => query("/inferchain.inference.v1.Query/Job", QueryJobRequest.encode({ id }).finish(), QueryJobResponse).job!;
+
+  const tokens = (operator: string): bigint =>
+    BigInt(query("/cosmos.staking.v1beta1.Query/Validator", QueryValidatorRequest.encode({ validatorAddr: operator }).finish(), QueryValidatorResponse).validator!.tokens);
+
+  const submitJob = (fee: bigint): Any => ({
+    typeUrl: "/inferchain.inference.v1.MsgSubmitJob",
+    value: MsgSubmitJob.encode({ client: client.address, modelId: MODEL.id, input: sampleInput(), inputUri: "", inputSha256: "", fee: fee.toString() }).finish(),
+  });
+  const submitResult = (worker: string, jobId: bigint): Any => ({
+    typeUrl: "/inferchain.inference.v1.MsgSubmitResult",
+    value: MsgSubmitResult.encode({ worker, jobId, output: sampleOutput() }).finish(),
+  });
+
+  beforeAll(async () => {
+    [val0, val1, worker0, worker1, client] = await Promise.all([testKey(201), testKey(202), testKey(211), testKey(212), testKey(221)]);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "inferchain-inference-"));
+    app = await createInferchainApp({ dbDir: dir });
+    const funded: Array<[TestKey, bigint]> = [
+      [val0, 100n * INF],
+      [val1, 100n * INF],
+      [worker0, 1n * INF],
+      [worker1, 1n * INF],
+      [client, 100n * INF],
+    ];
+    const genesis = {
+      auth: { accounts: funded.map(([k], i) => ({ address: k.address, account_number: String(i) })) },
+      bank: { balances: funded.map(([k, amount]) => ({ address: k.address, coins: [{ denom: "uinf", amount: amount.toString() }] })) },
+      models: { models: [modelToJson(MODEL)] },
+      inference: { params: { challenge_window_blocks: WINDOW.toString() } },
+      staking: {
+        validators: [
+          { operator_address: operatorOf(val0), consensus_pubkey: Buffer.from(sha256(new TextEncoder().encode("cons-0"))).toString("base64"), self_delegation: (10n * INF).toString(), moniker: "v0", commission_rate_ppm: 0 },
+          { operator_address: operatorOf(val1), consensus_pubkey: Buffer.from(sha256(new TextEncoder().encode("cons-1"))).toString("base64"), self_delegation: (30n * INF).toString(), moniker: "v1", commission_rate_ppm: 0 },
+        ],
+      },
+    };
+    funded.forEach(([k, amount], i) => {
+      numbers.set(k.address, BigInt(i));
+      start.set(k.address, amount);
+    });
+    const init = await app.initChain({ time: { seconds: 1_700_000_000n, nanos: 0 }, chainId: CHAIN_ID, consensusParams: undefined, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)), initialHeight: 1n });
+    expect(init.validators.map((v) => v.power).sort()).toEqual([10n, 30n]);
+  });
+
+  afterAll(async () => {
+    await app.store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("submit → assign → result → challenge window → finalized; a silent worker is refunded from, slashed and replaced; balances add up exactly", async () => {
+    const op0 = operatorOf(val0);
+    const op1 = operatorOf(val1);
+    const workerOf = new Map([
+      [op0, worker0],
+      [op1, worker1],
+    ]);
+
+    // Block 1: each operator authorises its worker key for the model.
+    await block([
+      await tx(val0, [{ typeUrl: "/inferchain.staking.v1.MsgRegisterWorker", value: MsgRegisterWorker.encode({ operator: op0, worker: worker0.address, modelIds: [MODEL.id] }).finish() }]),
+      await tx(val1, [{ typeUrl: "/inferchain.staking.v1.MsgRegisterWorker", value: MsgRegisterWorker.encode({ operator: op1, worker: worker1.address, modelIds: [MODEL.id] }).finish() }]),
+    ]);
+
+    // Block 2: two jobs; both are assigned at the end of the block.
+    const fee1 = 1_000_003n;
+    const fee2 = 2n * INF;
+    const b2 = await block([await tx(client, [submitJob(fee1)]), await tx(client, [submitJob(fee2)])]);
+    expect(MsgSubmitJobResponse.decode(TxMsgData.decode(b2.txResults[0].data).msgResponses[0].value).jobId).toBe(1n);
+    expect(attrs(b2.txResults[1].events, "job_submitted")).toEqual([{ job_id: "2", client: client.address, model_id: MODEL.id, fee: "2000000uinf" }]);
+    const assigned = attrs(b2.events, "job_assigned");
+    expect(assigned.map((a) => [a.job_id, a.deadline_height, a.hard_deadline_height])).toEqual([
+      ["1", String(2n + SLA), String(2n + 2n * SLA)],
+      ["2", String(2n + SLA), String(2n + 2n * SLA)],
+    ]);
+    for (const a of assigned) expect(a.worker).toBe(workerOf.get(a.operator)!.address);
+    expect(await balance(app, moduleAddress(JOB_ESCROW_MODULE))).toBe(fee1 + fee2);
+
+    // The escrow refuses plain sends (a module account in MODULE_ACCOUNTS).
+    const send = await app.finalizeBlock(finalizeRequest(height + 1n, [await tx(client, [msgSendAny(client.address, moduleAddress(JOB_ESCROW_MODULE), 1n)])]));
+    await app.commit();
+    height += 1n;
+    expect(send.txResults[0]).toMatchObject({ codespace: "bank", code: 7 });
+
+    // What a restarted sidecar asks: my ASSIGNED jobs.
+    const j1 = job(1n);
+    const j2 = job(2n);
+    const mine = query(
+      "/inferchain.inference.v1.Query/Jobs",
+      QueryJobsRequest.encode({ status: JobStatus.JOB_STATUS_ASSIGNED, client: "", worker: j1.worker, pagination: undefined }).finish(),
+      QueryJobsResponse,
+    );
+    expect(mine.jobs.map((j) => j.id)).toContain(1n);
+
+    // Job 1: its worker answers (on time); job 2's worker stays silent.
+    const w1 = [worker0, worker1].find((k) => k.address === j1.worker)!;
+    const b4 = await block([await tx(w1, [submitResult(w1.address, 1n)])]);
+    expect(attrs(b4.txResults[0].events, "result_submitted")).toEqual([
+      { job_id: "1", operator: j1.operator, worker: j1.worker, late: "false", result_height: "4", challenge_end_height: String(4n + WINDOW), penalty: "0uinf" },
+    ]);
+    const fin = await blocksUntil(4n + WINDOW);
+    expect(attrs(fin[fin.length - 2].events, "job_finalized")).toEqual([]);
+    expect(attrs(fin[fin.length - 1].events, "job_finalized")).toEqual([
+      {
+        job_id: "1",
+        operator: j1.operator,
+        worker: j1.worker,
+        recipient: toBech32("infer", fromBech32(j1.operator).data),
+        fee: "1000003uinf",
+        worker_amount: "850003uinf",
+        verification_amount: "100000uinf",
+        protocol_amount: "50000uinf",
+      },
+    ]);
+    expect(job(1n)).toMatchObject({ status: JobStatus.JOB_STATUS_FINALIZED, finalizedHeight: 4n + WINDOW });
+    expect(await balance(app, moduleAddress(JOB_ESCROW_MODULE))).toBe(fee2);
+
+    // Job 2 times out at its hard deadline: the fee from stake to the client, 1% slashed, and
+    // the other validator drawn (the only one left); the stake cut shows in this block's updates.
+    const silent = j2.operator;
+    const stakeBefore = tokens(silent);
+    const [timeoutBlock] = (await blocksUntil(j2.hardDeadlineHeight)).slice(-1);
+    const slashed = ((stakeBefore - fee2) * 10_000n) / 1_000_000n;
+    expect(tokens(silent)).toBe(stakeBefore - fee2 - slashed);
+    expect(attrs(timeoutBlock.events, "job_timeout")).toEqual([{ job_id: "2", operator: silent, worker: j2.worker, attempt: "1", refund: "2000000uinf", slashed: `${slashed}uinf` }]);
+    expect(attrs(timeoutBlock.events, "slash").map((s) => [s.kind, s.validator, s.amount, s.jailed])).toEqual([
+      ["no_response_refund", silent, "2000000uinf", "false"],
+      ["no_response", silent, `${slashed}uinf`, "false"],
+    ]);
+    const consKey = sha256(new TextEncoder().encode(silent === op0 ? "cons-0" : "cons-1"));
+    expect(timeoutBlock.validatorUpdates).toEqual([{ pubKey: { ed25519: consKey }, power: (stakeBefore - fee2 - slashed) / INF }]);
+    const again = job(2n);
+    expect(again).toMatchObject({ status: JobStatus.JOB_STATUS_ASSIGNED, attempts: 2, refunded: fee2.toString(), triedOperators: [silent, again.operator] });
+    expect(again.operator).not.toBe(silent);
+    const events = query("/inferchain.slashing.v1.Query/SlashEvents", QuerySlashEventsRequest.encode({ validator: silent, pagination: undefined }).finish(), QuerySlashEventsResponse).events;
+    expect(events.map((e) => [e.kind, e.amount])).toEqual([
+      ["no_response_refund", fee2.toString()],
+      ["no_response", slashed.toString()],
+    ]);
+
+    // The new worker answers late (one block after its deadline): half the fee from its stake to the client.
+    const w2 = [worker0, worker1].find((k) => k.address === again.worker)!;
+    const lateStakeBefore = tokens(again.operator);
+    await blocksUntil(again.deadlineHeight);
+    const lateBlock = await block([await tx(w2, [submitResult(w2.address, 2n)])]);
+    expect(attrs(lateBlock.txResults[0].events, "result_submitted")[0]).toMatchObject({ job_id: "2", late: "true", penalty: "1000000uinf" });
+    expect(tokens(again.operator)).toBe(lateStakeBefore - fee2 / 2n);
+    await blocksUntil(height + WINDOW);
+    expect(job(2n)).toMatchObject({ status: JobStatus.JOB_STATUS_FINALIZED, late: true, refunded: (fee2 + fee2 / 2n).toString() });
+
+    // Every uinf: the client paid two fees and its tx fees, and got 2 INF + 1 INF back from stake.
+    const txFees = (k: TestKey): bigint => (seq.get(k.address) ?? 0n) * TX_FEE;
+    expect(await balance(app, client.address)).toBe(start.get(client.address)! - txFees(client) - fee1 - fee2 + fee2 + fee2 / 2n);
+    expect(await balance(app, moduleAddress(JOB_ESCROW_MODULE))).toBe(0n);
+    expect(await balance(app, moduleAddress(VERIFICATION_POOL_MODULE))).toBe(100_000n + 200_000n);
+    expect(await balance(app, moduleAddress("treasury"))).toBe(50_000n + 100_000n + slashed);
+    // Operators got the worker shares on their accounts; worker keys only paid tx fees.
+    const shares = new Map<string, bigint>();
+    for (const [op, amount] of [
+      [j1.operator, 850_003n],
+      [again.operator, 1_700_000n],
+    ] as const) {
+      shares.set(op, (shares.get(op) ?? 0n) + amount);
+    }
+    for (const [k, op] of [
+      [val0, op0],
+      [val1, op1],
+    ] as const) {
+      const selfDelegation = op === op0 ? 10n * INF : 30n * INF;
+      expect(await balance(app, k.address)).toBe(start.get(k.address)! - selfDelegation - txFees(k) + (shares.get(op) ?? 0n));
+    }
+    for (const w of [worker0, worker1]) expect(await balance(app, w.address)).toBe(start.get(w.address)! - txFees(w));
+  });
+});

@@ -1,0 +1,308 @@
+import { MsgSubmitJob, MsgSubmitResult, MsgSubmitResultResponse, MsgUpdateParams } from "../../gen/inferchain/inference/v1/tx";
+import { AppError, ErrInsufficientFunds, ErrInvalidAddress, ErrOutOfGas } from "../../app/errors";
+import { Branch } from "../../app/store/kv";
+import { moduleAddress } from "../../app/types/address";
+import { encodeTensorList } from "../models";
+import { endBlocker } from "./abci";
+import {
+  ErrAfterHardDeadline,
+  ErrFeeBelowMinimum,
+  ErrInputUriNotSupported,
+  ErrInvalidFee,
+  ErrInvalidInput,
+  ErrInvalidOutput,
+  ErrInvalidParams,
+  ErrJobNotAwaitingResult,
+  ErrNotAssignedWorker,
+  ErrUnauthorizedParams,
+  ErrUnknownJob,
+  ErrUnknownModel,
+} from "./errors";
+import { msgSubmitJobHandler, msgSubmitResultHandler, msgUpdateParamsHandler, TENSOR_GAS_PER_BYTE, type SubmitJob, type SubmitResult } from "./msgServer";
+import { defaultParams } from "./params";
+import {
+  BIG,
+  JOB_ESCROW_MODULE,
+  MODEL,
+  addValidator,
+  ctxAt,
+  fundedClient,
+  sampleInput,
+  sampleOutput,
+  testAccount,
+  testSetup,
+  totalBalances,
+  type TestSetup,
+} from "./testutil";
+import { JobStatus, type Job } from "./types";
+
+const M = 1_000_000n;
+const FEE = 10_000n;
+
+function expectAppError(f: () => unknown, kind: AppError): AppError {
+  let err: unknown;
+  try {
+    f();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(AppError);
+  const a = err as AppError;
+  expect(`${a.codespace}/${a.code}`).toBe(`${kind.codespace}/${kind.code}`);
+  return a;
+}
+
+/** Runs a handler the way BaseApp does: decode, validateBasic, then execute on a branch written only on success. */
+function deliver<M>(t: TestSetup, h: { decode(b: Uint8Array): M; validateBasic(m: M): void; execute(c: ReturnType<typeof ctxAt>, m: M): { value: Uint8Array } }, bytes: Uint8Array, height: bigint, gasLimit?: bigint): Uint8Array {
+  const msg = h.decode(bytes);
+  h.validateBasic(msg);
+  const branch = new Branch(t.store);
+  const out = h.execute(ctxAt(branch, height, undefined, gasLimit), msg);
+  branch.write();
+  return out.value;
+}
+
+function submitJobBytes(over: Partial<{ client: string; modelId: string; input: Uint8Array; inputUri: string; inputSha256: string; fee: string }> = {}): Uint8Array {
+  return MsgSubmitJob.encode({ client: testAccount(1), modelId: MODEL.id, input: sampleInput(), inputUri: "", inputSha256: "", fee: FEE.toString(), ...over }).finish();
+}
+
+function resultBytes(worker: string, jobId: bigint, output = sampleOutput()): Uint8Array {
+  return MsgSubmitResult.encode({ worker, jobId, output }).finish();
+}
+
+/** Two validators, a funded client, a job submitted at height 5 and assigned at the end of block 5. */
+function assignedJob(params: Parameters<typeof testSetup>[0] = {}): { t: TestSetup; job: Job; client: string; other: string } {
+  const t = testSetup(params);
+  const a = addValidator(t, 0, 1000n * M);
+  const b = addValidator(t, 1, 1000n * M);
+  const client = fundedClient(t, 100n * M);
+  deliver(t, msgSubmitJobHandler(t.k), submitJobBytes({ client }), 5n);
+  endBlocker(t.k, ctxAt(t.store, 5n));
+  const job = t.k.getJob(t.store, 1n)!;
+  expect(job.status).toBe(JobStatus.JOB_STATUS_ASSIGNED);
+  const other = job.worker === a.worker ? b.worker : a.worker;
+  return { t, job, client, other };
+}
+
+describe("MsgSubmitJob", () => {
+  test("escrows the fee, stores a PENDING job with the next id, and announces it", () => {
+    const t = testSetup();
+    const client = fundedClient(t, 100n * M);
+    const ctxEvents: string[] = [];
+    const h = msgSubmitJobHandler(t.k);
+    const msg = h.decode(submitJobBytes({ client }));
+    h.validateBasic(msg);
+    const ctx = ctxAt(t.store, 7n);
+    h.execute(ctx, msg);
+    ctxEvents.push(...ctx.events.events().map((e) => e.type));
+    const second = deliver(t, h, submitJobBytes({ client, fee: "2000" }), 7n);
+
+    expect(t.bank.balance(t.store, client)).toBe(100n * M - FEE - 2000n);
+    expect(t.bank.moduleBalance(t.store, JOB_ESCROW_MODULE)).toBe(FEE + 2000n);
+    const job = t.k.getJob(t.store, 1n)!;
+    expect(job).toMatchObject({ id: 1n, client, modelId: MODEL.id, fee: FEE, status: JobStatus.JOB_STATUS_PENDING, submittedHeight: 7n, attempts: 0, refunded: 0n });
+    expect(Buffer.from(job.input).equals(Buffer.from(sampleInput()))).toBe(true);
+    expect(t.k.getJob(t.store, 2n)?.fee).toBe(2000n);
+    expect(t.k.getNextJobId(t.store)).toBe(3n);
+    expect(t.k.pendingJobIds(t.store, 10)).toEqual([1n, 2n]);
+    expect(second.length).toBeGreaterThan(0);
+    const attrs = Object.fromEntries(ctx.events.events().find((e) => e.type === "job_submitted")!.attributes.map((a) => [a.key, a.value]));
+    expect(attrs).toEqual({ job_id: "1", client, model_id: MODEL.id, fee: "10000uinf" });
+  });
+
+  test("a fee of exactly min_fee is enough; one uinf less is refused with its own code", () => {
+    const t = testSetup();
+    const client = fundedClient(t, 100n * M);
+    deliver(t, msgSubmitJobHandler(t.k), submitJobBytes({ client, fee: MODEL.minFee.toString() }), 3n);
+    expect(t.k.getJob(t.store, 1n)?.fee).toBe(MODEL.minFee);
+    expectAppError(() => deliver(t, msgSubmitJobHandler(t.k), submitJobBytes({ client, fee: (MODEL.minFee - 1n).toString() }), 3n), ErrFeeBelowMinimum);
+  });
+
+  test.each<[string, Parameters<typeof submitJobBytes>[0], AppError]>([
+    ["unknown model", { modelId: "no-such-model" }, ErrUnknownModel],
+    ["malformed model id", { modelId: "Not An Id" }, ErrUnknownModel],
+    ["input by uri", { input: new Uint8Array(), inputUri: "ipfs://x", inputSha256: "ab".repeat(32) }, ErrInputUriNotSupported],
+    ["an input hash alone", { inputSha256: "ab".repeat(32) }, ErrInputUriNotSupported],
+    ["empty input", { input: new Uint8Array() }, ErrInvalidInput],
+    ["wrong input shape", { input: encodeTensorList([{ name: "x", shape: [1n, 15n], values: Array.from({ length: 15 }, () => 0n) }]) }, ErrInvalidInput],
+    ["wrong input name", { input: encodeTensorList([{ name: "z", shape: [1n, 16n], values: Array.from({ length: 16 }, () => 0n) }]) }, ErrInvalidInput],
+    ["garbage input", { input: Uint8Array.of(0xff, 0xff, 0xff) }, ErrInvalidInput],
+    ["input above max_input_bytes", { input: sampleInput(60, BIG) }, ErrInvalidInput],
+    ["zero fee", { fee: "0" }, ErrInvalidFee],
+    ["non-decimal fee", { fee: "1e6" }, ErrInvalidFee],
+    ["bad client address", { client: "infer1xyz" }, ErrInvalidAddress],
+  ])("refused, leaving nothing behind: %s", (_name, over, kind) => {
+    const t = testSetup();
+    const client = fundedClient(t, 100n * M);
+    const before = [...t.store.iterate("")];
+    expectAppError(() => deliver(t, msgSubmitJobHandler(t.k), submitJobBytes({ client, ...over }), 3n), kind);
+    expect([...t.store.iterate("")]).toEqual(before);
+  });
+
+  test("a client that cannot pay the fee is refused by bank and no job is created", () => {
+    const t = testSetup();
+    const client = fundedClient(t, FEE - 1n);
+    expectAppError(() => deliver(t, msgSubmitJobHandler(t.k), submitJobBytes({ client }), 3n), ErrInsufficientFunds);
+    expect(t.k.getJob(t.store, 1n)).toBeUndefined();
+    expect(t.k.getNextJobId(t.store)).toBe(1n);
+  });
+
+  test("input bytes are charged gas before they are decoded", () => {
+    const t = testSetup();
+    const client = fundedClient(t, 100n * M);
+    const input = sampleInput();
+    expectAppError(() => deliver(t, msgSubmitJobHandler(t.k), submitJobBytes({ client, input }), 3n, TENSOR_GAS_PER_BYTE * BigInt(input.length) - 1n), ErrOutOfGas);
+  });
+});
+
+describe("MsgSubmitResult", () => {
+  test("on time (at the deadline height itself): RESULT_POSTED, challenge window opens, no penalty", () => {
+    const { t, job } = assignedJob();
+    expect(job.deadlineHeight).toBe(5n + MODEL.slaBlocks);
+    expect(job.hardDeadlineHeight).toBe(5n + 2n * MODEL.slaBlocks);
+    const tokens = t.staking.validator(t.store, job.operator)!.tokens;
+
+    const resp = MsgSubmitResultResponse.decode(deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id), job.deadlineHeight));
+
+    expect(resp.late).toBe(false);
+    const after = t.k.getJob(t.store, job.id)!;
+    expect(after).toMatchObject({ status: JobStatus.JOB_STATUS_RESULT_POSTED, late: false, resultHeight: job.deadlineHeight, challengeEndHeight: job.deadlineHeight + defaultParams().challengeWindowBlocks, refunded: 0n });
+    expect(Buffer.from(after.output).equals(Buffer.from(sampleOutput()))).toBe(true);
+    expect(t.staking.validator(t.store, job.operator)!.tokens).toBe(tokens);
+    // Off the deadline queue, on the finalize queue.
+    expect(t.k.dueDeadlines(t.store, 1_000n)).toEqual([]);
+    expect(t.k.dueFinalizations(t.store, 1_000n)).toEqual([[after.challengeEndHeight, job.id]]);
+  });
+
+  test("late (one block after the deadline): accepted, and late_penalty_ppm of the fee goes to the client from the worker's stake", () => {
+    const { t, job, client } = assignedJob();
+    const tokens = t.staking.validator(t.store, job.operator)!.tokens;
+    const clientBefore = t.bank.balance(t.store, client);
+    const supply = totalBalances(t.store);
+
+    const h = msgSubmitResultHandler(t.k);
+    const msg = h.decode(resultBytes(job.worker, job.id));
+    const ctx = ctxAt(t.store, job.deadlineHeight + 1n);
+    const resp = MsgSubmitResultResponse.decode(h.execute(ctx, msg).value);
+
+    expect(resp.late).toBe(true);
+    const penalty = (FEE * 500_000n) / 1_000_000n;
+    expect(penalty).toBe(5000n);
+    expect(t.bank.balance(t.store, client)).toBe(clientBefore + penalty);
+    expect(t.staking.validator(t.store, job.operator)!.tokens).toBe(tokens - penalty);
+    expect(t.k.getJob(t.store, job.id)).toMatchObject({ status: JobStatus.JOB_STATUS_RESULT_POSTED, late: true, refunded: penalty });
+    // The fee itself stays in escrow for the split; nothing is created or destroyed.
+    expect(t.bank.moduleBalance(t.store, JOB_ESCROW_MODULE)).toBe(FEE);
+    expect(totalBalances(t.store)).toBe(supply);
+    // Recorded by the slash path as kind late_result, paid to the client.
+    const ev = [...t.slashing.slashEvents(t.store)];
+    expect(ev).toHaveLength(1);
+    expect(ev[0]).toMatchObject({ validator: job.operator, kind: "late_result", amount: penalty, infractionHeight: job.assignedHeight, reporters: [{ address: client, amount: penalty }], jailed: false });
+    const attrs = Object.fromEntries(ctx.events.events().find((e) => e.type === "result_submitted")!.attributes.map((a) => [a.key, a.value]));
+    expect(attrs).toMatchObject({ job_id: "1", worker: job.worker, operator: job.operator, late: "true", penalty: "5000uinf" });
+  });
+
+  test("at the hard deadline height itself: still accepted (late)", () => {
+    const { t, job } = assignedJob();
+    const resp = MsgSubmitResultResponse.decode(deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id), job.hardDeadlineHeight));
+    expect(resp.late).toBe(true);
+  });
+
+  test("after the hard deadline (not yet timed out by EndBlock): refused with its own code", () => {
+    const { t, job } = assignedJob();
+    expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id), job.hardDeadlineHeight + 1n), ErrAfterHardDeadline);
+    expect(t.k.getJob(t.store, job.id)?.status).toBe(JobStatus.JOB_STATUS_ASSIGNED);
+  });
+
+  test("from any key but the assigned worker's: refused", () => {
+    const { t, job, other, client } = assignedJob();
+    expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(other, job.id), 6n), ErrNotAssignedWorker);
+    expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(client, job.id), 6n), ErrNotAssignedWorker);
+  });
+
+  test("an unknown job (or id 0): refused", () => {
+    const { t, job } = assignedJob();
+    expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, 99n), 6n), ErrUnknownJob);
+    expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, 0n), 6n), ErrUnknownJob);
+  });
+
+  test.each<[string, Uint8Array]>([
+    ["wrong shape", encodeTensorList([{ name: "y", shape: [1n, 7n], values: Array.from({ length: 7 }, () => 0n) }])],
+    ["wrong rank", encodeTensorList([{ name: "y", shape: [8n], values: Array.from({ length: 8 }, () => 0n) }])],
+    ["wrong name", encodeTensorList([{ name: "out", shape: [1n, 8n], values: Array.from({ length: 8 }, () => 0n) }])],
+    ["too many tensors", encodeTensorList([{ name: "y", shape: [1n, 8n], values: Array.from({ length: 8 }, () => 0n) }, { name: "z", shape: [], values: [0n] }])],
+    ["above max_output_bytes", sampleOutput(60, BIG)],
+    ["not a tensor list", Uint8Array.of(0x0a, 0xff)],
+    ["empty", new Uint8Array()],
+  ])("an output that does not fit the model's output spec is refused: %s", (_name, output) => {
+    const { t, job } = assignedJob();
+    expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id, output), 6n), ErrInvalidOutput);
+    expect(t.k.getJob(t.store, job.id)?.status).toBe(JobStatus.JOB_STATUS_ASSIGNED);
+  });
+
+  test("output bytes are charged gas before they are decoded", () => {
+    const { t, job } = assignedJob();
+    const output = sampleOutput(60, BIG);
+    expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id, output), 6n, TENSOR_GAS_PER_BYTE * BigInt(output.length) - 1n), ErrOutOfGas);
+  });
+
+  test("a second result, or one after finalization, is refused: the job is no longer awaiting one", () => {
+    const { t, job } = assignedJob();
+    deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id), 6n);
+    expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id, sampleOutput(1, 5n)), 7n), ErrJobNotAwaitingResult);
+    const end = t.k.getJob(t.store, job.id)!.challengeEndHeight;
+    endBlocker(t.k, ctxAt(t.store, end));
+    expect(t.k.getJob(t.store, job.id)?.status).toBe(JobStatus.JOB_STATUS_FINALIZED);
+    expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id), end + 1n), ErrJobNotAwaitingResult);
+  });
+
+  test("a PENDING job (not yet assigned) is not awaiting a result", () => {
+    const t = testSetup();
+    addValidator(t, 0, 1000n * M);
+    const client = fundedClient(t, 100n * M);
+    deliver(t, msgSubmitJobHandler(t.k), submitJobBytes({ client }), 5n);
+    expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(client, 1n), 5n), ErrJobNotAwaitingResult);
+  });
+
+  test("a refused result leaves the store exactly as it was (the message's branch is dropped)", () => {
+    const { t, job } = assignedJob();
+    const before = [...t.store.iterate("")];
+    const bad: SubmitResult = { worker: job.worker, jobId: job.id, output: sampleOutput(60, BIG) };
+    const branch = new Branch(t.store);
+    expect(() => msgSubmitResultHandler(t.k).execute(ctxAt(branch, job.deadlineHeight + 1n), bad)).toThrow();
+    expect([...t.store.iterate("")]).toEqual(before);
+  });
+
+  test("the signer is the worker field", () => {
+    const h = msgSubmitResultHandler(testSetup().k);
+    expect(h.signers({ worker: testAccount(5), jobId: 1n, output: new Uint8Array() })).toEqual([testAccount(5)]);
+    const j = msgSubmitJobHandler(testSetup().k);
+    expect(j.signers({ client: testAccount(6) } as SubmitJob)).toEqual([testAccount(6)]);
+  });
+});
+
+describe("MsgUpdateParams", () => {
+  const authority = testAccount(9);
+
+  test("from the params authority: replaces the params", () => {
+    const t = testSetup({ paramsAuthority: authority });
+    const next = { ...defaultParams(), paramsAuthority: authority, maxAttempts: 5, challengeWindowBlocks: 3n };
+    deliver(t, msgUpdateParamsHandler(t.k), MsgUpdateParams.encode({ authority, params: next }).finish(), 2n);
+    expect(t.k.getParams(t.store)).toEqual(next);
+  });
+
+  test("from anyone else: refused with its own code", () => {
+    const t = testSetup({ paramsAuthority: authority });
+    expectAppError(() => deliver(t, msgUpdateParamsHandler(t.k), MsgUpdateParams.encode({ authority: testAccount(8), params: { ...defaultParams(), paramsAuthority: authority } }).finish(), 2n), ErrUnauthorizedParams);
+  });
+
+  test("invalid params are refused at decode", () => {
+    const t = testSetup({ paramsAuthority: authority });
+    expectAppError(() => msgUpdateParamsHandler(t.k).decode(MsgUpdateParams.encode({ authority, params: { ...defaultParams(), verificationSharePpm: 960_000n } }).finish()), ErrInvalidParams);
+    expectAppError(() => msgUpdateParamsHandler(t.k).decode(MsgUpdateParams.encode({ authority, params: undefined }).finish()), ErrInvalidParams);
+  });
+});
+
+test("the escrow module account is a plain module address", () => {
+  expect(moduleAddress(JOB_ESCROW_MODULE)).toMatch(/^infer1/);
+});

@@ -1,0 +1,199 @@
+/**
+ * Message handlers of x/inference: decode → checked domain message; validateBasic → stateless
+ * checks (CheckTx); execute → stateful checks, then effects, on the message's branch (dropped
+ * if anything throws, so a refused message leaves no escrow, job or penalty behind).
+ */
+import {
+  MsgSubmitJob,
+  MsgSubmitJobResponse,
+  MsgSubmitResult,
+  MsgSubmitResultResponse,
+  MsgUpdateParams,
+  MsgUpdateParamsResponse,
+} from "../../gen/inferchain/inference/v1/tx";
+import type { Context } from "../../app/context";
+import { AppError } from "../../app/errors";
+import type { AnyMsgHandler, MsgHandler, MsgResponse } from "../../app/module";
+import { Bech32Prefix, parseAddress } from "../../app/types/address";
+import { decodeInput, decodeOutput, isValidModelId } from "../models";
+import {
+  ErrAfterHardDeadline,
+  ErrFeeBelowMinimum,
+  ErrInputUriNotSupported,
+  ErrInvalidFee,
+  ErrInvalidInput,
+  ErrInvalidOutput,
+  ErrJobNotAwaitingResult,
+  ErrNotAssignedWorker,
+  ErrUnauthorizedParams,
+  ErrUnknownJob,
+  ErrUnknownModel,
+} from "./errors";
+import { emitJobSubmitted, emitResultSubmitted, emitUpdateParams } from "./events";
+import { latePenalty, resultTiming } from "./fees";
+import { KIND_LATE_RESULT, coinString, coins, type InferenceKeeper } from "./keeper";
+import { fromWire, type InferenceParams } from "./params";
+import { JobStatus, newJob, statusName } from "./types";
+
+const TYPE_URL = "/inferchain.inference.v1.";
+export const MSG_SUBMIT_JOB = TYPE_URL + "MsgSubmitJob";
+export const MSG_SUBMIT_RESULT = TYPE_URL + "MsgSubmitResult";
+export const MSG_UPDATE_PARAMS = TYPE_URL + "MsgUpdateParams";
+
+/**
+ * Gas per byte of a tensor list decoded and re-encoded (canonical check) on top of the tx-size
+ * charge, taken before the bytes are looked at, so a huge malformed payload runs out of gas
+ * instead of costing free CPU.
+ */
+export const TENSOR_GAS_PER_BYTE = 10n;
+
+const DECIMAL = /^[0-9]{1,30}$/;
+
+// ---------------------------------------------------------------- MsgSubmitJob
+
+export interface SubmitJob {
+  readonly client: string;
+  readonly modelId: string;
+  readonly input: Uint8Array;
+  readonly inputUri: string;
+  readonly inputSha256: string;
+  readonly fee: bigint;
+}
+
+export function msgSubmitJobHandler(k: InferenceKeeper): MsgHandler<SubmitJob> {
+  return {
+    typeUrl: MSG_SUBMIT_JOB,
+    decode(value: Uint8Array): SubmitJob {
+      const m = MsgSubmitJob.decode(value);
+      if (!DECIMAL.test(m.fee)) throw ErrInvalidFee.wrap(`fee must be a decimal integer of uinf, got ${JSON.stringify(m.fee)}`);
+      return { client: m.client, modelId: m.modelId, input: m.input, inputUri: m.inputUri, inputSha256: m.inputSha256, fee: BigInt(m.fee) };
+    },
+    signers: (msg) => [msg.client],
+    validateBasic(msg): void {
+      parseAddress(msg.client, Bech32Prefix.account, "client");
+      if (!isValidModelId(msg.modelId)) throw ErrUnknownModel.wrap(`invalid model id ${JSON.stringify(msg.modelId)}`);
+      if (msg.inputUri !== "" || msg.inputSha256 !== "") throw ErrInputUriNotSupported.wrap(`input_uri ${JSON.stringify(msg.inputUri)}`);
+      if (msg.input.length === 0) throw ErrInvalidInput.wrap("input is empty");
+      if (msg.fee <= 0n) throw ErrInvalidFee.wrap("fee must be positive");
+    },
+    execute(ctx: Context, msg): MsgResponse {
+      ctx.gas.consume(TENSOR_GAS_PER_BYTE * BigInt(msg.input.length), "job input");
+      const model = k.models.getModel(ctx.store, msg.modelId);
+      if (!model) throw ErrUnknownModel.wrap(`model ${msg.modelId}`);
+      if (msg.fee < model.minFee) throw ErrFeeBelowMinimum.wrap(`fee ${msg.fee}${k.denom} is below ${model.id}'s min_fee ${model.minFee}${k.denom}`);
+      try {
+        decodeInput(model, msg.input);
+      } catch (e) {
+        if (e instanceof AppError) throw new AppError(ErrInvalidInput.codespace, ErrInvalidInput.code, `${e.message}: ${ErrInvalidInput.message}`, e);
+        throw e;
+      }
+      k.bank.sendCoinsFromAccountToModule(ctx, msg.client, k.escrow, coins(k, msg.fee));
+      const id = k.getNextJobId(ctx.store);
+      k.setNextJobId(ctx.store, id + 1n);
+      k.setJob(ctx.store, newJob({ id, client: msg.client, modelId: model.id, input: msg.input, fee: msg.fee, height: ctx.block.height }));
+      emitJobSubmitted(ctx.events, { jobId: id, client: msg.client, modelId: model.id, fee: coinString(k, msg.fee) });
+      return { typeUrl: TYPE_URL + "MsgSubmitJobResponse", value: MsgSubmitJobResponse.encode({ jobId: id }).finish() };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- MsgSubmitResult
+
+export interface SubmitResult {
+  readonly worker: string;
+  readonly jobId: bigint;
+  readonly output: Uint8Array;
+}
+
+export function msgSubmitResultHandler(k: InferenceKeeper): MsgHandler<SubmitResult> {
+  return {
+    typeUrl: MSG_SUBMIT_RESULT,
+    decode(value: Uint8Array): SubmitResult {
+      const m = MsgSubmitResult.decode(value);
+      return { worker: m.worker, jobId: m.jobId, output: m.output };
+    },
+    signers: (msg) => [msg.worker],
+    validateBasic(msg): void {
+      parseAddress(msg.worker, Bech32Prefix.account, "worker");
+      if (msg.jobId === 0n) throw ErrUnknownJob.wrap("job ids start at 1");
+    },
+    execute(ctx: Context, msg): MsgResponse {
+      ctx.gas.consume(TENSOR_GAS_PER_BYTE * BigInt(msg.output.length), "job output");
+      const height = ctx.block.height;
+      const job = k.getJob(ctx.store, msg.jobId);
+      if (!job) throw ErrUnknownJob.wrap(`job ${msg.jobId}`);
+      if (job.status !== JobStatus.JOB_STATUS_ASSIGNED) throw ErrJobNotAwaitingResult.wrap(`job ${job.id} is ${statusName(job.status)}`);
+      if (msg.worker !== job.worker) throw ErrNotAssignedWorker.wrap(`job ${job.id} is assigned to ${job.worker}, not ${msg.worker}`);
+      const timing = resultTiming(height, job);
+      if (timing === "too_late") throw ErrAfterHardDeadline.wrap(`job ${job.id}: hard deadline ${job.hardDeadlineHeight}, now ${height}`);
+      const model = k.models.getModel(ctx.store, job.modelId);
+      if (!model) throw new Error(`inference: job ${job.id} names missing model ${job.modelId}`);
+      try {
+        decodeOutput(model, msg.output);
+      } catch (e) {
+        if (e instanceof AppError) throw new AppError(ErrInvalidOutput.codespace, ErrInvalidOutput.code, `${e.message}: ${ErrInvalidOutput.message}`, e);
+        throw e;
+      }
+
+      const params = k.getParams(ctx.store);
+      const late = timing === "late";
+      // A late worker refunds late_penalty_ppm of the fee to the client from its stake, through
+      // the slash path; the stake at risk is the one it had when it was assigned the job.
+      let penalty = 0n;
+      if (late) {
+        penalty = k.slashing.compensate(ctx, {
+          operator: job.operator,
+          infractionHeight: job.assignedHeight,
+          amount: latePenalty(job.fee, params),
+          kind: KIND_LATE_RESULT,
+          beneficiary: job.client,
+          reason: `job ${job.id}: result at ${height}, deadline ${job.deadlineHeight}`,
+        }).amount;
+      }
+      const challengeEndHeight = height + params.challengeWindowBlocks;
+      k.setJob(ctx.store, {
+        ...job,
+        status: JobStatus.JOB_STATUS_RESULT_POSTED,
+        output: msg.output,
+        resultHeight: height,
+        late,
+        challengeEndHeight,
+        refunded: job.refunded + penalty,
+      });
+      emitResultSubmitted(ctx.events, { jobId: job.id, operator: job.operator, worker: job.worker, late, resultHeight: height, challengeEndHeight, penalty: coinString(k, penalty) });
+      return { typeUrl: TYPE_URL + "MsgSubmitResultResponse", value: MsgSubmitResultResponse.encode({ late }).finish() };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- MsgUpdateParams
+
+export interface UpdateParams {
+  readonly authority: string;
+  readonly params: InferenceParams;
+}
+
+export function msgUpdateParamsHandler(k: InferenceKeeper): MsgHandler<UpdateParams> {
+  return {
+    typeUrl: MSG_UPDATE_PARAMS,
+    decode(value: Uint8Array): UpdateParams {
+      const m = MsgUpdateParams.decode(value);
+      return { authority: m.authority, params: fromWire(m.params) };
+    },
+    signers: (msg) => [msg.authority],
+    validateBasic(msg): void {
+      parseAddress(msg.authority, Bech32Prefix.account, "authority");
+    },
+    execute(ctx: Context, msg): MsgResponse {
+      const current = k.getParams(ctx.store);
+      if (msg.authority !== current.paramsAuthority) throw ErrUnauthorizedParams.wrap(`signer ${msg.authority}, authority ${current.paramsAuthority}`);
+      k.setParams(ctx.store, msg.params);
+      emitUpdateParams(ctx.events, msg.authority);
+      return { typeUrl: TYPE_URL + "MsgUpdateParamsResponse", value: MsgUpdateParamsResponse.encode({}).finish() };
+    },
+  };
+}
+
+export function inferenceMsgHandlers(k: InferenceKeeper): AnyMsgHandler[] {
+  return [msgSubmitJobHandler(k), msgSubmitResultHandler(k), msgUpdateParamsHandler(k)];
+}

@@ -1,0 +1,149 @@
+/**
+ * Small fakes of `expectedKeepers.ts` for x/inference's unit tests. Bank and staking extend
+ * x/slashing's fakes (state in the KV store under `fake/…`, so a dropped branch rolls them back),
+ * and the slash path is the real x/slashing keeper over them: a test can follow every uinf from
+ * the client through escrow, stake and pools. Not used by the state machine.
+ */
+import type { Context } from "../../app/context";
+import { EventManager } from "../../app/events";
+import { GasMeter } from "../../app/gas";
+import { MemKV, type KVReader, type KVStore } from "../../app/store/kv";
+import { moduleAddress } from "../../app/types/address";
+import { BASE_DENOM, type Coin } from "../../app/types/coins";
+import { encodeTensorList, type Model } from "../models";
+import { sampleModel } from "../models/testutil";
+import { SlashingKeeper, TREASURY_MODULE } from "../slashing";
+import { FakeBank as SlashingFakeBank, FakeStaking as SlashingFakeStaking, testAccount, testValidatorAddrs } from "../slashing/testutil";
+import type { BankKeeper, ModelWorker, ModelsKeeper, StakingKeeper } from "./expectedKeepers";
+import { InferenceKeeper, JOB_ESCROW_MODULE, VERIFICATION_POOL_MODULE } from "./keeper";
+import { defaultParams, type InferenceParams } from "./params";
+
+export { testAccount, testValidatorAddrs, TREASURY_MODULE, JOB_ESCROW_MODULE, VERIFICATION_POOL_MODULE };
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function single(coins: readonly Coin[]): bigint {
+  if (coins.length !== 1 || coins[0].denom !== BASE_DENOM) throw new Error("fake bank: one uinf coin at a time");
+  return coins[0].amount;
+}
+
+/** x/slashing's fake bank, plus what inference asks of bank. */
+export class FakeBank extends SlashingFakeBank implements BankKeeper {
+  getBalance(s: KVReader, address: string, denom: string): bigint {
+    return denom === BASE_DENOM ? this.balance(s, address) : 0n;
+  }
+  sendCoinsFromAccountToModule(ctx: Context, from: string, module: string, coins: readonly Coin[]): void {
+    this.send(ctx.store, from, moduleAddress(module), single(coins));
+  }
+}
+
+/** x/slashing's fake staking, plus worker keys and `workersForModel`. */
+export class FakeStaking extends SlashingFakeStaking implements StakingKeeper {
+  /** Authorises `worker` for validator `operator`, serving `modelIds`. */
+  setWorker(s: KVStore, operator: string, worker: string, modelIds: readonly string[]): void {
+    s.set(`fake/staking/worker/${operator}`, enc.encode([worker, ...modelIds].join("|")));
+  }
+
+  workersForModel(s: KVReader, modelId: string): ModelWorker[] {
+    const out: ModelWorker[] = [];
+    for (const [k, raw] of s.iterate("fake/staking/worker/")) {
+      const [worker, ...models] = dec.decode(raw).split("|");
+      const v = this.validator(s, k.slice("fake/staking/worker/".length));
+      if (!v || v.jailed || !v.bonded || !models.includes(modelId)) continue;
+      out.push({ operator: v.operator, worker, tokens: v.tokens });
+    }
+    return out;
+  }
+}
+
+export class FakeModels implements ModelsKeeper {
+  readonly models = new Map<string, Model>();
+  add(m: Model): Model {
+    this.models.set(m.id, m);
+    return m;
+  }
+  getModel(_s: KVReader, id: string): Model | undefined {
+    return this.models.get(id);
+  }
+}
+
+/** A finalize-mode context at `height` whose block hash is `hash` (default: 32 bytes of the height). */
+export function ctxAt(store: KVStore, height: bigint, hash?: Uint8Array, gasLimit?: bigint): Context {
+  return {
+    store,
+    gas: new GasMeter(gasLimit),
+    events: new EventManager(),
+    block: { chainId: "test", height, timeSeconds: 0n, hash: hash ?? new Uint8Array(32).fill(Number(height % 256n)), proposer: new Uint8Array(20) },
+    mode: "finalize",
+  };
+}
+
+/** The sample model (x float32 [-1,16] → y float32 [-1,8], sla 10, min_fee 1000). */
+export const MODEL = sampleModel();
+
+/** A canonical input for MODEL: `rows` rows of 16 values from `base` (a large base makes ~10-byte varints). */
+export function sampleInput(rows = 1, base = 0n): Uint8Array {
+  return encodeTensorList([{ name: "x", shape: [BigInt(rows), 16n], values: Array.from({ length: rows * 16 }, (_, i) => base + BigInt(i)) }]);
+}
+
+/** A canonical output for MODEL: `rows` rows of 8 values from `base`. */
+export const BIG = 1n << 60n;
+export function sampleOutput(rows = 1, base = 0n): Uint8Array {
+  return encodeTensorList([{ name: "y", shape: [BigInt(rows), 8n], values: Array.from({ length: rows * 8 }, (_, i) => base + BigInt(i)) }]);
+}
+
+export interface TestValidator {
+  readonly operator: string;
+  readonly account: string;
+  readonly worker: string;
+}
+
+export interface TestSetup {
+  readonly store: MemKV;
+  readonly bank: FakeBank;
+  readonly staking: FakeStaking;
+  readonly slashing: SlashingKeeper;
+  readonly models: FakeModels;
+  readonly k: InferenceKeeper;
+}
+
+/** A store, the fakes, the real slash path and a keeper with `params` over the defaults; MODEL is registered. */
+export function testSetup(params: Partial<InferenceParams> = {}): TestSetup {
+  const store = new MemKV();
+  const bank = new FakeBank();
+  const staking = new FakeStaking(bank);
+  const slashing = new SlashingKeeper({ staking, bank });
+  const models = new FakeModels();
+  models.add(MODEL);
+  const k = new InferenceKeeper({ bank, staking, slashing, models, treasury: TREASURY_MODULE });
+  k.setParams(store, { ...defaultParams(), ...params });
+  return { store, bank, staking, slashing, models, k };
+}
+
+/** The worker key of test validator `i` (distinct from its operator account). */
+export function testWorker(i: number): string {
+  return testAccount(100 + i);
+}
+
+/** Adds bonded validator `i` with `tokens` whose worker serves `modelIds` (default MODEL). */
+export function addValidator(t: TestSetup, i: number, tokens: bigint, modelIds: readonly string[] = [MODEL.id]): TestValidator {
+  const v = t.staking.addValidator(t.store, { index: i, tokens });
+  const worker = testWorker(i);
+  t.staking.setWorker(t.store, v.operator, worker, modelIds);
+  return { operator: v.operator, account: v.account, worker };
+}
+
+/** The client account used by tests, funded with `amount`. */
+export function fundedClient(t: TestSetup, amount: bigint, i = 1): string {
+  const client = testAccount(i);
+  t.bank.mint(t.store, client, amount);
+  return client;
+}
+
+/** Sum of uinf over every fake account (fake supply check: nothing created or lost). */
+export function totalBalances(s: KVReader): bigint {
+  let sum = 0n;
+  for (const [, v] of s.iterate("fake/bank/")) sum += BigInt(dec.decode(v));
+  return sum;
+}

@@ -1,0 +1,95 @@
+/**
+ * The domain job and its wire form. `inferchain.inference.v1.Job` carries amounts as decimal
+ * strings; the keeper and handlers work with this type (bigint amounts), converted once at
+ * the store and query edges.
+ */
+import { Job as WireJob, JobStatus, jobStatusToJSON } from "../../gen/inferchain/inference/v1/inference";
+
+export { JobStatus };
+
+export interface Job {
+  readonly id: bigint;
+  /** infer1… that paid the fee and gets refunds. */
+  readonly client: string;
+  readonly modelId: string;
+  /** Canonical QuantizedTensorList, checked against the model's inputs at submission. */
+  readonly input: Uint8Array;
+  readonly inputUri: string;
+  readonly inputSha256: string;
+  /** uinf held in the job escrow until the job finalizes or fails. */
+  readonly fee: bigint;
+  readonly status: JobStatus;
+  readonly submittedHeight: bigint;
+  /** Assignments so far (1 after the first). */
+  readonly attempts: number;
+  /** Current (or last) assignee: operator infervaloper1… and its worker key infer1…. */
+  readonly operator: string;
+  readonly worker: string;
+  readonly assignedHeight: bigint;
+  /** A result at a height ≤ this is on time. */
+  readonly deadlineHeight: bigint;
+  /** A result at a height ≤ this is accepted (late after deadlineHeight); none by then times out. */
+  readonly hardDeadlineHeight: bigint;
+  /** Operators assigned so far, in attempt order (never drawn again for this job). */
+  readonly triedOperators: readonly string[];
+  readonly output: Uint8Array;
+  readonly resultHeight: bigint;
+  readonly late: boolean;
+  /** The job finalizes at the end of this block unless disputed first. */
+  readonly challengeEndHeight: bigint;
+  readonly finalizedHeight: bigint;
+  /** uinf the client got back: escrow refunds plus penalties paid from workers' stake. */
+  readonly refunded: bigint;
+}
+
+/** Statuses whose fee is still in escrow. */
+export function isOpen(status: JobStatus): boolean {
+  return status === JobStatus.JOB_STATUS_PENDING || status === JobStatus.JOB_STATUS_ASSIGNED || status === JobStatus.JOB_STATUS_RESULT_POSTED;
+}
+
+/** `JOB_STATUS_ASSIGNED` → `assigned`, for messages. */
+export function statusName(status: JobStatus): string {
+  return jobStatusToJSON(status).replace(/^JOB_STATUS_/, "").toLowerCase();
+}
+
+/** A new job as MsgSubmitJob creates it. */
+export function newJob(p: { id: bigint; client: string; modelId: string; input: Uint8Array; fee: bigint; height: bigint }): Job {
+  return {
+    id: p.id,
+    client: p.client,
+    modelId: p.modelId,
+    input: p.input,
+    inputUri: "",
+    inputSha256: "",
+    fee: p.fee,
+    status: JobStatus.JOB_STATUS_PENDING,
+    submittedHeight: p.height,
+    attempts: 0,
+    operator: "",
+    worker: "",
+    assignedHeight: 0n,
+    deadlineHeight: 0n,
+    hardDeadlineHeight: 0n,
+    triedOperators: [],
+    output: new Uint8Array(),
+    resultHeight: 0n,
+    late: false,
+    challengeEndHeight: 0n,
+    finalizedHeight: 0n,
+    refunded: 0n,
+  };
+}
+
+export function jobToWire(j: Job): WireJob {
+  return { ...j, triedOperators: [...j.triedOperators], fee: j.fee.toString(), refunded: j.refunded.toString() };
+}
+
+const DECIMAL = /^[0-9]{1,78}$/;
+
+/** Stored or genesis wire job → domain job; amounts must be decimal integers. */
+export function jobFromWire(w: WireJob): Job {
+  if (!DECIMAL.test(w.fee)) throw new Error(`job ${w.id}: fee ${w.fee} is not a decimal integer`);
+  const refunded = w.refunded === "" ? "0" : w.refunded;
+  if (!DECIMAL.test(refunded)) throw new Error(`job ${w.id}: refunded ${w.refunded} is not a decimal integer`);
+  return { ...w, fee: BigInt(w.fee), refunded: BigInt(refunded) };
+}
