@@ -212,8 +212,9 @@ export class BaseApp {
     const mode: ExecMode = req.type === CheckTxType.RECHECK ? "recheck" : "check";
     const block = this.blockInfoForNext();
     const { result } = this.runTx(mode, this.checkState, req.tx, block);
-    // The mempool ignores events; not sending them saves encoding every CheckTx response.
-    return { ...result, events: [] };
+    // The mempool ignores events and data (and CosmJS misreads CheckTx data, which CometBFT
+    // sends as hex): neither is sent, as in the Cosmos SDK.
+    return { ...result, data: new Uint8Array(), events: [] };
   }
 
   /**

@@ -20,7 +20,7 @@ import { AppError } from "../../app/errors";
 import { Bech32Prefix, parseAddress } from "../../app/types/address";
 import { ErrInvalidGenesis } from "./errors";
 import { BondStatus, type StakingKeeper, type Validator } from "./keeper";
-import { checkConsensusKey, createValidator, validateCommission, validateDescription, validateModelIds } from "./msgServer";
+import { checkConsensusKey, createValidator, validateCommission, validateDescription, validateModelIds, msgRegisterWorkerHandler } from "./msgServer";
 import { PPM, defaultParams, validateParams, type StakingParams } from "./params";
 
 type Int = string | number;
@@ -78,9 +78,17 @@ export interface ExportedState {
   readonly next_unbonding_id: string;
 }
 
+export interface GenesisWorker {
+  readonly operator_address: string;
+  readonly worker_address: string;
+  readonly model_ids: readonly string[];
+}
+
 export interface StakingGenesis {
   readonly params: GenesisParams;
   readonly validators: readonly GenesisValidator[];
+  /** Worker keys of genesis validators, registered as MsgRegisterWorker would (after `validators`). */
+  readonly workers?: readonly GenesisWorker[];
   readonly state?: ExportedState;
 }
 
@@ -172,6 +180,11 @@ const statusName = (s: BondStatus): string => Object.keys(STATUS_NAMES).find((k)
 
 // ---------------------------------------------------------------- init
 
+function modelIdList(x: unknown): string[] {
+  if (!Array.isArray(x) || !x.every((id) => typeof id === "string")) throw ErrInvalidGenesis.wrap("model_ids must be a list of strings");
+  return [...(x as string[])];
+}
+
 export function initGenesis(staking: StakingKeeper, ctx: Context, raw: unknown): ValidatorUpdate[] {
   const g = (raw ?? defaultGenesis()) as Partial<StakingGenesis>;
   const params = parseParams(g.params);
@@ -200,6 +213,17 @@ export function initGenesis(staking: StakingKeeper, ctx: Context, raw: unknown):
       validateCommission(msg.commission);
       validateDescription(msg.description);
       createValidator(staking, ctx, msg);
+    });
+  }
+  const workers = g.workers ?? [];
+  if (!Array.isArray(workers)) throw ErrInvalidGenesis.wrap("workers must be a list");
+  for (const [i, w] of workers.entries()) {
+    at(`workers[${i}]`, () => {
+      const gw = w as Partial<GenesisWorker>;
+      const handler = msgRegisterWorkerHandler(staking);
+      const msg = { operator: str(gw.operator_address, "operator_address"), worker: str(gw.worker_address, "worker_address"), modelIds: modelIdList(gw.model_ids) };
+      handler.validateBasic(msg);
+      handler.execute(ctx, msg);
     });
   }
   staking.applyValidatorSetUpdates(ctx);
