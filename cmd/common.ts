@@ -1,8 +1,17 @@
-/** Flags and defaults shared by the tx and query commands (Cosmos names). */
+/** Flags, defaults and the signing path shared by the tx and query commands (Cosmos names). */
+import readline from "node:readline/promises";
 import { Option, type Command } from "commander";
+import { Registry, type EncodeObject, type GeneratedType } from "@cosmjs/proto-signing";
+import { GasPrice, SigningStargateClient, calculateFee, defaultRegistryTypes, type IndexedTx, type StdFee } from "@cosmjs/stargate";
+import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
+import * as slashingTx from "../gen/inferchain/slashing/v1/tx";
+import * as stakingTx from "../gen/inferchain/staking/v1/tx";
+import { parseCoinsString, toWire } from "../app/types/coins";
 import { DEFAULT_HOME, readClientConfig } from "./home";
 import { expandHome } from "./commands/keys";
 import { CliError } from "./errors";
+import { openKeyring, readPassphraseFromStdin } from "./keyring";
 
 export interface ClientFlags {
   home: string;
@@ -71,4 +80,185 @@ function toText(v: unknown, indent: number): string {
       .join("\n");
   }
   return String(v);
+}
+
+// ---------------------------------------------------------------------------- transactions
+
+export interface TxFlags extends ClientFlags {
+  from: string;
+  fees?: string;
+  gas: string;
+  gasAdjustment: string;
+  gasPrices?: string;
+  memo: string;
+  yes: boolean;
+  broadcastMode: "sync" | "block";
+}
+
+export function withTxFlags(cmd: Command): Command {
+  return withClientFlags(cmd)
+    .addOption(new Option("--from <key>", "key name (or address) in the keyring that signs").makeOptionMandatory())
+    .addOption(new Option("--fees <coins>", "fee to pay, e.g. 5000uinf (default: gas × gas price)"))
+    .addOption(new Option("--gas <n|auto>", "gas limit, or auto to simulate first").default("200000"))
+    .addOption(new Option("--gas-adjustment <x>", "multiplier on the simulated gas with --gas auto").default("1.4"))
+    .addOption(new Option("--gas-prices <price>", "gas price when --fees is not given (default: client.toml, 0.025uinf)"))
+    .addOption(new Option("--memo <text>", "memo").default(""))
+    .addOption(new Option("--keyring-backend <backend>", "keyring backend").choices(["test", "file"]))
+    .addOption(new Option("-y, --yes", "sign and broadcast without asking").default(false))
+    .addOption(new Option("--broadcast-mode <mode>", "sync: return after CheckTx; block: wait for the tx in a block").choices(["sync", "block"]).default("block"));
+}
+
+/**
+ * Every message type the CLI signs: CosmJS's Cosmos defaults (bank, staking, …), Cosmos's
+ * MsgUnjail (not among CosmJS's defaults) and this chain's own staking and slashing messages.
+ */
+export function cliRegistry(): Registry {
+  return new Registry([
+    ...defaultRegistryTypes,
+    ["/cosmos.slashing.v1beta1.MsgUnjail", MsgUnjail],
+    ["/inferchain.staking.v1.MsgRegisterWorker", stakingTx.MsgRegisterWorker as GeneratedType],
+    ["/inferchain.staking.v1.MsgUpdateParams", stakingTx.MsgUpdateParams as GeneratedType],
+    ["/inferchain.slashing.v1.MsgUpdateParams", slashingTx.MsgUpdateParams as GeneratedType],
+  ]);
+}
+
+/** The --from key's address (the key's own, or the address given), without unlocking it. */
+export async function fromAddress(f: TxFlags): Promise<string> {
+  const c = resolveClient(f);
+  const keyring = await openKeyring({ home: c.home, backend: c.keyringBackend, passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: ") });
+  return (await keyring.show(f.from)).address;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(question);
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+const TX_INCLUSION_TIMEOUT_MS = 60_000;
+
+interface CheckTxResult {
+  readonly code: number;
+  readonly codespace: string;
+  readonly log: string;
+  readonly hash: string;
+}
+
+/**
+ * CometBFT's `broadcast_tx_sync`, read without CosmJS: a refusal keeps its code, codespace and
+ * log, and nothing depends on how CosmJS decodes the CheckTx `data` (CometBFT 0.38 sends it as
+ * hex, CosmJS's comet38 adaptor decodes base64 and throws on some lengths, after the tx was
+ * accepted; the app sends none since 7bd39f8, as the Cosmos SDK).
+ */
+async function broadcastTxSync(rpcUrl: string, tx: Uint8Array): Promise<CheckTxResult> {
+  let body: { result?: { code: number; codespace?: string; log?: string; hash: string }; error?: { message?: string; data?: string } };
+  try {
+    const res = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "broadcast_tx_sync", params: { tx: Buffer.from(tx).toString("base64") } }),
+    });
+    body = (await res.json()) as typeof body;
+  } catch (e) {
+    throw new CliError(`cannot reach ${rpcUrl}: ${(e as Error).message}`);
+  }
+  if (!body.result) throw new CliError(`broadcast_tx_sync failed: ${body.error?.data ?? body.error?.message ?? "no result"}`);
+  const r = body.result;
+  return { code: r.code, codespace: r.codespace ?? "", log: r.log ?? "", hash: r.hash };
+}
+
+/** Polls for the tx by hash until it is in a block. */
+async function waitForTx(client: SigningStargateClient, hash: string, timeoutMs: number): Promise<IndexedTx> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const tx = await client.getTx(hash);
+    if (tx) return tx;
+    if (Date.now() > deadline) throw new CliError(`tx ${hash} was accepted but not in a block after ${timeoutMs / 1000}s; look it up later with its hash`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/**
+ * Signs `messages` with the --from key and broadcasts them; prints the result. A tx the node
+ * refuses (CheckTx) or that fails in its block prints its code, codespace and log and makes
+ * the command exit 1.
+ */
+export async function signAndSend(f: TxFlags, messages: EncodeObject[]): Promise<void> {
+  const c = resolveClient(f);
+  const keyring = await openKeyring({ home: c.home, backend: c.keyringBackend, passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: ") });
+  const key = await keyring.show(f.from);
+  const signer = await keyring.signer(key.name);
+  const gasPrice = GasPrice.fromString(f.gasPrices ?? c.gasPrices);
+  const client = await SigningStargateClient.connectWithSigner(c.rpcUrl, signer, { gasPrice, registry: cliRegistry() });
+  try {
+    const nodeChainId = await client.getChainId();
+    if (c.chainId && c.chainId !== nodeChainId) {
+      throw new CliError(`--chain-id ${c.chainId} does not match the node's chain ${nodeChainId} (${c.rpcUrl})`);
+    }
+    let fee: StdFee;
+    if (f.gas === "auto") {
+      const adj = Number(f.gasAdjustment);
+      if (!(adj >= 1)) throw new CliError("--gas-adjustment must be ≥ 1");
+      const simulated = await client.simulate(key.address, messages, f.memo);
+      const gas = Math.ceil(simulated * adj);
+      fee = f.fees ? { amount: toWire(parseCoinsString(f.fees)), gas: String(gas) } : calculateFee(gas, gasPrice);
+    } else {
+      if (!/^[0-9]+$/.test(f.gas)) throw new CliError(`--gas must be a number or auto, got ${f.gas}`);
+      fee = f.fees ? { amount: toWire(parseCoinsString(f.fees)), gas: f.gas } : calculateFee(Number(f.gas), gasPrice);
+    }
+    if (!f.yes && process.stdin.isTTY) {
+      process.stderr.write(JSON.stringify({ messages, fee }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
+      if (!(await confirm("confirm transaction before signing and broadcasting [y/N]: "))) throw new CliError("cancelled", { exitCode: 1 });
+    }
+    const signed = await client.sign(key.address, messages, fee, f.memo);
+    const txBytes = TxRaw.encode(signed).finish();
+    const checked = await broadcastTxSync(c.rpcUrl, txBytes);
+    if (checked.code !== 0) {
+      // Refused by CheckTx: the same shape as a failed tx, without a height.
+      print(c.output, { txhash: checked.hash, code: checked.code, codespace: checked.codespace, raw_log: checked.log });
+      process.exitCode = 1;
+      return;
+    }
+    if (f.broadcastMode === "sync") {
+      print(c.output, { txhash: checked.hash, code: 0 });
+      return;
+    }
+    const r = await waitForTx(client, checked.hash, TX_INCLUSION_TIMEOUT_MS);
+    print(c.output, {
+      height: r.height,
+      txhash: r.hash,
+      code: r.code,
+      ...(r.code !== 0 ? { raw_log: r.rawLog ?? "" } : {}),
+      gas_wanted: r.gasWanted,
+      gas_used: r.gasUsed,
+      events: c.output === "json" ? r.events : undefined,
+    });
+    if (r.code !== 0) process.exitCode = 1;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** A query or message value as Cosmos JSON: snake_case keys, bigints as strings, bytes as base64. */
+export function toCosmosJson(v: unknown): unknown {
+  if (typeof v === "bigint") return v.toString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString("base64");
+  if (Array.isArray(v)) return v.map(toCosmosJson);
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (x === undefined) continue;
+      out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = toCosmosJson(x);
+    }
+    return out;
+  }
+  return v;
+}
+
+/** Rows as an aligned text table (human output of list queries). */
+export function printTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ");
+  process.stdout.write([line(headers), ...rows.map(line)].join("\n") + "\n");
 }

@@ -3,6 +3,9 @@ import { Command } from "commander";
 import { keysCommand } from "./commands/keys";
 import { genesisCommand, initCommand, localnetCommand, startCommand } from "./commands/node";
 import { queryCommand, statusCommand, txCommand } from "./commands/client";
+import { inferCommand, inferenceQueryCommand, inferenceTxCommand, modelsQueryCommand } from "./commands/inference";
+import { sidecarCommand } from "./commands/sidecar";
+import { queryStakingCommand, querySlashingCommand, txSlashingCommand, txStakingCommand } from "./commands/staking";
 import { toCliError } from "./errors";
 
 export function buildCli(): Command {
@@ -10,7 +13,9 @@ export function buildCli(): Command {
     .description("inferchain: verifiable AI inference on a CometBFT appchain")
     .version(require("../../package.json").version as string)
     .showHelpAfterError();
-  for (const c of [initCommand(), startCommand(), keysCommand(), genesisCommand(), localnetCommand(), txCommand(), queryCommand(), statusCommand()]) {
+  const tx = txCommand().addCommand(inferenceTxCommand()).addCommand(txStakingCommand()).addCommand(txSlashingCommand());
+  const query = queryCommand().addCommand(inferenceQueryCommand()).addCommand(modelsQueryCommand()).addCommand(queryStakingCommand()).addCommand(querySlashingCommand());
+  for (const c of [initCommand(), startCommand(), keysCommand(), genesisCommand(), localnetCommand(), tx, query, inferCommand(), sidecarCommand(), statusCommand()]) {
     program.addCommand(c);
   }
   return program;

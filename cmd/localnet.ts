@@ -1,13 +1,20 @@
 /**
  * Runs a localnet written by `inferd localnet init`: one `inferd start` per home, each with
- * its own log file, natively (no containers). The pids go to DIR/localnet.json so that
- * `inferd localnet stop` can end a network started elsewhere or with --detach.
+ * its own log file, natively (no containers), and once blocks are made one `inferd sidecar`
+ * per validator (its worker registered first, log DIR/nodeI/sidecar.log). The pids go to
+ * DIR/localnet.json so that `inferd localnet stop` can end a network started elsewhere or
+ * with --detach; every process runs in its own process group, stopped whole.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { parse as parseToml } from "smol-toml";
 import { CliError } from "./errors";
-import { portsFor, readClientConfig } from "./home";
+import { VALIDATOR_KEY } from "./genesisSetup";
+import { initHome, paths, portsFor, readClientConfig, readGenesis, runCometbft, setTomlValues, writeGenesis, type Ports } from "./home";
+import { openKeyring } from "./keyring";
+import { ensureWorkerRegistered } from "./workerSetup";
+import { defaultSidecarMetricsAddress } from "./commands/sidecar";
 
 export interface LocalnetNode {
   readonly index: number;
@@ -15,6 +22,9 @@ export interface LocalnetNode {
   readonly pid: number;
   readonly log: string;
   readonly rpc: string;
+  sidecarPid?: number;
+  sidecarLog?: string;
+  sidecarMetrics?: string;
 }
 
 const STATE_FILE = "localnet.json";
@@ -62,14 +72,11 @@ export function startLocalnet(dir: string): LocalnetNode[] {
   if (runningNodes(dir).length > 0) throw new CliError(`a localnet is already running from ${dir} (inferd localnet stop --output ${dir})`);
   const nodes = localnetHomes(dir).map((home, index) => {
     const log = path.join(home, "inferd.log");
-    const fd = fs.openSync(log, "a");
-    const child = spawn(process.execPath, [INFERD, "start", "--home", home], { stdio: ["ignore", fd, fd], detached: true });
-    fs.closeSync(fd);
-    child.unref();
+    const pid = spawnDetached(["start", "--home", home], log);
     const rpc = (readClientConfig(home)?.node ?? `tcp://127.0.0.1:${portsFor(index).rpc}`).replace(/^tcp:\/\//, "http://");
-    return { index, home, pid: child.pid!, log, rpc };
+    return { index, home, pid, log, rpc };
   });
-  fs.writeFileSync(path.join(dir, STATE_FILE), JSON.stringify({ nodes }, null, 2) + "\n");
+  writeState(dir, nodes);
   return nodes;
 }
 
@@ -86,25 +93,138 @@ export async function waitForBlocks(nodes: readonly LocalnetNode[], minHeight: b
   }
 }
 
-/** SIGTERM to each node's process group (inferd and its cometbft), SIGKILL after a grace period. */
-export async function stopLocalnet(dir: string, graceMs = 10_000): Promise<number> {
-  const nodes = runningNodes(dir);
+function writeState(dir: string, nodes: readonly LocalnetNode[]): void {
+  fs.writeFileSync(path.join(dir, STATE_FILE), JSON.stringify({ nodes }, null, 2) + "\n");
+}
+
+/** Spawns `inferd <args>` detached in its own process group, output appended to `log`. */
+function spawnDetached(args: string[], log: string): number {
+  const fd = fs.openSync(log, "a");
+  const child = spawn(process.execPath, [INFERD, ...args], { stdio: ["ignore", fd, fd], detached: true });
+  fs.closeSync(fd);
+  child.unref();
+  return child.pid!;
+}
+
+function tail(file: string, lines = 15): string {
+  try {
+    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return `(no ${file})`;
+  }
+}
+
+/**
+ * Registers each node's worker key (when genesis did not) and starts its sidecar; waits until
+ * every sidecar serves metrics, which it does once its models are loaded.
+ */
+/** Homes made by `localnet add-node` are full nodes without a worker key: no sidecar for them. */
+export function hasWorkerKey(home: string): boolean {
+  return fs.existsSync(path.join(home, "keyring-test", "worker.json"));
+}
+
+export async function startSidecars(dir: string, all: LocalnetNode[], o: { extraArgs?: (n: LocalnetNode) => string[]; timeoutMs?: number } = {}): Promise<void> {
+  const nodes = all.filter((n) => hasWorkerKey(n.home));
+  await Promise.all(nodes.map((n) => ensureWorkerRegistered(n.home, { rpcUrl: n.rpc })));
   for (const n of nodes) {
-    try {
-      process.kill(-n.pid, "SIGTERM");
-    } catch {
-      // already gone
+    n.sidecarLog = path.join(n.home, "sidecar.log");
+    n.sidecarMetrics = defaultSidecarMetricsAddress(n.home);
+    n.sidecarPid = spawnDetached(["sidecar", "--home", n.home, "--metrics-address", n.sidecarMetrics, ...(o.extraArgs?.(n) ?? [])], n.sidecarLog);
+  }
+  writeState(dir, nodes);
+  const deadline = Date.now() + (o.timeoutMs ?? 60_000);
+  for (const n of nodes) {
+    for (;;) {
+      const ok = await fetch(`http://${n.sidecarMetrics}/metrics`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (!alive(n.sidecarPid!)) throw new CliError(`node${n.index}'s sidecar exited; see ${n.sidecarLog}:\n${tail(n.sidecarLog!)}`);
+      if (Date.now() > deadline) throw new CliError(`node${n.index}'s sidecar not ready; see ${n.sidecarLog}:\n${tail(n.sidecarLog!)}`);
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
+}
+
+function signalGroup(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** SIGTERM to each sidecar's and node's process group (inferd and its cometbft), SIGKILL after a grace period. */
+export async function stopLocalnet(dir: string, graceMs = 10_000): Promise<number> {
+  const file = path.join(dir, STATE_FILE);
+  const all = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as { nodes: LocalnetNode[] }).nodes : [];
+  const pids = all.flatMap((n) => [n.sidecarPid, n.pid]).filter((p): p is number => p !== undefined && alive(p));
+  for (const n of all) signalGroup(n.sidecarPid, "SIGTERM");
+  for (const n of all) signalGroup(n.pid, "SIGTERM");
   const deadline = Date.now() + graceMs;
-  while (nodes.some((n) => alive(n.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  for (const n of nodes.filter((x) => alive(x.pid))) {
-    try {
-      process.kill(-n.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  for (const p of pids.filter(alive)) signalGroup(p, "SIGKILL");
+  fs.rmSync(file, { force: true });
+  return all.filter((n) => pids.includes(n.pid)).length;
+}
+
+/** The port index of a home (its RPC port is 26657 + 100·index), read from its config.toml. */
+export function portIndexOf(home: string): number {
+  const cfg = parseToml(fs.readFileSync(paths(home).cometConfig, "utf8")) as { rpc?: { laddr?: unknown } };
+  const rpc = /:([0-9]+)$/.exec(String(cfg.rpc?.laddr ?? ""));
+  if (!rpc) throw new CliError(`cannot read the RPC address of ${home}`);
+  const off = Number(rpc[1]) - portsFor(0).rpc;
+  if (off < 0 || off % 100 !== 0) throw new CliError(`${home}: RPC port ${rpc[1]} is not on the localnet port layout`);
+  return off / 100;
+}
+
+export interface AddNodeOptions {
+  readonly moniker?: string;
+  /**
+   * A priv_validator_key.json to sign with instead of the node's own fresh key. Another running
+   * node with the same key makes the two double-sign: for slashing tests only.
+   */
+  readonly privValidatorKey?: string;
+  readonly timeoutCommit?: string;
+}
+
+export interface AddedNode {
+  readonly home: string;
+  readonly index: number;
+  readonly nodeId: string;
+  readonly ports: Ports;
+  /** The new home's operator key `validator` (not funded: send it coins, then `tx staking create-validator`). */
+  readonly account: string;
+}
+
+/**
+ * A full node (not a validator) for an existing localnet: home DIR/nodeN with the network's
+ * genesis, every existing node as a persistent peer, the next port index, and an operator key
+ * `validator` in its test keyring (mnemonic beside it) so it can become a validator later with
+ * `inferd tx staking create-validator`.
+ */
+export async function addLocalnetNode(dir: string, o: AddNodeOptions = {}): Promise<AddedNode> {
+  const homes = localnetHomes(dir);
+  const n = homes.length;
+  const home = path.join(dir, `node${n}`);
+  const index = Math.max(...homes.map(portIndexOf)) + 1;
+  const genesis = readGenesis(homes[0]);
+  const { nodeId } = initHome({ home, moniker: o.moniker ?? `node${n}`, chainId: genesis.chain_id, index, timeoutCommit: o.timeoutCommit ?? readTimeoutCommit(homes[0]) });
+  writeGenesis(home, genesis);
+  const peers = homes.map((h) => `${runCometbft(["show-node-id", "--home", h]).trim()}@127.0.0.1:${portsFor(portIndexOf(h)).p2p}`).join(",");
+  const file = paths(home).cometConfig;
+  fs.writeFileSync(file, setTomlValues(fs.readFileSync(file, "utf8"), { "p2p.persistent_peers": peers }));
+  if (o.privValidatorKey) {
+    const key = JSON.parse(fs.readFileSync(o.privValidatorKey, "utf8")) as { pub_key?: { value?: string }; priv_key?: { value?: string } };
+    if (!key.pub_key?.value || !key.priv_key?.value) throw new CliError(`${o.privValidatorKey} is not a priv_validator_key.json`);
+    fs.copyFileSync(o.privValidatorKey, paths(home).privValidatorKey);
   }
-  fs.rmSync(path.join(dir, STATE_FILE), { force: true });
-  return nodes.length;
+  const keyring = await openKeyring({ home, backend: "test" });
+  const { info, mnemonic } = await keyring.add(VALIDATOR_KEY, { overwrite: true });
+  fs.writeFileSync(path.join(home, "keyring-test", `${VALIDATOR_KEY}.mnemonic`), mnemonic + "\n", { mode: 0o600 });
+  return { home, index, nodeId, ports: portsFor(index), account: info.address };
+}
+
+function readTimeoutCommit(home: string): string {
+  const cfg = parseToml(fs.readFileSync(paths(home).cometConfig, "utf8")) as { consensus?: { timeout_commit?: unknown } };
+  return typeof cfg.consensus?.timeout_commit === "string" ? cfg.consensus.timeout_commit : "1s";
 }

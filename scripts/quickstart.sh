@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm run quickstart`: a working single-node chain for a newcomer. Installs what is missing,
 # creates a home (./.quickstart) with a funded key `alice`, prints where everything is, and
-# runs the node in the foreground (Ctrl-C stops it; run again to continue the same chain,
-# or with --reset to start over).
+# runs the node and its inference sidecar in the foreground (Ctrl-C stops both; run again to
+# continue the same chain, or with --reset to start over).
 set -euo pipefail
 source "$(dirname "$0")/ensure-setup.sh"
 home="${INFERCHAIN_HOME:-$root/.quickstart}"
@@ -25,11 +25,19 @@ cat <<MSG
   funded key  alice = $alice   (1,000,000 INF; mnemonic in $home/alice.json)
   RPC         http://127.0.0.1:26657     (CometBFT, websocket at /websocket)
   gRPC        127.0.0.1:9090             (grpcurl -plaintext 127.0.0.1:9090 list)
+  sidecar     log $home/sidecar.log, metrics http://127.0.0.1:26662/metrics
+              (worker key "worker", registered for mlp-16x8 and silero-vad once blocks are made)
 
-  In another terminal:
+  In another terminal, buy an inference and wait for its result:
+    npx inferd infer --model mlp-16x8 --input examples/mlp-input.json --from alice --wait --home $home
+    npx inferd infer --model silero-vad --input examples/silero-input.json --from alice --wait --home $home
+
+  and more:
+    npx inferd query models list --home $home
+    npx inferd query inference jobs --client $alice --home $home
     npx inferd query bank balances $alice --home $home
     npx inferd tx bank send alice infer1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqql8th9f 1000uinf --home $home --yes
     npx inferd status --home $home
 
 MSG
-exec node "$root/dist/cmd/inferd.js" start --home "$home"
+exec node "$root/dist/cmd/inferd.js" start --home "$home" --with-sidecar

@@ -1,92 +1,11 @@
 /** `inferd tx …`, `inferd query …` and `inferd status`: a Cosmos-style client built on CosmJS. */
-import readline from "node:readline/promises";
-import { Command, Option } from "commander";
-import { GasPrice, SigningStargateClient, StargateClient, calculateFee, type StdFee } from "@cosmjs/stargate";
+import { Command } from "commander";
+import { StargateClient } from "@cosmjs/stargate";
 import { parseCoinsString, toWire } from "../../app/types/coins";
 import { parseAddress } from "../../app/types/address";
 import { CliError } from "../errors";
-import { openKeyring, readPassphraseFromStdin } from "../keyring";
-import { print, resolveClient, withClientFlags, type ClientFlags } from "../common";
-
-interface TxFlags extends ClientFlags {
-  from: string;
-  fees?: string;
-  gas: string;
-  gasAdjustment: string;
-  gasPrices?: string;
-  memo: string;
-  yes: boolean;
-  broadcastMode: "sync" | "block";
-}
-
-function withTxFlags(cmd: Command): Command {
-  return withClientFlags(cmd)
-    .addOption(new Option("--from <key>", "key name (or address) in the keyring that signs").makeOptionMandatory())
-    .addOption(new Option("--fees <coins>", "fee to pay, e.g. 5000uinf (default: gas × gas price)"))
-    .addOption(new Option("--gas <n|auto>", "gas limit, or auto to simulate first").default("200000"))
-    .addOption(new Option("--gas-adjustment <x>", "multiplier on the simulated gas with --gas auto").default("1.4"))
-    .addOption(new Option("--gas-prices <price>", "gas price when --fees is not given (default: client.toml, 0.025uinf)"))
-    .addOption(new Option("--memo <text>", "memo").default(""))
-    .addOption(new Option("--keyring-backend <backend>", "keyring backend").choices(["test", "file"]))
-    .addOption(new Option("-y, --yes", "sign and broadcast without asking").default(false))
-    .addOption(new Option("--broadcast-mode <mode>", "sync: return after CheckTx; block: wait for the tx in a block").choices(["sync", "block"]).default("block"));
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(question);
-  rl.close();
-  return /^y(es)?$/i.test(answer.trim());
-}
-
-/** Signs `messages` with the --from key and broadcasts them; prints the result. */
-async function signAndSend(f: TxFlags, messages: { typeUrl: string; value: unknown }[]): Promise<void> {
-  const c = resolveClient(f);
-  const keyring = await openKeyring({ home: c.home, backend: c.keyringBackend, passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: ") });
-  const key = await keyring.show(f.from);
-  const signer = await keyring.signer(key.name);
-  const gasPrice = GasPrice.fromString(f.gasPrices ?? c.gasPrices);
-  const client = await SigningStargateClient.connectWithSigner(c.rpcUrl, signer, { gasPrice });
-  try {
-    const nodeChainId = await client.getChainId();
-    if (c.chainId && c.chainId !== nodeChainId) {
-      throw new CliError(`--chain-id ${c.chainId} does not match the node's chain ${nodeChainId} (${c.rpcUrl})`);
-    }
-    let fee: StdFee | "auto" | number;
-    if (f.gas === "auto") {
-      const adj = Number(f.gasAdjustment);
-      if (!(adj >= 1)) throw new CliError("--gas-adjustment must be ≥ 1");
-      const simulated = await client.simulate(key.address, messages, f.memo);
-      const gas = Math.ceil(simulated * adj);
-      fee = f.fees ? { amount: toWire(parseCoinsString(f.fees)), gas: String(gas) } : calculateFee(gas, gasPrice);
-    } else {
-      if (!/^[0-9]+$/.test(f.gas)) throw new CliError(`--gas must be a number or auto, got ${f.gas}`);
-      fee = f.fees ? { amount: toWire(parseCoinsString(f.fees)), gas: f.gas } : calculateFee(Number(f.gas), gasPrice);
-    }
-    if (!f.yes && process.stdin.isTTY) {
-      process.stderr.write(JSON.stringify({ messages, fee }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
-      if (!(await confirm("confirm transaction before signing and broadcasting [y/N]: "))) throw new CliError("cancelled", { exitCode: 1 });
-    }
-    if (f.broadcastMode === "sync") {
-      const txhash = await client.signAndBroadcastSync(key.address, messages, fee, f.memo);
-      print(c.output, { txhash, code: 0 });
-      return;
-    }
-    const r = await client.signAndBroadcast(key.address, messages, fee, f.memo);
-    print(c.output, {
-      height: r.height,
-      txhash: r.transactionHash,
-      code: r.code,
-      ...(r.code !== 0 ? { raw_log: r.rawLog ?? "" } : {}),
-      gas_wanted: r.gasWanted,
-      gas_used: r.gasUsed,
-      events: c.output === "json" ? r.events : undefined,
-    });
-    if (r.code !== 0) process.exitCode = 1;
-  } finally {
-    client.disconnect();
-  }
-}
+import { openKeyring } from "../keyring";
+import { print, resolveClient, signAndSend, withClientFlags, withTxFlags, type ClientFlags, type TxFlags } from "../common";
 
 export function txCommand(): Command {
   const tx = new Command("tx").description("Sign and broadcast transactions");

@@ -1,4 +1,5 @@
 /** `inferd init`, `start`, `genesis add-account` and `localnet init`: making and running node homes. */
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { Command, Option } from "commander";
@@ -6,11 +7,13 @@ import { parseCoinsString, toWire } from "../../app/types/coins";
 import { parseAddress } from "../../app/types/address";
 import { startNode } from "../../server/node";
 import { CliError } from "../errors";
-import { DEFAULT_HOME, addGenesisAccount, initHome, paths, portsFor, readGenesis, setTomlValues, writeGenesis } from "../home";
+import { DEFAULT_HOME, addGenesisAccount, initHome, paths, portsFor, readClientConfig, readGenesis, setTomlValues, writeGenesis } from "../home";
 import { expandHome } from "./keys";
 import { openKeyring } from "../keyring";
-import { VALIDATOR_KEY, addGenesisValidator, finishGenesis, type GenesisValidatorInfo } from "../genesisSetup";
-import { runningNodes, startLocalnet, stopLocalnet, waitForBlocks } from "../localnet";
+import { VALIDATOR_KEY, WORKER_KEY, addGenesisValidator, finishGenesis, type GenesisValidatorInfo } from "../genesisSetup";
+import { ensureWorkerRegistered, startHomeSidecar } from "../workerSetup";
+import { addLocalnetNode, hasWorkerKey, runningNodes, startLocalnet, startSidecars, stopLocalnet, waitForBlocks } from "../localnet";
+import { FAULT_MODES } from "../../server/sidecar/faults";
 
 export function initCommand(): Command {
   return new Command("init")
@@ -30,6 +33,7 @@ export function initCommand(): Command {
       writeGenesis(home, genesis);
       process.stdout.write(`initialized ${home} (chain ${o.chainId}, node id ${nodeId})\n`);
       process.stdout.write(`validator ${v.operator}: operator key "${VALIDATOR_KEY}" = ${v.account} (mnemonic in ${v.mnemonicFile})\n`);
+      process.stdout.write(`sidecar worker key "${WORKER_KEY}" = ${v.worker} (funded; registered for the built-in models by \`inferd start --with-sidecar\`)\n`);
     });
 }
 
@@ -71,10 +75,35 @@ export function startCommand(): Command {
     .addOption(new Option("--home <dir>", "node home directory").default(DEFAULT_HOME))
     .option("--abci-only", "run only the app; CometBFT runs elsewhere and connects to [abci] address", false)
     .option("--log-level <level>", "app log level (trace, debug, info, warn, error)")
-    .action(async (o: { home: string; abciOnly: boolean; logLevel?: string }) => {
-      const node = await startNode({ home: expandHome(o.home), abciOnly: o.abciOnly, logLevel: o.logLevel });
-      for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => void node.stop(sig));
+    .option("--with-sidecar", `also run this validator's inference sidecar: once blocks are made, registers the home's "${WORKER_KEY}" key as its worker (if needed) and runs \`inferd sidecar\` (log in <home>/sidecar.log)`, false)
+    .action(async (o: { home: string; abciOnly: boolean; logLevel?: string; withSidecar: boolean }) => {
+      const home = expandHome(o.home);
+      const node = await startNode({ home, abciOnly: o.abciOnly, logLevel: o.logLevel });
+      let sidecar: ChildProcess | undefined;
+      let stopping = false;
+      for (const sig of ["SIGINT", "SIGTERM"] as const) {
+        process.on(sig, () => {
+          stopping = true;
+          sidecar?.kill("SIGTERM");
+          void node.stop(sig);
+        });
+      }
+      if (o.withSidecar) {
+        const say = (msg: string): void => void process.stdout.write(`${JSON.stringify({ level: 30, module: "inferd", msg })}\n`);
+        const rpcUrl = (readClientConfig(home)?.node ?? "tcp://127.0.0.1:26657").replace(/^tcp:\/\//, "http://");
+        startHomeSidecar(home, { rpcUrl, log: say }).then(
+          (child) => {
+            sidecar = child;
+            if (stopping) child.kill("SIGTERM");
+            child.on("exit", (code, signal) => {
+              if (!stopping) say(`sidecar exited (${code ?? signal}); see ${path.join(home, "sidecar.log")}`);
+            });
+          },
+          (e: unknown) => say(`sidecar not started: ${(e as Error).message}`),
+        );
+      }
       process.exitCode = await node.done;
+      sidecar?.kill("SIGTERM");
     });
 }
 
@@ -83,23 +112,26 @@ export function localnetCommand(): Command {
   const l = new Command("localnet").description("A local multi-validator network on loopback");
   l.addCommand(
     new Command("init")
-      .description("Write ready-to-start homes DIR/node0..N-1 sharing one genesis (node i on the default ports + 100·i)")
+      .description("Write ready-to-start homes DIR/node0..N-1 sharing one genesis (node i on the default ports + 100·(offset + i))")
       .option("--validators <n>", "number of validators", "1")
       .option("--output <dir>", "where the homes go", "./.localnet")
       .option("--chain-id <id>", "chain id", "inferchain-localnet")
       .option("--account <addr=coins...>", "extra funded genesis account (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
       .option("--timeout-commit <duration>", "CometBFT timeout_commit (block time)", "1s")
       .option("--overwrite", "replace existing homes", false)
-      .action(async (o: { validators: string; output: string; chainId: string; account: string[]; timeoutCommit: string; overwrite: boolean }) => {
+      .option("--port-offset <k>", "node i uses the ports of index k + i (each default + 100·(k + i)), so several localnets can run at once", "0")
+      .action(async (o: { validators: string; output: string; chainId: string; account: string[]; timeoutCommit: string; overwrite: boolean; portOffset: string }) => {
         const n = Number(o.validators);
         if (!Number.isInteger(n) || n < 1 || n > 50) throw new CliError("--validators must be 1..50");
+        const k = Number(o.portOffset);
+        if (!Number.isInteger(k) || k < 0 || k + n > 380) throw new CliError("--port-offset must be an integer with offset + validators ≤ 380 (ports stay below 65536)");
         const out = path.resolve(expandHome(o.output));
         if (fs.existsSync(out) && fs.readdirSync(out).length > 0) {
           if (!o.overwrite) throw new CliError(`${out} is not empty (use --overwrite)`);
           fs.rmSync(out, { recursive: true, force: true });
         }
         const homes = Array.from({ length: n }, (_, i) => path.join(out, `node${i}`));
-        const ids = homes.map((home, i) => initHome({ home, moniker: `node${i}`, chainId: o.chainId, index: i, timeoutCommit: o.timeoutCommit }).nodeId);
+        const ids = homes.map((home, i) => initHome({ home, moniker: `node${i}`, chainId: o.chainId, index: k + i, timeoutCommit: o.timeoutCommit }).nodeId);
         const genesis = readGenesis(homes[0]);
         const validators: GenesisValidatorInfo[] = [];
         for (const [i, home] of homes.entries()) validators.push(await addGenesisValidator(home, genesis, `node${i}`));
@@ -112,25 +144,36 @@ export function localnetCommand(): Command {
         }
         for (const [i, home] of homes.entries()) {
           writeGenesis(home, genesis);
-          const peers = ids.map((id, j) => (j === i ? "" : `${id}@127.0.0.1:${portsFor(j).p2p}`)).filter(Boolean).join(",");
+          const peers = ids.map((id, j) => (j === i ? "" : `${id}@127.0.0.1:${portsFor(k + j).p2p}`)).filter(Boolean).join(",");
           const file = paths(home).cometConfig;
           fs.writeFileSync(file, setTomlValues(fs.readFileSync(file, "utf8"), { "p2p.persistent_peers": peers }));
         }
         for (const [i, home] of homes.entries()) {
-          const p = portsFor(i);
-          process.stdout.write(`node${i}: ${home}  validator ${validators[i].operator} (key "${VALIDATOR_KEY}")  rpc 127.0.0.1:${p.rpc}  grpc 127.0.0.1:${p.grpc}  p2p 127.0.0.1:${p.p2p}\n`);
+          const p = portsFor(k + i);
+          process.stdout.write(`node${i}: ${home}  validator ${validators[i].operator} (key "${VALIDATOR_KEY}")  worker ${validators[i].worker} (key "${WORKER_KEY}")  rpc 127.0.0.1:${p.rpc}  grpc 127.0.0.1:${p.grpc}  p2p 127.0.0.1:${p.p2p}\n`);
         }
         process.stdout.write(`start each with: inferd start --home ${homes[0]}\n`);
       }),
   );
   l.addCommand(
     new Command("start")
-      .description("Start every node of a localnet (own log file each, DIR/nodeI/inferd.log), wait for blocks; Ctrl-C stops all")
+      .description(
+        "Start every node of a localnet (own log file each, DIR/nodeI/inferd.log), wait for blocks, register each validator's worker key " +
+          "and start its sidecar (DIR/nodeI/sidecar.log); Ctrl-C stops all",
+      )
       .option("--output <dir>", "the localnet directory", "./.localnet")
       .option("--detach", "return once blocks are made, leaving the nodes running (stop with `inferd localnet stop`)", false)
       .option("--timeout <seconds>", "how long to wait for the first blocks", "60")
-      .action(async (o: { output: string; detach: boolean; timeout: string }) => {
+      .option("--no-sidecars", "start only the nodes (workers are still registered)")
+      .option("--sidecar-fault <node=mode...>", `run node i's sidecar in a fault mode (${FAULT_MODES.join(", ")}), e.g. 1=offline (repeatable)`, (v: string, acc: string[]) => [...acc, v], [] as string[])
+      .action(async (o: { output: string; detach: boolean; timeout: string; sidecars: boolean; sidecarFault: string[] }) => {
         const dir = path.resolve(expandHome(o.output));
+        const faults = new Map<number, string>();
+        for (const f of o.sidecarFault) {
+          const m = /^([0-9]+)=(.+)$/.exec(f);
+          if (!m || !(FAULT_MODES as readonly string[]).includes(m[2])) throw new CliError(`--sidecar-fault wants NODE=${FAULT_MODES.join("|")}, got ${f}`);
+          faults.set(Number(m[1]), m[2]);
+        }
         const nodes = startLocalnet(dir);
         const stopAll = async (): Promise<void> => {
           process.stdout.write("stopping localnet…\n");
@@ -142,6 +185,15 @@ export function localnetCommand(): Command {
         try {
           const heights = await waitForBlocks(nodes, 2n, Number(o.timeout) * 1000);
           for (const n of nodes) process.stdout.write(`node${n.index}: pid ${n.pid}  height ${heights[n.index]}  rpc ${n.rpc}  log ${n.log}\n`);
+          if (o.sidecars) {
+            await startSidecars(dir, nodes, { extraArgs: (n) => (faults.has(n.index) ? ["--fault", faults.get(n.index)!] : []) });
+            for (const n of nodes) {
+              const fault = faults.get(n.index);
+              process.stdout.write(`node${n.index}: sidecar pid ${n.sidecarPid}  metrics http://${n.sidecarMetrics}/metrics  log ${n.sidecarLog}${fault ? `  FAULT ${fault}` : ""}\n`);
+            }
+          } else {
+            await Promise.all(nodes.filter((n) => hasWorkerKey(n.home)).map((n) => ensureWorkerRegistered(n.home, { rpcUrl: n.rpc })));
+          }
         } catch (e) {
           await stopLocalnet(dir);
           throw e;
@@ -165,6 +217,22 @@ export function localnetCommand(): Command {
       .action(async (o: { output: string }) => {
         const n = await stopLocalnet(path.resolve(expandHome(o.output)));
         process.stdout.write(n > 0 ? `stopped ${n} node(s)\n` : "no localnet running\n");
+      }),
+  );
+  l.addCommand(
+    new Command("add-node")
+      .description(
+        "Add a full node (not a validator) to a localnet: home DIR/nodeN with the network's genesis, the next ports, every node as a peer, " +
+          "and an unfunded operator key \"validator\"; fund it and run `inferd tx staking create-validator` to make it a validator",
+      )
+      .option("--output <dir>", "the localnet directory", "./.localnet")
+      .option("--moniker <name>", "the node's name (default nodeN)")
+      .option("--priv-validator-key <file>", "sign with this priv_validator_key.json instead of a fresh key (two nodes on one key double-sign: slashing tests only)")
+      .action(async (o: { output: string; moniker?: string; privValidatorKey?: string }) => {
+        const added = await addLocalnetNode(path.resolve(expandHome(o.output)), { moniker: o.moniker, privValidatorKey: o.privValidatorKey && path.resolve(expandHome(o.privValidatorKey)) });
+        const p = added.ports;
+        process.stdout.write(`${path.basename(added.home)}: ${added.home}  node id ${added.nodeId}  operator key "${VALIDATOR_KEY}" = ${added.account}  rpc 127.0.0.1:${p.rpc}  grpc 127.0.0.1:${p.grpc}  p2p 127.0.0.1:${p.p2p}\n`);
+        process.stdout.write(`start it with: inferd start --home ${added.home}\n`);
       }),
   );
   return l;

@@ -14,7 +14,34 @@ export interface SessionOptions {
   readonly executionProviders?: readonly string[];
   readonly graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
   readonly intraOpNumThreads?: number;
+  readonly interOpNumThreads?: number;
+  readonly executionMode?: "sequential" | "parallel";
+  readonly enableCpuMemArena?: boolean;
+  readonly enableMemPattern?: boolean;
+  /** onnxruntime's own log threshold: 0 verbose … 3 error, 4 fatal. */
+  readonly logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
+
+/**
+ * What a sidecar runs every model with, chosen so that one machine always computes the same
+ * floats for the same input and different machines differ only by their kernels' arithmetic:
+ *   - one intra-op and one inter-op thread, sequential execution: no work split whose partition
+ *     (and so summation order) depends on the core count or on scheduling;
+ *   - graph optimisation "basic": only hardware-independent rewrites (constant folding,
+ *     redundant-node elimination); "extended"/"all" add fusions and CPU-specific layouts
+ *     (NCHWc) that change rounding between machines;
+ *   - no CPU memory arena and no memory-pattern planning: buffers come fresh from the
+ *     allocator, so a run never depends on what earlier runs left in a reused arena.
+ * The models are small; one thread is also what leaves the node's other cores to CometBFT.
+ */
+export const DETERMINISTIC_SESSION_OPTIONS: SessionOptions = {
+  graphOptimizationLevel: "basic",
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: "sequential",
+  enableCpuMemArena: false,
+  enableMemPattern: false,
+};
 
 /** One onnxruntime session per model file (the sidecar keeps it for the node's lifetime). */
 export async function openSession(bytes: Uint8Array, opts: SessionOptions = {}): Promise<ort.InferenceSession> {
@@ -24,6 +51,11 @@ export async function openSession(bytes: Uint8Array, opts: SessionOptions = {}):
   };
   // onnxruntime-node rejects an explicit undefined here.
   if (opts.intraOpNumThreads !== undefined) options.intraOpNumThreads = opts.intraOpNumThreads;
+  if (opts.interOpNumThreads !== undefined) options.interOpNumThreads = opts.interOpNumThreads;
+  if (opts.executionMode !== undefined) options.executionMode = opts.executionMode;
+  if (opts.enableCpuMemArena !== undefined) options.enableCpuMemArena = opts.enableCpuMemArena;
+  if (opts.enableMemPattern !== undefined) options.enableMemPattern = opts.enableMemPattern;
+  if (opts.logSeverityLevel !== undefined) options.logSeverityLevel = opts.logSeverityLevel;
   return ort.InferenceSession.create(bytes, options);
 }
 

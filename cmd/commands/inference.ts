@@ -1,0 +1,375 @@
+/**
+ * Buying inference from the CLI:
+ *   inferd tx inference submit-job --model ID --input FILE.json [--fee 1000uinf] --from KEY
+ *   inferd query inference job ID | jobs [--status S --client A --worker W --limit N]
+ *   inferd query models list
+ *   inferd infer --model ID --input FILE.json --from KEY [--wait] [--fee]
+ * Inputs are the tensor JSON of lib/tensors.ts (`{"x": {"dims": [1, 16], "data": [...]}}`),
+ * checked against the model's input spec and quantized with its quant_scale_bits; results
+ * are printed dequantized in the same JSON.
+ */
+import fs from "node:fs";
+import { Command, Option } from "commander";
+import { BroadcastTxError, GasPrice, SigningStargateClient, type IndexedTx } from "@cosmjs/stargate";
+import { MsgSubmitJobResponse } from "../../gen/inferchain/inference/v1/tx";
+import { decodeTensorList, encodeTensorList } from "../../x/models/tensor";
+import type { Model } from "../../x/models/types";
+import { parseTensorJson, quantizeTensors, dequantizeTensors, formatTensorJson, TensorFormatError } from "../../lib/tensors";
+import { connectQueryClient, jobStatusName, parseJobStatus, JobStatus, type InferchainQueryClient, type Job } from "../../lib/client/queries";
+import { inferchainRegistry, msgSubmitJob } from "../../lib/client/registry";
+import { signAndBroadcast } from "../../lib/client/broadcast";
+import { parseAddress } from "../../app/types/address";
+import { CliError } from "../errors";
+import { openKeyring, readPassphraseFromStdin } from "../keyring";
+import { print, resolveClient, withClientFlags, type ClientFlags, type ResolvedClient } from "../common";
+
+// ---------------------------------------------------------------------------- shared
+
+async function withQuery<T>(c: ResolvedClient, f: (q: InferchainQueryClient) => Promise<T>): Promise<T> {
+  let conn;
+  try {
+    conn = await connectQueryClient(c.rpcUrl);
+  } catch (e) {
+    throw new CliError(`cannot reach ${c.rpcUrl}: ${(e as Error).message}`);
+  }
+  try {
+    return await f(conn.query);
+  } finally {
+    conn.comet.disconnect();
+  }
+}
+
+async function getModel(q: InferchainQueryClient, id: string): Promise<Model> {
+  const m = await q.inferchain.models.model(id);
+  if (!m) throw new CliError(`model ${id} is not registered (inferd query models list)`);
+  return m;
+}
+
+/** The input file checked against the model's input spec, as canonical MsgSubmitJob.input bytes. */
+export function encodeJobInput(model: Model, json: string): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeTensorList(quantizeTensors(parseTensorJson(json, model.inputs), model.quantScaleBits));
+  } catch (e) {
+    if (e instanceof TensorFormatError) throw new CliError(`input for ${model.id}: ${e.message}`);
+    throw e;
+  }
+  if (BigInt(bytes.length) > model.maxInputBytes) throw new CliError(`input for ${model.id} is ${bytes.length} bytes quantized; the model takes at most ${model.maxInputBytes}`);
+  return bytes;
+}
+
+function readInput(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new CliError(`cannot read --input ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** "1000uinf" or "1000" → 1000n; undefined → the model's min_fee. */
+function jobFee(fee: string | undefined, model: Model): bigint {
+  if (fee === undefined) return model.minFee;
+  const m = /^([0-9]+)(uinf)?$/.exec(fee.trim());
+  if (!m) throw new CliError(`--fee must be an amount of uinf, e.g. 1000uinf; got ${fee}`);
+  const v = BigInt(m[1]);
+  if (v < model.minFee) throw new CliError(`--fee ${v}uinf is below ${model.id}'s min_fee ${model.minFee}uinf`);
+  return v;
+}
+
+/** The job id from a MsgSubmitJob tx's response. */
+export function jobIdOf(r: Pick<IndexedTx, "msgResponses" | "events" | "hash">): bigint {
+  const resp = r.msgResponses.find((m) => m.typeUrl === "/inferchain.inference.v1.MsgSubmitJobResponse");
+  if (resp) return MsgSubmitJobResponse.decode(resp.value).jobId;
+  for (const e of r.events) {
+    const a = e.attributes.find((x) => x.key === "job_id");
+    if (a && /^[0-9]+$/.test(a.value)) return BigInt(a.value);
+  }
+  throw new CliError(`tx ${r.hash} succeeded but carries no job id`);
+}
+
+/** The job's result dequantized into tensor JSON (as an object), or undefined when it has none or it cannot be read. */
+export function resultTensors(job: Job, model: Model | undefined): Record<string, { dims: number[]; data: Array<number | string> }> | undefined {
+  if (!model || job.output.length === 0) return undefined;
+  try {
+    return JSON.parse(formatTensorJson(dequantizeTensors(decodeTensorList(job.output), model.outputs, model.quantScaleBits))) as Record<string, { dims: number[]; data: Array<number | string> }>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Tensor JSON with one line per tensor (still valid JSON, and the shape parseTensorJson reads). */
+export function compactTensorJson(t: Record<string, unknown>): string {
+  const lines = Object.entries(t).map(([name, v]) => `  ${JSON.stringify(name)}: ${JSON.stringify(v)}`);
+  return `{\n${lines.join(",\n")}\n}`;
+}
+
+/** A job as Cosmos-style JSON (snake_case, 64-bit integers as strings, bytes as base64), its result dequantized. */
+export function jobToJson(job: Job, model?: Model): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: job.id.toString(),
+    client: job.client,
+    model_id: job.modelId,
+    status: JobStatus[job.status] ?? String(job.status),
+    fee: job.fee,
+    submitted_height: job.submittedHeight.toString(),
+    attempts: job.attempts,
+    operator: job.operator,
+    worker: job.worker,
+    assigned_height: job.assignedHeight.toString(),
+    deadline_height: job.deadlineHeight.toString(),
+    hard_deadline_height: job.hardDeadlineHeight.toString(),
+    tried_operators: job.triedOperators,
+    result_height: job.resultHeight.toString(),
+    late: job.late,
+    challenge_end_height: job.challengeEndHeight.toString(),
+    finalized_height: job.finalizedHeight.toString(),
+    refunded: job.refunded,
+    input: Buffer.from(job.input).toString("base64"),
+    input_uri: job.inputUri,
+    input_sha256: job.inputSha256,
+    output: Buffer.from(job.output).toString("base64"),
+  };
+  const result = resultTensors(job, model);
+  if (result) out.result = result;
+  return out;
+}
+
+// ---------------------------------------------------------------------------- submitting
+
+interface SubmitFlags extends ClientFlags {
+  model: string;
+  input: string;
+  from: string;
+  fee?: string;
+  gasPrices?: string;
+  gasAdjustment: string;
+  keyringBackend?: string;
+}
+
+/** The flags `tx inference submit-job` and `infer` share. */
+function withSubmitFlags(cmd: Command): Command {
+  return withClientFlags(cmd)
+    .requiredOption("--model <id>", "registered model id (inferd query models list)")
+    .requiredOption("--input <file>", 'input tensors as JSON: {"<name>": {"dims": [...], "data": [...]}}')
+    .addOption(new Option("--from <key>", "key (or address) in the keyring that pays").makeOptionMandatory())
+    .option("--fee <amount>", "job fee in uinf, at least the model's min_fee (default: min_fee)")
+    .addOption(new Option("--gas-prices <price>", "gas price (default: client.toml, 0.025uinf)"))
+    .addOption(new Option("--gas-adjustment <x>", "multiplier on the simulated gas").default("1.4"))
+    .addOption(new Option("--keyring-backend <backend>", "keyring backend").choices(["test", "file"]));
+}
+
+interface Submitted {
+  readonly id: bigint;
+  readonly tx: IndexedTx;
+  readonly fee: bigint;
+  readonly model: Model;
+}
+
+/** Checks and quantizes the input, signs MsgSubmitJob (gas simulated) and waits for its block. */
+async function submitJob(c: ResolvedClient, f: SubmitFlags, q: InferchainQueryClient): Promise<Submitted> {
+  const json = readInput(f.input);
+  const adj = Number(f.gasAdjustment);
+  if (!(adj >= 1)) throw new CliError("--gas-adjustment must be ≥ 1");
+  const keyring = await openKeyring({ home: c.home, backend: c.keyringBackend, passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: ") });
+  const key = await keyring.show(f.from);
+  const model = await getModel(q, f.model);
+  const input = encodeJobInput(model, json);
+  const fee = jobFee(f.fee, model);
+  const gasPrice = GasPrice.fromString(f.gasPrices ?? c.gasPrices);
+  const signing = await SigningStargateClient.connectWithSigner(c.rpcUrl, await keyring.signer(key.name), { gasPrice, registry: inferchainRegistry() });
+  let tx: IndexedTx;
+  try {
+    const chainId = await signing.getChainId();
+    if (c.chainId && c.chainId !== chainId) throw new CliError(`--chain-id ${c.chainId} does not match the node's chain ${chainId} (${c.rpcUrl})`);
+    const msg = msgSubmitJob({ client: key.address, modelId: model.id, input, inputUri: "", inputSha256: "", fee: fee.toString() });
+    tx = await signAndBroadcast(signing, c.rpcUrl, key.address, [msg], { gasPrice, gasAdjustment: adj });
+  } catch (e) {
+    if (e instanceof BroadcastTxError) throw new CliError(`submit-job refused (${e.codespace} ${e.code}): ${e.log ?? ""}`);
+    throw e;
+  } finally {
+    signing.disconnect();
+  }
+  if (tx.code !== 0) throw new CliError(`submit-job failed in block ${tx.height} (code ${tx.code}): ${tx.rawLog ?? ""}`);
+  return { id: jobIdOf(tx), tx, fee, model };
+}
+
+export function inferenceTxCommand(): Command {
+  const tx = new Command("inference").description("x/inference transactions");
+  tx.addCommand(
+    withSubmitFlags(new Command("submit-job"))
+      .description("Pay for one run of a model: the input JSON is checked against the model's inputs, quantized and escrowed with the fee; prints the job id")
+      .action(async (f: SubmitFlags) => {
+        const c = resolveClient(f);
+        await withQuery(c, async (q) => {
+          const s = await submitJob(c, f, q);
+          print(c.output, { job_id: s.id.toString(), txhash: s.tx.hash, height: s.tx.height, code: s.tx.code, fee: `${s.fee}uinf`, gas_wanted: s.tx.gasWanted, gas_used: s.tx.gasUsed });
+        });
+      }),
+  );
+  return tx;
+}
+
+// ---------------------------------------------------------------------------- query inference / models
+
+interface JobsFlags extends ClientFlags {
+  status?: string;
+  client?: string;
+  worker?: string;
+  limit?: string;
+}
+
+export function inferenceQueryCommand(): Command {
+  const q = new Command("inference").description("x/inference queries");
+  q.addCommand(
+    withClientFlags(new Command("job"))
+      .description("One job: status, assignee, deadlines, and its result dequantized")
+      .argument("<id>", "job id")
+      .action(async (id: string, f: ClientFlags) => {
+        if (!/^[0-9]+$/.test(id)) throw new CliError(`job id must be a number, got ${id}`);
+        const c = resolveClient(f);
+        await withQuery(c, async (query) => {
+          const job = await query.inferchain.inference.job(BigInt(id));
+          if (!job) throw new CliError(`job ${id} not found`);
+          print(c.output, { job: jobToJson(job, await query.inferchain.models.model(job.modelId)) });
+        });
+      }),
+  );
+  q.addCommand(
+    withClientFlags(new Command("jobs"))
+      .description("Jobs in id order, filtered by status, client and/or worker")
+      .option("--status <status>", "pending, assigned, result_posted, finalized or failed")
+      .option("--client <address>", "jobs of this client (infer1…)")
+      .option("--worker <address>", "jobs assigned to this worker key (infer1…)")
+      .option("--limit <n>", "at most n jobs", "100")
+      .action(async (f: JobsFlags) => {
+        const c = resolveClient(f);
+        let status: JobStatus | undefined;
+        try {
+          status = f.status === undefined ? undefined : parseJobStatus(f.status);
+        } catch (e) {
+          throw new CliError((e as Error).message);
+        }
+        if (f.client) parseAddress(f.client, undefined, "--client");
+        if (f.worker) parseAddress(f.worker, undefined, "--worker");
+        const limit = Number(f.limit ?? "100");
+        if (!Number.isInteger(limit) || limit < 1) throw new CliError("--limit must be an integer ≥ 1");
+        await withQuery(c, async (query) => {
+          const jobs = await query.inferchain.inference.jobs({ status, client: f.client, worker: f.worker, limit });
+          const models = new Map<string, Model | undefined>();
+          for (const j of jobs) if (!models.has(j.modelId)) models.set(j.modelId, await query.inferchain.models.model(j.modelId));
+          print(c.output, { jobs: jobs.map((j) => jobToJson(j, models.get(j.modelId))) });
+        });
+      }),
+  );
+  return q;
+}
+
+export function modelToJson(m: Model): Record<string, unknown> {
+  const spec = (s: Model["inputs"][number]) => ({ name: s.name, dtype: s.dtype, shape: s.shape.map((d) => Number(d)) });
+  return {
+    id: m.id,
+    onnxSha256: m.onnxSha256,
+    uri: m.uri,
+    inputs: m.inputs.map(spec),
+    outputs: m.outputs.map(spec),
+    metric: m.metric,
+    threshold: m.threshold.toString(),
+    quantScaleBits: m.quantScaleBits,
+    minFee: m.minFee.toString(),
+    maxInputBytes: m.maxInputBytes.toString(),
+    maxOutputBytes: m.maxOutputBytes.toString(),
+    slaBlocks: m.slaBlocks.toString(),
+    owner: m.owner,
+    deposit: m.deposit.toString(),
+    registeredHeight: m.registeredHeight.toString(),
+  };
+}
+
+export function modelsQueryCommand(): Command {
+  const q = new Command("models").description("x/models queries (the model registry)");
+  q.addCommand(
+    withClientFlags(new Command("list"))
+      .description("Every registered model with its sha256, URI, input and output specs, metric and fees")
+      .action(async (f: ClientFlags) => {
+        const c = resolveClient(f);
+        const models = await withQuery(c, (query) => query.inferchain.models.all());
+        print(c.output, { models: models.map(modelToJson) });
+      }),
+  );
+  q.addCommand(
+    withClientFlags(new Command("model"))
+      .description("One registered model")
+      .argument("<id>", "model id")
+      .action(async (id: string, f: ClientFlags) => {
+        const c = resolveClient(f);
+        print(c.output, { model: modelToJson(await withQuery(c, (query) => getModel(query, id))) });
+      }),
+  );
+  return q;
+}
+
+// ---------------------------------------------------------------------------- infer
+
+interface InferFlags extends SubmitFlags {
+  wait: boolean;
+  timeout: string;
+}
+
+const DONE: ReadonlySet<JobStatus> = new Set([JobStatus.JOB_STATUS_RESULT_POSTED, JobStatus.JOB_STATUS_FINALIZED, JobStatus.JOB_STATUS_FAILED]);
+
+/** Polls the Job query until the job has a result or failed; undefined on timeout. */
+export async function waitForJob(q: InferchainQueryClient, id: bigint, timeoutMs: number, pollMs = 250): Promise<Job | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await q.inferchain.inference.job(id).catch(() => undefined);
+    if (job && DONE.has(job.status)) return job;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+export function inferCommand(): Command {
+  return withSubmitFlags(new Command("infer"))
+    .description("Submit a job and (with --wait) print its result: the input JSON is checked against the model's inputs and quantized; the output is dequantized")
+    .option("--wait", "wait for the result (RESULT_POSTED, FINALIZED or FAILED) and print it", false)
+    .option("--timeout <seconds>", "how long --wait waits", "120")
+    .action(async (f: InferFlags) => {
+      const c = resolveClient(f);
+      await withQuery(c, async (q) => {
+        const { id, tx, fee, model } = await submitJob(c, f, q);
+        if (!f.wait) {
+          print(c.output, { job_id: id.toString(), status: "JOB_STATUS_PENDING", txhash: tx.hash, submitted_height: String(tx.height), fee: `${fee}uinf` });
+          return;
+        }
+        process.stderr.write(`job ${id} submitted at height ${tx.height} (tx ${tx.hash}); waiting for the result…\n`);
+        const job = await waitForJob(q, id, Number(f.timeout) * 1000);
+        if (!job) {
+          const last = await q.inferchain.inference.job(id).catch(() => undefined);
+          throw new CliError(`job ${id}: no result within ${f.timeout} s (status ${last ? jobStatusName(last.status) : "unknown"}); inferd query inference job ${id}`);
+        }
+        const summary = {
+          job_id: id.toString(),
+          status: JobStatus[job.status],
+          model_id: job.modelId,
+          worker: job.worker,
+          operator: job.operator,
+          attempts: job.attempts,
+          submitted_height: job.submittedHeight.toString(),
+          assigned_height: job.assignedHeight.toString(),
+          result_height: job.resultHeight.toString(),
+          blocks: job.resultHeight > 0n ? (job.resultHeight - job.submittedHeight).toString() : undefined,
+          late: job.late,
+          fee: job.fee,
+          refunded: job.refunded,
+        };
+        const output = resultTensors(job, model);
+        if (c.output === "json") {
+          print("json", { ...summary, output: output ?? null });
+        } else {
+          print("text", summary);
+          process.stdout.write(output ? `output:\n${compactTensorJson(output)}\n` : "output: none\n");
+        }
+        if (job.status === JobStatus.JOB_STATUS_FAILED) process.exitCode = 1;
+      });
+    });
+}

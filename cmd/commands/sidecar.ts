@@ -1,0 +1,113 @@
+/** `inferd sidecar`: runs a validator's inference sidecar (server/sidecar) against its node. */
+import { Command, Option } from "commander";
+import pino from "pino";
+import { createSidecar, SidecarSetupError, type Sidecar } from "../../server/sidecar";
+import { EXECUTION_PROVIDERS, parseExecutionProvider } from "../../server/sidecar/executionProvider";
+import { FAULT_MODES, parseFaultMode } from "../../server/sidecar/faults";
+import { defaultModelsDir } from "../../lib/models/builtin";
+import { CliError } from "../errors";
+import { DEFAULT_HOME, readAppConfig } from "../home";
+import { readPassphraseFromStdin } from "../keyring";
+import { resolveClient } from "../common";
+import { expandHome } from "./keys";
+
+export const DEFAULT_WORKER_KEY = "worker";
+
+/** The app's telemetry port + 1 (26661 + 100·i → 26662 + 100·i): the sidecar's default metrics address. */
+export function defaultSidecarMetricsAddress(home: string): string {
+  try {
+    const m = /^(.*):([0-9]+)$/.exec(readAppConfig(home).metricsAddress);
+    if (m) return `${m[1]}:${Number(m[2]) + 1}`;
+  } catch {
+    // no app.toml: a sidecar for a node elsewhere
+  }
+  return "127.0.0.1:26662";
+}
+
+interface SidecarFlags {
+  home: string;
+  node?: string;
+  chainId?: string;
+  keyringBackend?: string;
+  workerKey: string;
+  models?: string;
+  executionProvider: string;
+  metricsAddress?: string;
+  fault?: string;
+  logLevel: string;
+  resyncBlocks: string;
+}
+
+export function sidecarCommand(): Command {
+  return new Command("sidecar")
+    .description(
+      "Run the inference sidecar of a validator: loads the models its worker key serves (sha256-checked), " +
+        "answers the jobs assigned to it with onnxruntime, and signs the results with the worker key",
+    )
+    .addOption(new Option("--home <dir>", "node home (client.toml for the RPC address, keyring with the worker key, app.toml)").default(DEFAULT_HOME))
+    .addOption(new Option("--node <url>", "CometBFT RPC endpoint (default: the home's client.toml)"))
+    .addOption(new Option("--chain-id <id>", "expected chain id (default: the home's client.toml)"))
+    .addOption(new Option("--keyring-backend <backend>", "keyring backend").choices(["test", "file"]))
+    .addOption(new Option("--worker-key <name>", "key in the home's keyring registered as this validator's worker").default(DEFAULT_WORKER_KEY))
+    .addOption(new Option("--models <dir>", "where file: model URIs resolve (default: the repository's models/)"))
+    .addOption(new Option("--execution-provider <ep>", "onnxruntime execution provider; cuda and webgpu fall back to cpu (with the reason) when they cannot start").choices([...EXECUTION_PROVIDERS]).default("cpu"))
+    .addOption(new Option("--metrics-address <host:port>", "Prometheus metrics at http://<address>/metrics, \"\" for none (default: the app's telemetry port + 1, 26662 on node 0)"))
+    .addOption(
+      new Option("--fault <mode>", "misbehave on purpose, for tests: lazy (zeros of the right shape, no model run), random (random values), offline (never answers)").choices([
+        ...FAULT_MODES,
+      ]),
+    )
+    .addOption(new Option("--log-level <level>", "log level (trace, debug, info, warn, error)").default("info"))
+    .addOption(new Option("--resync-blocks <n>", "re-read this worker's assigned jobs from chain state every n blocks (besides events)").default("5"))
+    .action(async (f: SidecarFlags) => {
+      const home = expandHome(f.home);
+      const c = resolveClient({ home, node: f.node, chainId: f.chainId, keyringBackend: f.keyringBackend });
+      const resync = Number(f.resyncBlocks);
+      if (!Number.isInteger(resync) || resync < 1) throw new CliError("--resync-blocks must be an integer ≥ 1");
+      const log = pino({ level: f.logLevel, base: { module: "sidecar" } });
+      let stopped = false;
+      let sidecar: Sidecar | undefined;
+      const onSignal = (): void => {
+        stopped = true;
+        if (sidecar) void sidecar.stop();
+        else process.exit(130);
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        sidecar = await createSidecar(
+          {
+            home,
+            rpcUrl: c.rpcUrl,
+            chainId: c.chainId,
+            keyringBackend: c.keyringBackend,
+            passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: "),
+            workerKey: f.workerKey,
+            modelsDir: f.models ? expandHome(f.models) : defaultModelsDir(),
+            executionProvider: parseExecutionProvider(f.executionProvider),
+            metricsAddress: f.metricsAddress ?? defaultSidecarMetricsAddress(home),
+            fault: f.fault ? parseFaultMode(f.fault) : undefined,
+            gasPrice: c.gasPrices,
+            resyncEveryBlocks: resync,
+            log,
+            progress: (line) => process.stdout.write(line + "\n"),
+            warn: (line) => process.stderr.write(line + "\n"),
+          },
+          { stopped: () => stopped },
+        );
+      } catch (e) {
+        if (e instanceof SidecarSetupError) throw new CliError(e.message);
+        throw e;
+      }
+      if (stopped) {
+        await sidecar.stop();
+        return;
+      }
+      process.stdout.write(
+        `sidecar for ${sidecar.worker.operator}: worker ${sidecar.worker.address}, ${sidecar.models.size} model(s) on ${sidecar.provider.used}` +
+          `${f.fault ? `, fault ${f.fault}` : ""}; watching ${c.rpcUrl}\n`,
+      );
+      sidecar.start();
+      await sidecar.done;
+    });
+}

@@ -1,0 +1,89 @@
+/**
+ * Making a home's worker key serve: `inferd localnet start` and `inferd start --with-sidecar`
+ * call `ensureWorkerRegistered` once the chain makes blocks. It signs MsgRegisterWorker with
+ * the home's operator key (`validator`) for the worker key (`worker`), serving every
+ * registered model, unless the chain already has that registration (from genesis, or an
+ * earlier run).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { accountOperator } from "../x/staking";
+import { connectQueryClient } from "../lib/client/queries";
+import { inferchainRegistry, msgRegisterWorker } from "../lib/client/registry";
+import { signAndBroadcast } from "../lib/client/broadcast";
+import { VALIDATOR_KEY, WORKER_KEY } from "./genesisSetup";
+import { readClientConfig } from "./home";
+import { openKeyring, KeyNotFoundError } from "./keyring";
+import { CliError } from "./errors";
+
+export interface WorkerRegistration {
+  readonly operator: string;
+  readonly worker: string;
+  readonly modelIds: readonly string[];
+  /** False when the chain already had it. */
+  readonly registered: boolean;
+}
+
+export async function ensureWorkerRegistered(home: string, o: { rpcUrl?: string; modelIds?: readonly string[] } = {}): Promise<WorkerRegistration> {
+  const cfg = readClientConfig(home);
+  const rpcUrl = (o.rpcUrl ?? cfg?.node ?? "tcp://127.0.0.1:26657").replace(/^tcp:\/\//, "http://");
+  const backend = cfg?.keyringBackend === "file" ? "file" : "test";
+  const keyring = await openKeyring({ home, backend });
+  let validator, worker;
+  try {
+    validator = await keyring.show(VALIDATOR_KEY);
+    worker = await keyring.show(WORKER_KEY);
+  } catch (e) {
+    if (e instanceof KeyNotFoundError) throw new CliError(`${home}: ${e.message} (homes made by \`inferd init\` or \`inferd localnet init\` have keys "${VALIDATOR_KEY}" and "${WORKER_KEY}")`);
+    throw e;
+  }
+  const operator = accountOperator(validator.address);
+  const { comet, query } = await connectQueryClient(rpcUrl);
+  try {
+    const modelIds = o.modelIds ?? (await query.inferchain.models.all()).map((m) => m.id);
+    const have = await query.inferchain.staking.workerOfOperator(operator);
+    if (have && have.workerAddress === worker.address && modelIds.every((id) => have.modelIds.includes(id))) {
+      return { operator, worker: worker.address, modelIds: have.modelIds, registered: false };
+    }
+    const gasPrice = GasPrice.fromString(cfg?.gasPrices ?? "0.025uinf");
+    const signing = SigningStargateClient.createWithSigner(comet, await keyring.signer(validator.name), { registry: inferchainRegistry(), gasPrice });
+    const r = await signAndBroadcast(signing, rpcUrl, validator.address, [msgRegisterWorker({ operator, worker: worker.address, modelIds: [...modelIds] })], { gasPrice, gasAdjustment: 1.5 });
+    if (r.code !== 0) throw new CliError(`registering worker ${worker.address} for ${operator} failed (code ${r.code}): ${r.rawLog ?? ""}`);
+    return { operator, worker: worker.address, modelIds, registered: true };
+  } finally {
+    comet.disconnect();
+  }
+}
+
+/** Polls CometBFT's /status until it reports a block at `minHeight` or later. */
+export async function waitForHeight(rpcUrl: string, minHeight: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const body = (await (await fetch(`${rpcUrl}/status`, { signal: AbortSignal.timeout(2000) })).json()) as { result?: { sync_info?: { latest_block_height?: string } } };
+      if (Number(body.result?.sync_info?.latest_block_height ?? "0") >= minHeight) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new CliError(`${rpcUrl}: no block ${minHeight} after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * `inferd start --with-sidecar`: once the node makes blocks, registers the home's worker
+ * (if needed) and runs `inferd sidecar --home H` as a child, its output in H/sidecar.log.
+ */
+export async function startHomeSidecar(home: string, o: { rpcUrl: string; log: (msg: string) => void; extraArgs?: readonly string[] }): Promise<ChildProcess> {
+  await waitForHeight(o.rpcUrl, 1, 120_000);
+  const reg = await ensureWorkerRegistered(home, { rpcUrl: o.rpcUrl });
+  o.log(`${reg.registered ? "registered" : "found"} worker ${reg.worker} of ${reg.operator} for ${reg.modelIds.join(", ")}`);
+  const logFile = path.join(home, "sidecar.log");
+  const fd = fs.openSync(logFile, "a");
+  const child = spawn(process.execPath, [path.join(__dirname, "inferd.js"), "sidecar", "--home", home, ...(o.extraArgs ?? [])], { stdio: ["ignore", fd, fd] });
+  fs.closeSync(fd);
+  o.log(`sidecar started (pid ${child.pid}), log ${logFile}`);
+  return child;
+}

@@ -1,0 +1,60 @@
+/**
+ * The message registry every inferchain client signs with: CosmJS's default Cosmos types plus
+ * this chain's own messages (gen/inferchain/.../tx.ts). The CLI and the sidecar build their
+ * SigningStargateClient from it, so any of the chain's messages can be signed by either.
+ */
+import { Registry, type GeneratedType } from "@cosmjs/proto-signing";
+import { defaultRegistryTypes } from "@cosmjs/stargate";
+import * as inference from "../../gen/inferchain/inference/v1/tx";
+import * as models from "../../gen/inferchain/models/v1/tx";
+import * as slashing from "../../gen/inferchain/slashing/v1/tx";
+import * as staking from "../../gen/inferchain/staking/v1/tx";
+
+export const MSG_SUBMIT_JOB = "/inferchain.inference.v1.MsgSubmitJob";
+export const MSG_SUBMIT_RESULT = "/inferchain.inference.v1.MsgSubmitResult";
+export const MSG_REGISTER_WORKER = "/inferchain.staking.v1.MsgRegisterWorker";
+export const MSG_REGISTER_MODEL = "/inferchain.models.v1.MsgRegisterModel";
+
+/** type URL → codec of inferchain's own messages. */
+export const inferchainTypes: ReadonlyArray<[string, GeneratedType]> = [
+  [MSG_SUBMIT_JOB, inference.MsgSubmitJob as GeneratedType],
+  [MSG_SUBMIT_RESULT, inference.MsgSubmitResult as GeneratedType],
+  ["/inferchain.inference.v1.MsgUpdateParams", inference.MsgUpdateParams as GeneratedType],
+  [MSG_REGISTER_WORKER, staking.MsgRegisterWorker as GeneratedType],
+  ["/inferchain.staking.v1.MsgUpdateParams", staking.MsgUpdateParams as GeneratedType],
+  [MSG_REGISTER_MODEL, models.MsgRegisterModel as GeneratedType],
+  ["/inferchain.models.v1.MsgUpdateParams", models.MsgUpdateParams as GeneratedType],
+  ["/inferchain.slashing.v1.MsgUpdateParams", slashing.MsgUpdateParams as GeneratedType],
+];
+
+/** A fresh registry with the Cosmos defaults and every inferchain message. */
+export function inferchainRegistry(): Registry {
+  return new Registry([...defaultRegistryTypes, ...inferchainTypes]);
+}
+
+export interface MsgSubmitJobEncodeObject {
+  readonly typeUrl: typeof MSG_SUBMIT_JOB;
+  readonly value: inference.MsgSubmitJob;
+}
+
+export interface MsgSubmitResultEncodeObject {
+  readonly typeUrl: typeof MSG_SUBMIT_RESULT;
+  readonly value: inference.MsgSubmitResult;
+}
+
+export interface MsgRegisterWorkerEncodeObject {
+  readonly typeUrl: typeof MSG_REGISTER_WORKER;
+  readonly value: staking.MsgRegisterWorker;
+}
+
+export function msgSubmitJob(v: inference.MsgSubmitJob): MsgSubmitJobEncodeObject {
+  return { typeUrl: MSG_SUBMIT_JOB, value: v };
+}
+
+export function msgSubmitResult(v: inference.MsgSubmitResult): MsgSubmitResultEncodeObject {
+  return { typeUrl: MSG_SUBMIT_RESULT, value: v };
+}
+
+export function msgRegisterWorker(v: staking.MsgRegisterWorker): MsgRegisterWorkerEncodeObject {
+  return { typeUrl: MSG_REGISTER_WORKER, value: v };
+}

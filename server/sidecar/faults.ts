@@ -1,0 +1,57 @@
+/**
+ * Fault modes, for tests and scenarios (SPEC §5): a sidecar that misbehaves on purpose.
+ *
+ *   lazy     answers every job at once with zeros of the right shape, never running the model
+ *            (a worker saving compute; audits and challenges should catch it)
+ *   random   answers with random values of the right shape (a broken or malicious worker)
+ *   offline  stays connected and watches the chain but never answers (SLA tests: the job
+ *            times out, the worker refunds the fee from its stake, is slashed, and the job is
+ *            reassigned or refunded)
+ *
+ * Fake outputs pass the chain's output-spec check, so they land and only verification can
+ * tell them apart.
+ */
+import type { QuantizedTensor } from "../../x/models/tensor";
+import { isFloatDType, dtypeRange, type Model } from "../../x/models/types";
+import { quantizeValue } from "../../lib/quant";
+
+export const FAULT_MODES = ["lazy", "random", "offline"] as const;
+export type FaultMode = (typeof FAULT_MODES)[number];
+
+export function parseFaultMode(s: string): FaultMode {
+  const f = FAULT_MODES.find((x) => x === s.toLowerCase());
+  if (!f) throw new Error(`--fault must be one of ${FAULT_MODES.join(", ")}, got ${JSON.stringify(s)}`);
+  return f;
+}
+
+/**
+ * The shape an honest run would give each output: fixed dims as the spec says; a dynamic
+ * dim (-1) takes the first input's size on the same axis (the batch axis, for the models
+ * registered so far), or 1.
+ */
+export function outputShapes(model: Pick<Model, "outputs">, inputs: readonly QuantizedTensor[]): bigint[][] {
+  const ref = inputs[0]?.shape ?? [];
+  return model.outputs.map((spec) => spec.shape.map((d, i) => (d !== -1n ? d : (ref[i] ?? 1n))));
+}
+
+const count = (shape: readonly bigint[]): number => shape.reduce((n, d) => n * Number(d), 1);
+
+/** Outputs of the right names and shapes, without running the model. */
+export function fakeOutputs(mode: "lazy" | "random", model: Pick<Model, "outputs" | "quantScaleBits">, inputs: readonly QuantizedTensor[], random: () => number = Math.random): QuantizedTensor[] {
+  const shapes = outputShapes(model, inputs);
+  return model.outputs.map((spec, k) => {
+    const n = count(shapes[k]);
+    const values = new Array<bigint>(n);
+    for (let i = 0; i < n; i++) {
+      if (mode === "lazy") values[i] = 0n;
+      else if (isFloatDType(spec.dtype)) values[i] = quantizeValue(random() * 2 - 1, model.quantScaleBits);
+      else {
+        const { min, max } = dtypeRange(spec.dtype);
+        const lo = min < -1000n ? -1000n : min;
+        const hi = max > 1000n ? 1000n : max;
+        values[i] = lo + BigInt(Math.floor(random() * Number(hi - lo + 1n)));
+      }
+    }
+    return { name: spec.name, shape: shapes[k], values };
+  });
+}

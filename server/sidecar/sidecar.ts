@@ -1,0 +1,408 @@
+/**
+ * The sidecar (SPEC §5): one per validator, beside `inferd start`. It signs with the
+ * validator's hot worker key, never the operator key.
+ *
+ *   start    client.toml → RPC; keyring → worker key; x/staking Worker → served models;
+ *            x/models → each model's registry entry; file + sha256 check + one onnxruntime
+ *            session per model; metrics server; signer queue; block subscription
+ *   per block  job_assigned events naming this worker → fetch the job → queue; each tx of
+ *            ours in the block → confirmed or failed; every `resyncEveryBlocks` blocks, and
+ *            after every (re)connect, "resume from chain state": every ASSIGNED job of this
+ *            worker not yet answered is queued
+ *   per job  decode → dequantize → run → quantize → encode → MsgSubmitResult through the
+ *            signer queue (broadcast_tx_sync; the block that includes it confirms it)
+ *
+ * A job that cannot be run (bad input, unknown model) is logged, counted and dropped; a
+ * result that did not land (RPC error, dropped from the mempool, failed in its block) is
+ * retried while the job is still assigned to us, up to MAX_TRIES times.
+ */
+import http from "node:http";
+import { GasPrice } from "@cosmjs/stargate";
+import type { Logger } from "pino";
+import type { Model } from "../../x/models/types";
+import { connectQueryClient, JobStatus, type InferchainQueryClient, type Job } from "../../lib/client/queries";
+import { msgSubmitResult } from "../../lib/client/registry";
+import { SignerQueue, TxRejectedError } from "../../lib/client/signerQueue";
+import { openKeyring, KeyNotFoundError } from "../../cmd/keyring";
+import { Backoff, sleep } from "./backoff";
+import { BlockWatcher, type BlockInfo } from "./chainEvents";
+import type { ExecutionProviderName, ProviderChoice } from "./executionProvider";
+import type { FaultMode } from "./faults";
+import { SidecarMetrics, serveMetrics } from "./metrics";
+import { loadModels } from "./models";
+import { runJob, type LoadedModel } from "./pipeline";
+
+export interface SidecarConfig {
+  readonly home: string;
+  /** http://host:port */
+  readonly rpcUrl: string;
+  readonly chainId?: string;
+  readonly keyringBackend: "test" | "file";
+  readonly passphrase?: () => Promise<string>;
+  readonly workerKey: string;
+  readonly modelsDir: string;
+  readonly executionProvider: ExecutionProviderName;
+  /** host:port, or "" for no metrics server. */
+  readonly metricsAddress: string;
+  readonly fault?: FaultMode;
+  /** e.g. 0.025uinf */
+  readonly gasPrice: string;
+  readonly resyncEveryBlocks?: number;
+  readonly stallMs?: number;
+  readonly log: Logger;
+  /** Human progress lines (model loading) — stdout. */
+  readonly progress: (line: string) => void;
+  /** Warnings a person must see (provider fallback, missing registration) — stderr. */
+  readonly warn: (line: string) => void;
+}
+
+export class SidecarSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SidecarSetupError";
+  }
+}
+
+const MAX_TRIES = 3;
+/** A submitted result not seen in a block after this many blocks is taken as dropped. */
+const SUBMITTED_TIMEOUT_BLOCKS = 10n;
+/** Finished jobs are forgotten this many blocks after they finish. */
+const FORGET_AFTER_BLOCKS = 50n;
+const GAS_MARGIN = 1.3;
+
+type JobState = "queued" | "running" | "submitted" | "done" | "ignored";
+
+interface Tracked {
+  readonly key: string;
+  job: Job;
+  state: JobState;
+  txhash?: string;
+  /** Height at which the state last changed. */
+  since: bigint;
+}
+
+/** `id/attempts`: a job reassigned to us later is new work. */
+const jobKey = (j: Job): string => `${j.id}/${j.attempts}`;
+
+export class Sidecar {
+  private height = 0n;
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly tries = new Map<string, number>();
+  private readonly byTx = new Map<string, Tracked>();
+  private readonly queue: Tracked[] = [];
+  private draining = false;
+  private watcher: BlockWatcher | undefined;
+  private readonly gas = new Map<string, { bytes: number; gas: number }>();
+  private blocksSinceResync = 0;
+  private stopping = false;
+  private resolveDone!: () => void;
+  /** Resolves once the sidecar has stopped. */
+  readonly done = new Promise<void>((r) => (this.resolveDone = r));
+
+  constructor(
+    private readonly cfg: SidecarConfig,
+    readonly worker: { readonly address: string; readonly operator: string },
+    readonly models: ReadonlyMap<string, LoadedModel>,
+    readonly provider: ProviderChoice,
+    readonly metrics: SidecarMetrics,
+    private readonly query: InferchainQueryClient,
+    private readonly signer: SignerQueue,
+    private readonly server: http.Server | undefined,
+  ) {}
+
+  /** Subscribes to blocks and starts answering jobs. */
+  start(): void {
+    this.watcher = new BlockWatcher({
+      rpcUrl: this.cfg.rpcUrl,
+      log: this.cfg.log,
+      stallMs: this.cfg.stallMs,
+      onBlock: (b) => this.onBlock(b),
+      onConnected: async () => {
+        this.metrics.connected.set(1);
+        await this.resume("connected");
+      },
+      onDisconnected: () => {
+        this.metrics.connected.set(0);
+        this.metrics.reconnects.inc();
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return this.done;
+    this.stopping = true;
+    await this.watcher?.stop();
+    while (this.draining) await sleep(20);
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    for (const m of this.models.values()) await m.session.release().catch(() => undefined);
+    this.cfg.log.info("sidecar stopped");
+    this.resolveDone();
+    return this.done;
+  }
+
+  get queueDepth(): number {
+    return this.queue.length;
+  }
+
+  // ------------------------------------------------------------------ chain state
+
+  /** Queues every job assigned to this worker that is not being handled yet. */
+  async resume(why: string): Promise<void> {
+    const jobs = await this.query.inferchain.inference.jobs({ status: JobStatus.JOB_STATUS_ASSIGNED, worker: this.worker.address });
+    let queued = 0;
+    const assigned = new Set<string>();
+    for (const job of jobs) {
+      assigned.add(jobKey(job));
+      if (this.enqueue(job)) queued++;
+    }
+    // A submitted result whose tx never showed up in a block: dropped from the mempool.
+    for (const t of this.tracked.values()) {
+      if (t.state === "submitted" && assigned.has(t.key) && this.height - t.since > SUBMITTED_TIMEOUT_BLOCKS) {
+        this.cfg.log.warn({ job: t.job.id.toString(), txhash: t.txhash }, "result tx not included; retrying");
+        this.byTx.delete(t.txhash ?? "");
+        this.tracked.delete(t.key);
+        if (this.enqueue(t.job)) queued++;
+      }
+    }
+    this.blocksSinceResync = 0;
+    if (queued > 0 || why !== "periodic") this.cfg.log.info({ why, assigned: jobs.length, queued, height: this.height.toString() }, "resumed from chain state");
+  }
+
+  private async onBlock(b: BlockInfo): Promise<void> {
+    this.height = b.height;
+    this.metrics.height.set(Number(b.height));
+    for (const tx of b.txs) {
+      const t = this.byTx.get(tx.hash);
+      if (!t) continue;
+      this.byTx.delete(tx.hash);
+      t.since = b.height;
+      if (tx.code === 0) {
+        t.state = "done";
+        this.metrics.confirmed.inc({ model: t.job.modelId });
+        this.cfg.log.info({ job: t.job.id.toString(), height: b.height.toString(), txhash: tx.hash }, "result included");
+      } else {
+        this.metrics.failed.inc({ model: t.job.modelId, reason: "tx_failed" });
+        this.cfg.log.warn({ job: t.job.id.toString(), code: tx.code, codespace: tx.codespace, log: tx.log }, "result tx failed in its block");
+        // Out of gas: the estimate for this model was too low.
+        if (tx.codespace === "sdk" && tx.code === 11) this.gas.delete(t.job.modelId);
+        // Forget it, so the next resume retries it if the job is still ours.
+        this.tracked.delete(t.key);
+      }
+    }
+    const ids = new Set<bigint>();
+    for (const e of b.events) {
+      if (e.type === "job_assigned" && e.attributes.worker === this.worker.address && /^[0-9]+$/.test(e.attributes.job_id ?? "")) ids.add(BigInt(e.attributes.job_id));
+    }
+    for (const id of ids) {
+      try {
+        const job = await this.query.inferchain.inference.job(id);
+        if (job) this.enqueue(job);
+      } catch (e) {
+        this.cfg.log.warn({ job: id.toString(), err: (e as Error).message }, "cannot fetch assigned job; the next resume will");
+      }
+    }
+    if (++this.blocksSinceResync >= (this.cfg.resyncEveryBlocks ?? 5)) await this.resume("periodic");
+    for (const [k, t] of this.tracked) {
+      if ((t.state === "done" || t.state === "ignored") && b.height - t.since > FORGET_AFTER_BLOCKS) {
+        this.tracked.delete(k);
+        this.tries.delete(k);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ jobs
+
+  /** Queues a job assigned to us that is not tracked yet; true if it was queued. */
+  private enqueue(job: Job): boolean {
+    const key = jobKey(job);
+    if (this.tracked.has(key) || job.status !== JobStatus.JOB_STATUS_ASSIGNED || job.worker !== this.worker.address) return false;
+    if (this.height > 0n && job.hardDeadlineHeight > 0n && BigInt(this.height) > job.hardDeadlineHeight) return false;
+    const tries = this.tries.get(key) ?? 0;
+    const t: Tracked = { key, job, state: "queued", since: this.height };
+    this.tracked.set(key, t);
+    if (this.cfg.fault === "offline") {
+      t.state = "ignored";
+      this.cfg.log.info({ job: job.id.toString(), model: job.modelId }, "fault offline: not answering");
+      return false;
+    }
+    if (tries >= MAX_TRIES) {
+      t.state = "ignored";
+      this.cfg.log.error({ job: job.id.toString(), tries }, "giving up on job after repeated failures");
+      return false;
+    }
+    this.tries.set(key, tries + 1);
+    this.queue.push(t);
+    this.metrics.queueDepth.set(this.queue.length);
+    void this.drain();
+    return true;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let t = this.queue.shift(); t !== undefined; t = this.queue.shift()) {
+        this.metrics.queueDepth.set(this.queue.length);
+        if (this.stopping) break;
+        await this.handle(t).catch((e: unknown) => {
+          // Never let one job take the sidecar down.
+          t.state = "done";
+          this.cfg.log.error({ job: t.job.id.toString(), err: (e as Error).message }, "job failed");
+        });
+      }
+    } finally {
+      this.draining = false;
+      this.metrics.queueDepth.set(this.queue.length);
+    }
+  }
+
+  private async handle(t: Tracked): Promise<void> {
+    const job = t.job;
+    const id = job.id.toString();
+    const loaded = this.models.get(job.modelId);
+    t.state = "running";
+    if (!loaded) {
+      t.state = "done";
+      this.metrics.failed.inc({ model: job.modelId, reason: "no_model" });
+      this.cfg.log.error({ job: id, model: job.modelId }, "job for a model this sidecar has not loaded (restart it after changing the worker's models)");
+      return;
+    }
+    if (job.input.length === 0 && job.inputUri !== "") {
+      t.state = "done";
+      this.metrics.failed.inc({ model: job.modelId, reason: "input_uri" });
+      this.cfg.log.error({ job: id, uri: job.inputUri }, "inputs by URI are not fetched yet");
+      return;
+    }
+    let output: Uint8Array;
+    const started = performance.now();
+    try {
+      output = await runJob(loaded, job.input, this.cfg.fault);
+    } catch (e) {
+      t.state = "done";
+      this.metrics.failed.inc({ model: job.modelId, reason: "inference" });
+      this.cfg.log.error({ job: id, err: (e as Error).message }, "cannot run job");
+      return;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    this.metrics.observeInference(job.modelId, seconds);
+    const msg = msgSubmitResult({ worker: this.worker.address, jobId: job.id, output });
+    try {
+      const gas = await this.gasFor(loaded.model, msg, output.length);
+      const b = await this.signer.submit([msg], gas);
+      t.state = "submitted";
+      t.txhash = b.txhash;
+      t.since = this.height;
+      this.byTx.set(b.txhash, t);
+      this.metrics.submitted.inc({ model: job.modelId });
+      this.cfg.log.info({ job: id, model: job.modelId, ms: Math.round(seconds * 1e4) / 10, txhash: b.txhash, sequence: b.sequence.toString(), gas }, "result submitted");
+    } catch (e) {
+      const rejected = e instanceof TxRejectedError || /simulat|rpc error|failed to execute message/i.test((e as Error).message);
+      this.metrics.failed.inc({ model: job.modelId, reason: rejected ? "rejected" : "broadcast" });
+      this.cfg.log.warn({ job: id, err: (e as Error).message }, rejected ? "result refused by the node" : "cannot broadcast result; will retry");
+      // Forget the job: if it is still ours at the next resume, it runs again (up to MAX_TRIES).
+      this.tracked.delete(t.key);
+    }
+  }
+
+  /** Gas for a result of `bytes` output bytes: simulated once per model (and again for a larger output), with a margin. */
+  private async gasFor(model: Model, msg: ReturnType<typeof msgSubmitResult>, bytes: number): Promise<number> {
+    const cached = this.gas.get(model.id);
+    if (cached && bytes <= cached.bytes) return cached.gas;
+    const used = await this.signer.simulate([msg]);
+    const gas = Math.ceil(used * GAS_MARGIN) + 10_000;
+    this.gas.set(model.id, { bytes, gas });
+    return gas;
+  }
+}
+
+// ------------------------------------------------------------------ startup
+
+function hint(cfg: SidecarConfig, what: string): string {
+  const h = `--home ${cfg.home}`;
+  return (
+    `${what}\n` +
+    `  create the worker key:   inferd keys add ${cfg.workerKey} ${h}\n` +
+    `  fund it (for fees):      inferd tx bank send validator <worker address> 100000000uinf ${h} --yes\n` +
+    `  register it (operator):  inferd tx staking register-worker <worker address> --models mlp-16x8,silero-vad --from validator ${h} --yes`
+  );
+}
+
+/** Retries `f` with backoff while the node cannot be reached. */
+async function withRetry<T>(cfg: SidecarConfig, what: string, f: () => Promise<T>, stopped: () => boolean): Promise<T> {
+  const backoff = new Backoff({ initialMs: 500, maxMs: 10_000 });
+  for (;;) {
+    try {
+      return await f();
+    } catch (e) {
+      if (stopped()) throw e;
+      const delay = backoff.next();
+      cfg.log.warn({ err: (e as Error).message, retryInMs: delay }, `${what} failed; retrying`);
+      await sleep(delay);
+    }
+  }
+}
+
+/**
+ * Everything the sidecar needs before its first block: key, registration, models (checked
+ * and opened), metrics server, signer. Throws a SidecarSetupError a person can act on.
+ */
+export async function createSidecar(cfg: SidecarConfig, o: { stopped?: () => boolean } = {}): Promise<Sidecar> {
+  const stopped = o.stopped ?? (() => false);
+  const keyring = await openKeyring({ home: cfg.home, backend: cfg.keyringBackend, passphrase: cfg.passphrase });
+  let key;
+  try {
+    key = await keyring.show(cfg.workerKey);
+  } catch (e) {
+    if (e instanceof KeyNotFoundError) throw new SidecarSetupError(hint(cfg, `no key "${cfg.workerKey}" in the keyring of ${cfg.home}.`));
+    throw e;
+  }
+  const address = key.address;
+  const { query, comet } = await withRetry(cfg, `connecting to ${cfg.rpcUrl}`, () => connectQueryClient(cfg.rpcUrl), stopped);
+
+  // Registration: wait for it (a localnet registers its workers right after the first blocks).
+  let worker = await withRetry(cfg, "worker query", () => query.inferchain.staking.workerByAddress(address), stopped);
+  if (!worker) {
+    cfg.warn(hint(cfg, `worker key "${cfg.workerKey}" (${address}) is not registered by any validator; waiting for the registration…`));
+    while (!worker) {
+      if (stopped()) throw new SidecarSetupError("stopped before the worker was registered");
+      await sleep(2000);
+      worker = await withRetry(cfg, "worker query", () => query.inferchain.staking.workerByAddress(address), stopped);
+    }
+  }
+  cfg.log.info({ worker: address, operator: worker.operatorAddress, models: worker.modelIds }, "worker registered");
+
+  const models: Model[] = [];
+  for (const id of worker.modelIds) {
+    const m = await withRetry(cfg, `model ${id} query`, () => query.inferchain.models.model(id), stopped);
+    if (!m) cfg.warn(`model ${id} is served by this worker but not in the registry; skipping it`);
+    else models.push(m);
+  }
+  let loaded;
+  try {
+    loaded = await loadModels(models, { modelsDir: cfg.modelsDir, executionProvider: cfg.executionProvider, progress: cfg.progress, warn: cfg.warn });
+  } catch (e) {
+    throw new SidecarSetupError((e as Error).message);
+  }
+  cfg.log.info({ requested: loaded.provider.requested, provider: loaded.provider.used, fallback: loaded.provider.fallbackReason }, "execution provider");
+
+  const metrics = new SidecarMetrics();
+  metrics.providerInfo.set({ requested: loaded.provider.requested, provider: loaded.provider.used }, 1);
+  let server: http.Server | undefined;
+  if (cfg.metricsAddress !== "") {
+    try {
+      server = await serveMetrics(metrics, cfg.metricsAddress);
+    } catch (e) {
+      throw new SidecarSetupError(`cannot serve metrics on ${cfg.metricsAddress}: ${(e as Error).message}`);
+    }
+    cfg.log.info({ address: `http://${cfg.metricsAddress}/metrics` }, "metrics");
+  }
+  let signer: SignerQueue;
+  try {
+    signer = await SignerQueue.create({ rpcUrl: cfg.rpcUrl, comet, signer: await keyring.signer(key.name), gasPrice: GasPrice.fromString(cfg.gasPrice), chainId: cfg.chainId });
+  } catch (e) {
+    server?.close();
+    throw new SidecarSetupError((e as Error).message);
+  }
+  if (cfg.fault) cfg.warn(`FAULT MODE ${cfg.fault}: this sidecar misbehaves on purpose (tests only)`);
+  return new Sidecar(cfg, { address, operator: worker.operatorAddress }, loaded.models, loaded.provider, metrics, query, signer, server);
+}
