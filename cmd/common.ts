@@ -2,7 +2,8 @@
 import readline from "node:readline/promises";
 import { Option, type Command } from "commander";
 import { Registry, type EncodeObject, type GeneratedType } from "@cosmjs/proto-signing";
-import { GasPrice, SigningStargateClient, calculateFee, defaultRegistryTypes, type IndexedTx, type StdFee } from "@cosmjs/stargate";
+import { GasPrice, SigningStargateClient, calculateFee, defaultRegistryTypes, type StdFee } from "@cosmjs/stargate";
+import { broadcastTxSync, waitForTx, type CheckTxResult } from "../lib/client/broadcast";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
 import * as slashingTx from "../gen/inferchain/slashing/v1/tx";
@@ -138,46 +139,15 @@ async function confirm(question: string): Promise<boolean> {
 
 const TX_INCLUSION_TIMEOUT_MS = 60_000;
 
-interface CheckTxResult {
-  readonly code: number;
-  readonly codespace: string;
-  readonly log: string;
-  readonly hash: string;
-}
-
-/**
- * CometBFT's `broadcast_tx_sync`, read without CosmJS: a refusal keeps its code, codespace and
- * log, and nothing depends on how CosmJS decodes the CheckTx `data` (CometBFT 0.38 sends it as
- * hex, CosmJS's comet38 adaptor decodes base64 and throws on some lengths, after the tx was
- * accepted; the app sends none since 7bd39f8, as the Cosmos SDK).
- */
-async function broadcastTxSync(rpcUrl: string, tx: Uint8Array): Promise<CheckTxResult> {
-  let body: { result?: { code: number; codespace?: string; log?: string; hash: string }; error?: { message?: string; data?: string } };
+/** CometBFT's `broadcast_tx_sync` without CosmJS (lib/client/broadcast.ts): a refusal keeps its code, codespace and log. */
+async function checkTx(rpcUrl: string, tx: Uint8Array): Promise<CheckTxResult> {
   try {
-    const res = await fetch(rpcUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "broadcast_tx_sync", params: { tx: Buffer.from(tx).toString("base64") } }),
-    });
-    body = (await res.json()) as typeof body;
+    return await broadcastTxSync(rpcUrl, tx);
   } catch (e) {
-    throw new CliError(`cannot reach ${rpcUrl}: ${(e as Error).message}`);
+    throw new CliError(`cannot broadcast to ${rpcUrl}: ${(e as Error).message}`);
   }
-  if (!body.result) throw new CliError(`broadcast_tx_sync failed: ${body.error?.data ?? body.error?.message ?? "no result"}`);
-  const r = body.result;
-  return { code: r.code, codespace: r.codespace ?? "", log: r.log ?? "", hash: r.hash };
 }
 
-/** Polls for the tx by hash until it is in a block. */
-async function waitForTx(client: SigningStargateClient, hash: string, timeoutMs: number): Promise<IndexedTx> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const tx = await client.getTx(hash);
-    if (tx) return tx;
-    if (Date.now() > deadline) throw new CliError(`tx ${hash} was accepted but not in a block after ${timeoutMs / 1000}s; look it up later with its hash`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 /**
  * Signs `messages` with the --from key and broadcasts them; prints the result. A tx the node
@@ -213,7 +183,7 @@ export async function signAndSend(f: TxFlags, messages: EncodeObject[]): Promise
     }
     const signed = await client.sign(key.address, messages, fee, f.memo);
     const txBytes = TxRaw.encode(signed).finish();
-    const checked = await broadcastTxSync(c.rpcUrl, txBytes);
+    const checked = await checkTx(c.rpcUrl, txBytes);
     if (checked.code !== 0) {
       // Refused by CheckTx: the same shape as a failed tx, without a height.
       print(c.output, { txhash: checked.hash, code: checked.code, codespace: checked.codespace, raw_log: checked.log });
@@ -225,6 +195,7 @@ export async function signAndSend(f: TxFlags, messages: EncodeObject[]): Promise
       return;
     }
     const r = await waitForTx(client, checked.hash, TX_INCLUSION_TIMEOUT_MS);
+    if (!r) throw new CliError(`tx ${checked.hash} was accepted but not in a block after ${TX_INCLUSION_TIMEOUT_MS / 1000}s; look it up later with its hash`);
     print(c.output, {
       height: r.height,
       txhash: r.hash,
