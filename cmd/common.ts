@@ -1,13 +1,12 @@
 /** Flags, defaults and the signing path shared by the tx and query commands (Cosmos names). */
 import readline from "node:readline/promises";
 import { Option, type Command } from "commander";
-import { Registry, type EncodeObject, type GeneratedType } from "@cosmjs/proto-signing";
+import { Registry, type EncodeObject } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient, calculateFee, defaultRegistryTypes, type StdFee } from "@cosmjs/stargate";
 import { broadcastTxSync, waitForTx, type CheckTxResult } from "../lib/client/broadcast";
+import { inferchainTypes } from "../lib/client/registry";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
-import * as slashingTx from "../gen/inferchain/slashing/v1/tx";
-import * as stakingTx from "../gen/inferchain/staking/v1/tx";
 import { parseCoinsString, toWire } from "../app/types/coins";
 import { DEFAULT_HOME, readClientConfig } from "./home";
 import { expandHome } from "./commands/keys";
@@ -110,17 +109,12 @@ export function withTxFlags(cmd: Command): Command {
 }
 
 /**
- * Every message type the CLI signs: CosmJS's Cosmos defaults (bank, staking, …), Cosmos's
- * MsgUnjail (not among CosmJS's defaults) and this chain's own staking and slashing messages.
+ * Every message type the CLI signs: the shared client registry (Cosmos defaults and all of
+ * inferchain's messages, lib/client/registry.ts) plus Cosmos's MsgUnjail, which CosmJS's
+ * defaults lack.
  */
 export function cliRegistry(): Registry {
-  return new Registry([
-    ...defaultRegistryTypes,
-    ["/cosmos.slashing.v1beta1.MsgUnjail", MsgUnjail],
-    ["/inferchain.staking.v1.MsgRegisterWorker", stakingTx.MsgRegisterWorker as GeneratedType],
-    ["/inferchain.staking.v1.MsgUpdateParams", stakingTx.MsgUpdateParams as GeneratedType],
-    ["/inferchain.slashing.v1.MsgUpdateParams", slashingTx.MsgUpdateParams as GeneratedType],
-  ]);
+  return new Registry([...defaultRegistryTypes, ...inferchainTypes, ["/cosmos.slashing.v1beta1.MsgUnjail", MsgUnjail]]);
 }
 
 /** The --from key's address (the key's own, or the address given), without unlocking it. */
