@@ -76,6 +76,19 @@ export const ErrFutureSequence = registerError(TX, 4, "account sequence is ahead
 export const ErrNonCanonicalEncoding = registerError(TX, 5, "tx bytes are not in canonical form");
 export const ErrUnsupportedSignMode = registerError(TX, 6, "unsupported sign mode");
 
+/**
+ * A broken invariant of committed state (a queue naming a missing record, a pool that does not
+ * add up): the one kind of exception that stops the node in FinalizeBlock. Anything else thrown
+ * by a tx or a block hook is deterministic bad input or a bug in one item's handling, and fails
+ * that tx or item (with its branch dropped) instead of halting every node.
+ */
+export class InvariantError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvariantError";
+  }
+}
+
 /** Returned for exceptions that are not AppErrors; the message is not shown to clients. */
 export const ErrInternal = new AppError("undefined", 1, "internal error");
 
