@@ -134,6 +134,17 @@ describe("MsgRegisterModel", () => {
     expect(codeOf(() => h.validateBasic(h.decode(registerBytes({ id: "Bad" }))))).toBe(code(errors.ErrInvalidModelId));
     expect(codeOf(() => h.validateBasic(h.decode(registerBytes({ slaBlocks: 0n }))))).toBe(code(errors.ErrInvalidSla));
   });
+
+  test("issue 7: a sla_blocks whose hard deadline (height + 2 × sla_blocks) would overflow int64 is refused at registration", () => {
+    const { models, bank } = setup();
+    const h = msgRegisterModelHandler(models, bank);
+    // 2^62: height + 2^63 no longer fits the int64 hard_deadline_height; it used to halt EndBlock.
+    for (const slaBlocks of [1n << 62n, (1n << 64n) - 1n, 100_001n]) {
+      expect(codeOf(() => h.validateBasic(h.decode(registerBytes({ slaBlocks }))))).toBe(code(errors.ErrInvalidSla));
+    }
+    expect(codeOf(() => h.validateBasic(h.decode(registerBytes({ slaBlocks: 100_000n }))))).toBe("ok");
+    expect(codeOf(() => h.validateBasic(h.decode(registerBytes({ maxOutputBytes: 1n << 40n }))))).toBe(code(errors.ErrInvalidSizeLimit));
+  });
 });
 
 describe("MsgUpdateParams", () => {

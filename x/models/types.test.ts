@@ -4,6 +4,8 @@ import type { AppError } from "../../app/errors";
 import * as errors from "./errors";
 import { sampleModel, sampleSpec } from "./testutil";
 import {
+  MAX_SLA_BLOCKS,
+  MAX_TENSOR_LIST_BYTES,
   DTYPES,
   METRICS,
   dtypeFromWire,
@@ -73,6 +75,11 @@ describe("validateModelSpec: each rule has its own error code", () => {
     ["max_input_bytes 0", { maxInputBytes: 0n }, errors.ErrInvalidSizeLimit],
     ["max_output_bytes 0", { maxOutputBytes: 0n }, errors.ErrInvalidSizeLimit],
     ["sla_blocks 0", { slaBlocks: 0n }, errors.ErrInvalidSla],
+    // issue 7 finding 3: height + 2 × sla_blocks overflowed the int64 hard deadline in EndBlock.
+    ["sla_blocks above 100000", { slaBlocks: MAX_SLA_BLOCKS + 1n }, errors.ErrInvalidSla],
+    ["sla_blocks 2^62 (the old EndBlock overflow)", { slaBlocks: 1n << 62n }, errors.ErrInvalidSla],
+    ["max_input_bytes above 16 MiB", { maxInputBytes: MAX_TENSOR_LIST_BYTES + 1n }, errors.ErrInvalidSizeLimit],
+    ["max_output_bytes 2^64-1", { maxOutputBytes: (1n << 64n) - 1n }, errors.ErrInvalidSizeLimit],
   ])("%s", (_, over, err) => {
     expect(check(over)).toBe(code(err));
   });
@@ -84,6 +91,7 @@ describe("validateModelSpec: each rule has its own error code", () => {
     expect(check({ threshold: (1n << 64n) - 1n, metric: "MEAN_SQUARED" })).toBe("ok");
     expect(check({ metric: "EXACT", threshold: 0n })).toBe("ok");
     expect(check({ minFee: 0n, maxInputBytes: 1n, maxOutputBytes: 1n, slaBlocks: 1n })).toBe("ok");
+    expect(check({ maxInputBytes: MAX_TENSOR_LIST_BYTES, maxOutputBytes: MAX_TENSOR_LIST_BYTES, slaBlocks: MAX_SLA_BLOCKS })).toBe("ok");
     expect(check({ inputs: [{ name: "sr", dtype: "int64", shape: [] }] })).toBe("ok");
     expect(check({ inputs: [{ name: "x", dtype: "float32", shape: [0x7fff_ffffn, -1n] }] })).toBe("ok");
     expect(check({ outputs: Array.from({ length: 16 }, (_, i) => ({ name: `o${i}`, dtype: "float32" as const, shape: [1n] })) })).toBe("ok");

@@ -80,6 +80,13 @@ export const MAX_DIM = 0x7fff_ffffn;
 export const MAX_QUANT_SCALE_BITS = 32;
 const U64_MAX = (1n << 64n) - 1n;
 const MAX_AMOUNT = 10n ** 30n;
+/**
+ * Most blocks a job may take: jobs get `height + 2 × sla_blocks` as their hard deadline, an
+ * int64 on the wire, so an unbounded value overflowed the encoder inside EndBlock (issue 7).
+ */
+export const MAX_SLA_BLOCKS = 100_000n;
+/** Most bytes of a job's input or output (16 MiB); each is gas-charged per byte and held in state. */
+export const MAX_TENSOR_LIST_BYTES = 16n * 1024n * 1024n;
 
 export const isFloatDType = (d: DTypeName): boolean => d === "float32" || d === "float64";
 
@@ -163,9 +170,10 @@ function validateTensorSpecs(specs: readonly TensorSpec[], what: "inputs" | "out
   }
 }
 
-function positive(n: bigint, err: AppError, what: string): void {
-  if (n < 1n || n > U64_MAX) throw err.wrap(`${what} must be in 1..2^64-1, got ${n}`);
+function bounded(n: bigint, max: bigint, err: AppError, what: string): void {
+  if (n < 1n || n > max) throw err.wrap(`${what} must be in 1..${max}, got ${n}`);
 }
+
 
 /** Every stateless rule on a model a registrant chooses; throws the rule's own error code. */
 export function validateModelSpec(m: ModelSpec): void {
@@ -183,9 +191,9 @@ export function validateModelSpec(m: ModelSpec): void {
     throw ErrInvalidQuantScale.wrap(`quant_scale_bits must be in 0..${MAX_QUANT_SCALE_BITS}, got ${m.quantScaleBits}`);
   }
   if (m.minFee < 0n || m.minFee >= MAX_AMOUNT) throw ErrInvalidFee.wrap("min_fee must be in 0..10^30");
-  positive(m.maxInputBytes, ErrInvalidSizeLimit, "max_input_bytes");
-  positive(m.maxOutputBytes, ErrInvalidSizeLimit, "max_output_bytes");
-  positive(m.slaBlocks, ErrInvalidSla, "sla_blocks");
+  bounded(m.maxInputBytes, MAX_TENSOR_LIST_BYTES, ErrInvalidSizeLimit, "max_input_bytes");
+  bounded(m.maxOutputBytes, MAX_TENSOR_LIST_BYTES, ErrInvalidSizeLimit, "max_output_bytes");
+  bounded(m.slaBlocks, MAX_SLA_BLOCKS, ErrInvalidSla, "sla_blocks");
 }
 
 /** A registered model: its spec plus owner (an address, or "" only at genesis) and deposit. */
