@@ -38,7 +38,7 @@ import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta
 import { ProofOps } from "cosmjs-types/tendermint/crypto/proof";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import type { BlockHookInfo, BlockInfo, Context, ExecMode, QueryContext } from "./context";
-import { AppError, ErrInvalidRequest, asAppError } from "./errors";
+import { AppError, ErrBlockGasExceeded, ErrInvalidRequest, ErrPanic, InvariantError, asAppError } from "./errors";
 import { EventManager } from "./events";
 import { GasKV, GasMeter } from "./gas";
 import type { AnyMsgHandler, AppModule, QueryHandler } from "./module";
@@ -49,8 +49,17 @@ import { decodeTx, type DecodedTx } from "./tx";
 
 export const APP_NAME = "inferchain";
 export const APP_VERSION = 1n;
-/** The base layer's own keys (not a module's): `app/chain_id` → the chain id set at genesis. */
+/**
+ * The base layer's own keys (not a module's): `app/chain_id` → the chain id set at genesis;
+ * `app/max_block_gas` → u64be, the block gas limit (consensus params `block.max_gas` at genesis).
+ */
 const CHAIN_ID_KEY = "app/chain_id";
+const MAX_BLOCK_GAS_KEY = "app/max_block_gas";
+/**
+ * The block gas limit when genesis sets none (CometBFT's `max_gas` -1 means unlimited): a block
+ * is always bounded, and the largest single tx (`MAX_GAS_LIMIT`) still fits.
+ */
+export const DEFAULT_MAX_BLOCK_GAS = 100_000_000n;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -79,12 +88,14 @@ function errorResult(e: AppError, gasWanted: bigint, gasUsed: bigint, events: Ev
   return { code: e.code, codespace: e.codespace, log: e.message, data: new Uint8Array(), info: "", gasWanted, gasUsed, events };
 }
 
-function blockHookInfo(req: RequestFinalizeBlock): BlockHookInfo {
+export function blockHookInfo(req: Pick<RequestFinalizeBlock, "decidedLastCommit" | "misbehavior">): BlockHookInfo {
   return {
     lastCommit: (req.decidedLastCommit?.votes ?? []).map((v) => ({
       validatorAddress: v.validator?.address ?? new Uint8Array(),
       power: v.validator?.power ?? 0n,
-      signed: v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT,
+      // Only an absent precommit is a missed block (as in Cosmos): a validator that voted nil
+      // (late or rejected proposal) was online and signed.
+      signed: v.blockIdFlag !== BlockIDFlag.BLOCK_ID_FLAG_ABSENT,
     })),
     misbehavior: req.misbehavior.map((m) => ({
       kind: m.type === MisbehaviorType.LIGHT_CLIENT_ATTACK ? "light_client_attack" : "duplicate_vote",
@@ -94,6 +105,31 @@ function blockHookInfo(req: RequestFinalizeBlock): BlockHookInfo {
       totalVotingPower: m.totalVotingPower,
     })),
   };
+}
+
+/** Emitted (block event) when a module's block hook failed and its writes were dropped. */
+export const EVENT_BLOCK_HOOK_ERROR = "block_hook_error";
+
+/** An exception as one line for a log or event: its class and message, never a stack. */
+function errorText(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+/**
+ * Freezes an object graph (plain objects and arrays). Byte arrays cannot be frozen in
+ * JavaScript; they are only ever read.
+ */
+function deepFreeze<T>(o: T): T {
+  if (typeof o !== "object" || o === null || ArrayBuffer.isView(o) || Object.isFrozen(o)) return o;
+  Object.freeze(o);
+  for (const v of Object.values(o as object)) deepFreeze(v);
+  return o;
+}
+
+function u64be(n: bigint): Uint8Array {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(n);
+  return new Uint8Array(b);
 }
 
 /** `/cosmos.bank.v1beta1.MsgSend` → `bank`, `/inferchain.inference.v1.MsgSubmitJob` → `inference`. */
@@ -239,6 +275,8 @@ export class BaseApp {
     const state = new Branch(this.store.state);
     this.chainId = req.chainId;
     state.set(CHAIN_ID_KEY, enc.encode(req.chainId));
+    const maxGas = req.consensusParams?.block?.maxGas ?? -1n;
+    state.set(MAX_BLOCK_GAS_KEY, u64be(maxGas > 0n ? maxGas : DEFAULT_MAX_BLOCK_GAS));
     let appState: Record<string, unknown> = {};
     if (req.appStateBytes.length > 0) {
       const parsed: unknown = JSON.parse(dec.decode(req.appStateBytes));
@@ -260,44 +298,71 @@ export class BaseApp {
     return { consensusParams: undefined, validators, appHash };
   }
 
-  /** PrepareProposal: the proposer picks, in mempool order, the txs that still pass on top of each other. */
+  /**
+   * PrepareProposal: CometBFT calls it on the proposer with the mempool's txs (FIFO). The txs run
+   * exactly as FinalizeBlock will run them (ante, then messages; a failed message keeps the fee
+   * and sequence bump), on one branch, in order, so a tx that depends on an earlier one in the
+   * block (funds, sequence) sees its effects. A tx that fails the ante handler here, or would
+   * pass the block's byte or gas limit, is left out; everything kept passes ProcessProposal's
+   * identical run. Block hooks do not run: their inputs (the decided last commit) are not known
+   * yet, so they can change neither this choice nor ProcessProposal's verdict.
+   */
   prepareProposal(req: RequestPrepareProposal): ResponsePrepareProposal {
     const state = new Branch(this.genesisState ?? this.store.state);
     const block = this.blockInfo(req.height, req.time?.seconds ?? 0n, new Uint8Array(), req.proposerAddress);
+    const maxGas = this.maxBlockGas(state);
     const txs: Uint8Array[] = [];
     let bytes = 0n;
+    let gas = 0n;
     for (const tx of req.txs) {
-      if (bytes + BigInt(tx.length) > req.maxTxBytes) break;
-      if (this.runTx("prepare", state, tx, block).ok) {
-        txs.push(tx);
-        bytes += BigInt(tx.length);
-      }
+      if (bytes + BigInt(tx.length) > req.maxTxBytes) continue;
+      const out = this.runTx("prepare", state, tx, block, maxGas - gas);
+      if (!out.ok) continue;
+      txs.push(tx);
+      bytes += BigInt(tx.length);
+      gas += out.result.gasWanted;
     }
     return { txs };
   }
 
-  /** ProcessProposal: every validator checks a proposal with the CheckTx validity path (decode, signatures, sequences, fees). */
+  /**
+   * ProcessProposal: every validator runs the proposal's txs as PrepareProposal and
+   * FinalizeBlock do and rejects it if any tx fails the ante handler (undecodable, bad
+   * signature or sequence, unpaid fee) or the txs' gas limits add up past the block gas limit.
+   * That is only a Byzantine (or buggy) proposer's block: CometBFT then prevotes nil and moves
+   * to the next round and proposer. A tx whose messages fail is valid (it pays its fee).
+   */
   processProposal(req: RequestProcessProposal): ResponseProcessProposal {
     const state = new Branch(this.genesisState ?? this.store.state);
     const block = this.blockInfo(req.height, req.time?.seconds ?? 0n, req.hash, req.proposerAddress);
+    let gasLeft = this.maxBlockGas(state);
     for (const tx of req.txs) {
-      if (!this.runTx("process", state, tx, block).ok) return { status: ResponseProcessProposal_ProposalStatus.REJECT };
+      const out = this.runTx("process", state, tx, block, gasLeft);
+      if (!out.ok) return { status: ResponseProcessProposal_ProposalStatus.REJECT };
+      gasLeft -= out.result.gasWanted;
     }
     return { status: ResponseProcessProposal_ProposalStatus.ACCEPT };
   }
 
-  /** FinalizeBlock: executes the decided block on a staged branch and returns the new app hash. */
+  /**
+   * FinalizeBlock: executes the decided block on a staged branch and returns the new app hash:
+   * begin-block hooks, the txs (each with its own result; a tx that fails the ante handler is
+   * recorded as failed and changes nothing), end-block hooks. Each hook runs on its own branch
+   * (runHook): only an InvariantError stops the node.
+   */
   async finalizeBlock(req: RequestFinalizeBlock): Promise<ResponseFinalizeBlock> {
     const state = new Branch(this.genesisState ?? this.store.state);
     const block = this.blockInfo(req.height, req.time?.seconds ?? 0n, req.hash, req.proposerAddress);
     const blockEvents = new EventManager();
-    const hookCtx = this.context(state, "finalize", block, new GasMeter(undefined), blockEvents);
     const hookInfo = blockHookInfo(req);
-    for (const m of this.opts.modules) m.beginBlock?.(hookCtx, hookInfo);
+    for (const m of this.opts.modules) {
+      if (m.beginBlock) this.runHook(state, block, blockEvents, m.name, "begin_block", (ctx) => m.beginBlock!(ctx, hookInfo));
+    }
     const txResults = req.txs.map((tx) => this.runTx("finalize", state, tx, block).result);
     const validatorUpdates: ValidatorUpdate[] = [];
     for (const m of this.opts.modules) {
-      const updates = m.endBlock?.(hookCtx);
+      if (!m.endBlock) continue;
+      const updates = this.runHook(state, block, blockEvents, m.name, "end_block", (ctx) => m.endBlock!(ctx));
       if (updates) validatorUpdates.push(...updates);
     }
     // The first block also carries InitChain's writes.
@@ -310,6 +375,27 @@ export class BaseApp {
     return { events: blockEvents.events(), txResults, validatorUpdates, consensusParamUpdates: undefined, appHash };
   }
 
+  /**
+   * One module's block hook on its own branch. An InvariantError (committed state is broken)
+   * stops the node; any other exception is deterministic bad data or a bug in that hook: its
+   * writes are dropped, a `block_hook_error` event says so, and the block goes on (a hook that
+   * isolates its items, as x/inference does per job, loses only the bad item).
+   */
+  private runHook<T>(state: KVStore, block: BlockInfo, blockEvents: EventManager, module: string, hook: string, fn: (ctx: Context) => T): T | undefined {
+    const branch = new Branch(state);
+    const events = new EventManager();
+    try {
+      const out = fn(this.context(branch, "finalize", block, new GasMeter(undefined), events));
+      branch.write();
+      for (const e of events.events()) blockEvents.emitEvent(e);
+      return out;
+    } catch (e) {
+      if (e instanceof InvariantError) throw e;
+      blockEvents.emit(EVENT_BLOCK_HOOK_ERROR, { module, hook, error: errorText(e) });
+      return undefined;
+    }
+  }
+
   /** Commit: writes the staged block in one atomic batch; the mempool then rechecks against it. */
   async commit(): Promise<ResponseCommit> {
     await this.store.commit();
@@ -319,6 +405,12 @@ export class BaseApp {
   }
 
   // ---------------------------------------------------------------- tx execution
+
+  /** The block gas limit stored at genesis (DEFAULT_MAX_BLOCK_GAS for a state written before it was). */
+  maxBlockGas(s: KVReader): bigint {
+    const raw = s.get(MAX_BLOCK_GAS_KEY);
+    return raw ? Buffer.from(raw).readBigUInt64BE(0) : DEFAULT_MAX_BLOCK_GAS;
+  }
 
   private blockInfo(height: bigint, timeSeconds: bigint, hash: Uint8Array, proposer: Uint8Array): BlockInfo {
     return { chainId: this.chainId, height, timeSeconds, hash, proposer };
@@ -335,10 +427,13 @@ export class BaseApp {
 
   /**
    * Runs one tx on `parent` and, if the ante handler passes, writes its effects there.
-   * prepare/process stop after the ante handler in ProcessProposal (the validity path);
-   * a failed message reverts the messages but keeps the fee and sequence bump.
+   * In a block (prepare, process, finalize: the same transition) a failed message reverts the
+   * messages but keeps the fee and sequence bump, and the tx counts as included (`ok`);
+   * elsewhere (check, recheck, simulate) the tx is refused whole. `gasLeft`: the block gas still
+   * free; a tx whose gas limit does not fit fails before the ante handler.
    */
-  runTx(mode: ExecMode, parent: KVStore, bytes: Uint8Array, block: BlockInfo): TxOutcome {
+  runTx(mode: ExecMode, parent: KVStore, bytes: Uint8Array, block: BlockInfo, gasLeft?: bigint): TxOutcome {
+    const inBlock = mode === "prepare" || mode === "process" || mode === "finalize";
     let tx: DecodedTx;
     try {
       tx = this.decode(bytes, this.opts.maxTxBytes(parent), mode === "simulate");
@@ -346,6 +441,13 @@ export class BaseApp {
       return { result: errorResult(this.surface(e, mode), 0n, 0n), ok: false };
     }
     const gasWanted = tx.fee.gasLimit;
+    if (mode !== "simulate") {
+      const limit = gasLeft ?? this.maxBlockGas(parent);
+      if (gasWanted > limit) {
+        const err = ErrBlockGasExceeded.wrap(`gas limit ${gasWanted}, ${gasLeft === undefined ? "block gas limit" : "block gas left"} ${limit}`);
+        return { result: errorResult(err, gasWanted, 0n), ok: false };
+      }
+    }
     const meter = new GasMeter(mode === "simulate" ? undefined : gasWanted);
     const txBranch = new Branch(parent);
     const anteEvents = new EventManager();
@@ -353,10 +455,6 @@ export class BaseApp {
       this.opts.ante.run(this.context(new GasKV(txBranch, meter), mode, block, meter, anteEvents), tx);
     } catch (e) {
       return { result: errorResult(this.surface(e, mode), gasWanted, meter.consumed), ok: false };
-    }
-    if (mode === "process") {
-      txBranch.write();
-      return { result: { code: 0, codespace: "", log: "", info: "", data: new Uint8Array(), gasWanted, gasUsed: meter.consumed, events: [] }, ok: true };
     }
 
     const msgBranch = new Branch(txBranch);
@@ -373,8 +471,8 @@ export class BaseApp {
     } catch (e) {
       const err = this.surface(e, mode);
       // In a block the fee and sequence bump stand (Cosmos semantics); elsewhere the tx is refused whole.
-      if (mode === "finalize") txBranch.write();
-      return { result: errorResult(err.wrap("failed to execute message"), gasWanted, meter.consumed, anteEvents.events()), ok: mode === "finalize" };
+      if (inBlock) txBranch.write();
+      return { result: errorResult(err.wrap("failed to execute message"), gasWanted, meter.consumed, anteEvents.events()), ok: inBlock };
     }
     msgBranch.write();
     txBranch.write();
@@ -391,19 +489,24 @@ export class BaseApp {
     const key = Buffer.from(bytes).toString("base64");
     const hit = this.decoded.get(key);
     if (hit) return hit;
-    const tx = decodeTx(bytes, (t) => this.msgRouter.get(t), maxTxBytes);
+    // Frozen: the same object serves every later run of these bytes, so no run may change it.
+    const tx = deepFreeze(decodeTx(bytes, (t) => this.msgRouter.get(t), maxTxBytes));
     if (this.decoded.size >= 20_000) this.decoded.clear();
     this.decoded.set(key, tx);
     return tx;
   }
 
   /**
-   * AppErrors become result codes. Anything else is a bug: in FinalizeBlock it stops the node
-   * (a quiet fork is worse), elsewhere the tx is refused as internal.
+   * AppErrors become result codes. An InvariantError (broken committed state) stops the node in
+   * FinalizeBlock. Any other exception is a bug that every node meets the same way on the same
+   * bytes and state (the txs and state are identical, the code is deterministic): in a block it
+   * fails the tx with `panic` (sdk 111222, as the Cosmos SDK recovers panics), its writes
+   * dropped, so no tx can halt the chain; in CheckTx and simulation it is an internal error.
    */
   private surface(e: unknown, mode: ExecMode): AppError {
     if (e instanceof AppError) return e;
-    if (mode === "finalize") throw e;
+    if (e instanceof InvariantError && mode === "finalize") throw e;
+    if (mode === "prepare" || mode === "process" || mode === "finalize") return ErrPanic.wrap(errorText(e));
     return asAppError(e);
   }
 

@@ -35,7 +35,7 @@ export interface VoteInfo {
   /** Consensus address: the first 20 bytes of sha256(ed25519 public key). */
   readonly validatorAddress: Uint8Array;
   readonly power: bigint;
-  /** False when the validator's precommit is absent (or nil) in the commit. */
+  /** False only when the validator's precommit is absent from the commit; a nil vote counts as signed (Cosmos semantics). */
   readonly signed: boolean;
 }
 

@@ -64,6 +64,8 @@ export const ErrUnknownExtensionOptions = registerError(SDK, 31, "unknown extens
 export const ErrWrongSequence = registerError(SDK, 32, "incorrect account sequence");
 export const ErrNotSupported = registerError(SDK, 37, "feature not supported");
 export const ErrInvalidGasLimit = registerError(SDK, 41, "invalid gas limit");
+/** An unexpected exception inside a tx (a bug or a deterministic runtime error), recovered as the SDK does. */
+export const ErrPanic = registerError(SDK, 111222, "panic");
 
 /**
  * Rejections the SDK folds into one code but a user needs told apart: inferchain's own
@@ -75,6 +77,7 @@ export const ErrMalformedSignature = registerError(TX, 3, "malformed signature")
 export const ErrFutureSequence = registerError(TX, 4, "account sequence is ahead of the account");
 export const ErrNonCanonicalEncoding = registerError(TX, 5, "tx bytes are not in canonical form");
 export const ErrUnsupportedSignMode = registerError(TX, 6, "unsupported sign mode");
+export const ErrBlockGasExceeded = registerError(TX, 7, "tx gas limit exceeds the block gas limit");
 
 /**
  * A broken invariant of committed state (a queue naming a missing record, a pool that does not
