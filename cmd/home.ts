@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { defaultAppState } from "../app/app";
+import { DEFAULT_MAX_BLOCK_GAS } from "../app/baseapp";
 import { CliError } from "./errors";
 
 export const DEFAULT_HOME = path.join(os.homedir(), ".inferchain");
@@ -212,6 +213,10 @@ export function initHome(o: InitOptions): { nodeId: string } {
   const genesis = readGenesis(o.home);
   genesis.chain_id = o.chainId;
   genesis.app_state = defaultAppState();
+  // A bounded block: CometBFT's mempool reaps and the app's PrepareProposal/ProcessProposal
+  // both stop at this gas (cometbft init writes -1, unlimited).
+  const consensus = (genesis.consensus_params ??= {}) as { block?: { max_gas?: string } };
+  consensus.block = { ...consensus.block, max_gas: DEFAULT_MAX_BLOCK_GAS.toString() };
   writeGenesis(o.home, genesis);
   return { nodeId: runCometbft(["show-node-id", "--home", o.home]).trim() };
 }
