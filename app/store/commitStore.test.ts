@@ -57,4 +57,25 @@ describe("CommitStore", () => {
     expect(s.state.get("c")).toBeUndefined();
     await s.close();
   });
+  test("between stage and commit, the value and its proof both come from the last committed version", async () => {
+    const s = await CommitStore.open(dir);
+    await s.stage(1n, [["a", b("old")], ["b", b("2")]]);
+    const c1 = await s.commit();
+    // FinalizeBlock of height 2 has staged a new value; Commit has not run yet.
+    const staged = await s.stage(2n, [["a", b("new")]]);
+    expect(Buffer.from(staged)).not.toEqual(Buffer.from(c1.appHash));
+    const p = await s.provenValue("a");
+    expect(p.height).toBe(1n);
+    expect(Buffer.from(p.appHash)).toEqual(Buffer.from(c1.appHash));
+    expect(new TextDecoder().decode(p.value)).toBe("old");
+    expect(new TextDecoder().decode((await verifyProof(c1.appHash, "a", p.proof))!)).toBe("old");
+    expect(new TextDecoder().decode((await verifyProof(c1.appHash, "a", await s.proof("a")))!)).toBe("old");
+    // After Commit both move to the new version together.
+    const c2 = await s.commit();
+    const q = await s.provenValue("a");
+    expect(q.height).toBe(2n);
+    expect(new TextDecoder().decode(q.value)).toBe("new");
+    expect(new TextDecoder().decode((await verifyProof(c2.appHash, "a", q.proof))!)).toBe("new");
+    await s.close();
+  });
 });

@@ -4,29 +4,75 @@
  * is the app hash.
  *
  * Level layout:
- *   s/<key>         → value bytes (the flat state the keepers read)
- *   t/<node hash>   → trie node (the Merkle tree; never pruned, so old roots stay provable)
- *   m/commit        → CommitInfo (last committed height and app hash)
+ *   s/<key>                 → value bytes (the flat state the keepers read; latest version only)
+ *   t/<node hash>           → trie node (content-addressed, shared by every version that has it)
+ *   o/<height>/<node hash>  → orphan: the node is in version height−1 but not in version height
+ *   r/<node hash>           → that height (finds the orphan record when a node comes back)
+ *   m/commit                → CommitInfo (last committed height and app hash)
+ *   m/pruned                → the lowest version whose trie is still complete
  *
  * `stage()` (called at the end of FinalizeBlock) feeds one block's writes into the trie and
- * returns the new root; the trie's new nodes stay in memory. `commit()` writes state, trie
- * nodes and the commit info in one atomic LevelDB batch, so a crash leaves either the
- * previous block or this one, never a mix, and CometBFT's handshake replays what is missing.
+ * returns the new root; the trie's new nodes stay in memory. `commit()` writes, in one atomic
+ * LevelDB batch: the state, the trie nodes the new root reaches (not the intermediate ones a
+ * block's successive writes created and replaced), the orphan records of the nodes the new
+ * version dropped, and, every `interval` heights, the deletion of the nodes that only pruned
+ * versions reach (see pruning.ts). A crash leaves either the previous block or this one, never
+ * a mix, and CometBFT's handshake replays what is missing.
+ *
+ * Pruning is orphan-based, as in IAVL, with one twist for content addressing: a node dropped
+ * at height w may be created again later (a key set back to an old value recreates the same
+ * leaf), so a commit that writes a node with an orphan record removes that record (it is live
+ * again). Then "orphaned at w and not re-created since" means "in no version ≥ w", and once
+ * every version below w is pruned the node is unreachable from every kept version. This relies
+ * on a node never appearing twice within one version, which hashed keys guarantee (two
+ * identical nodes would need two keys whose SHA-256 share the same long suffix).
  */
 import { createHash } from "node:crypto";
 import { ClassicLevel } from "classic-level";
-import { createMPT, createMerkleProof, verifyMerkleProof, type MerklePatriciaTrie } from "@ethereumjs/mpt";
+import {
+  BranchMPTNode,
+  ExtensionMPTNode,
+  createMPT,
+  createMerkleProof,
+  decodeMPTNode,
+  decodeRawMPTNode,
+  isRawMPTNode,
+  verifyMerkleProof,
+  type MerklePatriciaTrie,
+} from "@ethereumjs/mpt";
 import { ValueEncoding, type BatchDBOp, type DB } from "@ethereumjs/util";
 import { MemKV, type KVReader } from "./kv";
+import { PRUNING_DEFAULT, pruneBelow, type PruningOptions } from "./pruning";
 
 const STATE = "s/";
 const TRIE = "t/";
+const ORPHAN = "o/";
+const ORPHAN_OF = "r/";
 const COMMIT_KEY = "m/commit";
+const PRUNED_KEY = "m/pruned";
+/** At most this many orphans are deleted per commit; a larger backlog goes over later prunes. */
+const MAX_PRUNE_PER_COMMIT = 100_000;
 const enc = new TextEncoder();
 
 export interface CommitInfo {
   readonly height: bigint;
   readonly appHash: Uint8Array;
+}
+
+/** What one commit did to the trie's node store. */
+export interface CommitStats {
+  readonly nodesWritten: number;
+  readonly nodesOrphaned: number;
+  readonly nodesRevived: number;
+  readonly nodesPruned: number;
+}
+
+/** A value of the last committed version with its Merkle proof against that version's app hash. */
+export interface ProvenValue {
+  readonly height: bigint;
+  readonly appHash: Uint8Array;
+  readonly value: Uint8Array | undefined;
+  readonly proof: Uint8Array[];
 }
 
 /** The trie's node store: new nodes wait in memory until the block commits. */
@@ -42,7 +88,7 @@ class TrieDB implements DB<string, Uint8Array> {
     this.pending.set(key, value);
   }
   async del(): Promise<void> {
-    // Nodes are content-addressed and shared between roots; keeping them keeps history provable.
+    // Nodes are shared between versions: only commit() decides, from orphan records, what goes.
   }
   async batch(ops: BatchDBOp<string, Uint8Array>[]): Promise<void> {
     for (const op of ops) if (op.type === "put") this.pending.set(op.key, op.value);
@@ -64,31 +110,66 @@ function decodeCommitInfo(b: Uint8Array): CommitInfo {
   return { height: buf.readBigUInt64BE(0), appHash: new Uint8Array(buf.subarray(8)) };
 }
 
+const encodeHeight = (h: bigint): Uint8Array => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(h);
+  return b;
+};
+const decodeHeight = (b: Uint8Array): bigint => Buffer.from(b).readBigUInt64BE(0);
+/** Fixed-width hex, so LevelDB's key order is height order. */
+const heightKey = (h: bigint): string => h.toString(16).padStart(16, "0");
+const orphanKey = (height: bigint, hash: string): string => `${ORPHAN}${heightKey(height)}/${hash}`;
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+
 const keyBytes = (key: string): Uint8Array => enc.encode(key);
 
 /** The trie hashes keys and nodes with SHA-256 (native), not Ethereum's keccak (pure JS here). */
 const sha256 = (b: Uint8Array): Uint8Array => createHash("sha256").update(b).digest();
 const TRIE_OPTS = { useKeyHashing: true, useKeyHashingFunction: sha256 } as const;
+const EMPTY_ROOT_HEX = hex(sha256(Uint8Array.of(0x80)));
+
+/**
+ * The stored children (by hash) of a serialized trie node. Children under 32 bytes are
+ * embedded in their parent, not stored, and hold no references; leaf values are data.
+ */
+export function childHashes(serialized: Uint8Array): string[] {
+  const out: string[] = [];
+  const visit = (node: ReturnType<typeof decodeRawMPTNode>): void => {
+    const refs: unknown[] = node instanceof BranchMPTNode ? node.getChildren().map(([, c]) => c) : node instanceof ExtensionMPTNode ? [node.value()] : [];
+    for (const r of refs) {
+      if (isRawMPTNode(r as Uint8Array)) visit(decodeRawMPTNode(r as Uint8Array[]));
+      else if (r instanceof Uint8Array && r.length === 32) out.push(hex(r));
+    }
+  };
+  visit(decodeMPTNode(serialized));
+  return out;
+}
 
 export class CommitStore {
   /** The state as of the last commit; branches for blocks and CheckTx read from here. */
   readonly state = new MemKV();
   private lastCommit: CommitInfo;
   private staged: { height: bigint; root: Uint8Array; writes: Array<[string, Uint8Array | null]> } | undefined;
+  private pruning: PruningOptions = PRUNING_DEFAULT;
+  private prunedBelow: bigint;
+  private lastStats: CommitStats = { nodesWritten: 0, nodesOrphaned: 0, nodesRevived: 0, nodesPruned: 0 };
 
   private constructor(
     private readonly level: ClassicLevel<string, Uint8Array>,
     private readonly trieDb: TrieDB,
     private readonly trie: MerklePatriciaTrie,
     lastCommit: CommitInfo,
+    prunedBelow: bigint,
   ) {
     this.lastCommit = lastCommit;
+    this.prunedBelow = prunedBelow;
   }
 
-  static async open(dir: string): Promise<CommitStore> {
+  static async open(dir: string, opts: { pruning?: PruningOptions } = {}): Promise<CommitStore> {
     const level = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view" });
     await level.open();
     const raw = await level.get(COMMIT_KEY);
+    const pruned = await level.get(PRUNED_KEY);
     const trieDb = new TrieDB(level);
     const lastCommit = raw ? decodeCommitInfo(raw) : { height: 0n, appHash: new Uint8Array() };
     const trie = await createMPT({
@@ -98,11 +179,31 @@ export class CommitStore {
       cacheSize: 50_000,
       ...(lastCommit.height > 0n ? { root: lastCommit.appHash } : {}),
     });
-    const store = new CommitStore(level, trieDb, trie, lastCommit);
+    const store = new CommitStore(level, trieDb, trie, lastCommit, pruned ? decodeHeight(pruned) : 1n);
+    if (opts.pruning) store.setPruning(opts.pruning);
     for await (const [k, v] of level.iterator({ gte: STATE, lt: "s0" })) {
       store.state.set(k.slice(STATE.length), v);
     }
     return store;
+  }
+
+  /** Which old versions later commits keep (app.toml `pruning`); the default is `default`. */
+  setPruning(o: PruningOptions): void {
+    this.pruning = o;
+  }
+
+  get pruningOptions(): PruningOptions {
+    return this.pruning;
+  }
+
+  /** The lowest version whose trie is complete (older roots can no longer be proven). */
+  get earliestVersion(): bigint {
+    return this.prunedBelow;
+  }
+
+  /** What the last commit wrote, orphaned and pruned. */
+  get lastCommitStats(): CommitStats {
+    return this.lastStats;
   }
 
   get lastCommitInfo(): CommitInfo {
@@ -121,7 +222,7 @@ export class CommitStore {
    */
   async stage(height: bigint, writes: Array<[string, Uint8Array | null]>): Promise<Uint8Array> {
     if (this.staged) {
-      this.trie.root(this.lastCommit.height > 0n ? this.lastCommit.appHash : this.trie.EMPTY_TRIE_ROOT);
+      this.trie.root(this.committedRoot());
       this.trieDb.pending.clear();
     }
     for (const [k, v] of writes) {
@@ -133,32 +234,175 @@ export class CommitStore {
     return root;
   }
 
-  /** Writes the staged block, its trie nodes and the commit info in one atomic batch. */
+  /**
+   * Writes the staged block, its trie nodes, its orphan records, any due pruning and the
+   * commit info in one atomic batch; memory is updated only after the batch is on disk.
+   */
   async commit(): Promise<CommitInfo> {
     const staged = this.staged;
     if (!staged) throw new Error("commit without a staged block");
     const info: CommitInfo = { height: staged.height, appHash: staged.root };
+    const { fresh, live } = this.freshNodes(hex(staged.root));
+    const orphans = await this.orphanedNodes(hex(this.committedRoot()), fresh, live);
+
     const batch = this.level.batch();
     for (const [k, v] of staged.writes) {
       if (v === null) batch.del(STATE + k);
       else batch.put(STATE + k, v);
     }
-    for (const [k, v] of this.trieDb.pending) batch.put(TRIE + k, v);
+    for (const [h, node] of fresh) batch.put(TRIE + h, node);
+
+    // A written node with an orphan record is live again: drop the record.
+    const freshHashes = [...fresh.keys()];
+    const records = freshHashes.length > 0 ? await this.level.getMany(freshHashes.map((h) => ORPHAN_OF + h)) : [];
+    let revived = 0;
+    for (const [i, r] of records.entries()) {
+      if (!r) continue;
+      batch.del(orphanKey(decodeHeight(r), freshHashes[i]));
+      batch.del(ORPHAN_OF + freshHashes[i]);
+      revived++;
+    }
+    const heightBytes = encodeHeight(info.height);
+    for (const h of orphans) {
+      batch.put(orphanKey(info.height, h), heightBytes);
+      batch.put(ORPHAN_OF + h, heightBytes);
+    }
+
+    // Nodes orphaned at or below the lowest kept version are in no kept version.
+    let pruned = 0;
+    let prunedBelow = this.prunedBelow;
+    const lowest = pruneBelow(this.pruning, info.height);
+    if (lowest !== undefined && lowest > this.prunedBelow) {
+      let complete = true;
+      for await (const k of this.level.keys({ gte: ORPHAN, lt: `${ORPHAN}${heightKey(lowest + 1n)}`, limit: MAX_PRUNE_PER_COMMIT + 1 })) {
+        if (pruned === MAX_PRUNE_PER_COMMIT) {
+          complete = false;
+          break;
+        }
+        const h = k.slice(ORPHAN.length + 17);
+        if (fresh.has(h)) continue; // revived by this very block (its records are deleted above)
+        batch.del(k);
+        batch.del(ORPHAN_OF + h);
+        batch.del(TRIE + h);
+        pruned++;
+      }
+      if (complete) {
+        prunedBelow = lowest;
+        batch.put(PRUNED_KEY, encodeHeight(lowest));
+      }
+    }
     batch.put(COMMIT_KEY, encodeCommitInfo(info));
     await batch.write();
+
+    // Exact-size copies: a value that is a view into a larger buffer (protobuf writers slice a
+    // shared pool) would keep that whole buffer alive for as long as the key lives.
     for (const [k, v] of staged.writes) {
       if (v === null) this.state.delete(k);
-      else this.state.set(k, v);
+      else this.state.set(k, v.byteLength === v.buffer.byteLength ? v : v.slice());
     }
     this.trieDb.pending.clear();
     this.lastCommit = info;
+    this.prunedBelow = prunedBelow;
     this.staged = undefined;
+    this.lastStats = { nodesWritten: fresh.size, nodesOrphaned: orphans.length, nodesRevived: revived, nodesPruned: pruned };
     return info;
+  }
+
+  /** The last committed root (the empty root before the first commit). */
+  private committedRoot(): Uint8Array {
+    return this.lastCommit.height > 0n ? this.lastCommit.appHash : this.trie.EMPTY_TRIE_ROOT;
+  }
+
+  /**
+   * The new version's nodes that this block created (reachable from the new root through
+   * pending nodes), and the stored nodes they point to (shared with the previous version).
+   */
+  private freshNodes(root: string): { fresh: Map<string, Uint8Array>; live: Set<string> } {
+    const fresh = new Map<string, Uint8Array>();
+    const live = new Set<string>();
+    const stack = root === EMPTY_ROOT_HEX ? [] : [root];
+    while (stack.length > 0) {
+      const h = stack.pop()!;
+      if (fresh.has(h) || live.has(h)) continue;
+      const node = this.trieDb.pending.get(h);
+      if (!node) {
+        live.add(h);
+        continue;
+      }
+      fresh.set(h, node);
+      stack.push(...childHashes(node));
+    }
+    return { fresh, live };
+  }
+
+  /**
+   * The previous version's nodes that the new version no longer has: walked from the old root,
+   * stopping at any node the new version holds (its whole subtree is shared).
+   */
+  private async orphanedNodes(oldRoot: string, fresh: Map<string, Uint8Array>, live: Set<string>): Promise<string[]> {
+    const out: string[] = [];
+    const seen = new Set<string>();
+    const stack = oldRoot === EMPTY_ROOT_HEX ? [] : [oldRoot];
+    const db = this.trie.database();
+    while (stack.length > 0) {
+      const h = stack.pop()!;
+      if (fresh.has(h) || live.has(h) || seen.has(h)) continue;
+      seen.add(h);
+      out.push(h);
+      // The trie's node cache usually has it: staging just walked these paths.
+      const node = await db.get(Buffer.from(h, "hex"));
+      if (!node) throw new Error(`store: trie node ${h} of the last committed version is missing`);
+      stack.push(...childHashes(node));
+    }
+    return out;
+  }
+
+  /**
+   * The committed value of `key` and its Merkle proof against the committed app hash, both of
+   * the last committed version, even between FinalizeBlock (stage) and Commit.
+   */
+  async provenValue(key: string): Promise<ProvenValue> {
+    const c = this.lastCommit;
+    const root = this.committedRoot();
+    const value = this.state.get(key);
+    const view = this.trie.shallowCopy(false);
+    view.root(root);
+    const proof = await createMerkleProof(view, keyBytes(key));
+    return { height: c.height, appHash: root, value, proof };
   }
 
   /** A Merkle proof (trie nodes, root first) that `key` holds its committed value. */
   async proof(key: string): Promise<Uint8Array[]> {
-    return createMerkleProof(this.trie, keyBytes(key));
+    return (await this.provenValue(key)).proof;
+  }
+
+  /** Nodes in the trie store (a key scan: for benchmarks and tests, not the block path). */
+  async trieNodeCount(): Promise<number> {
+    let n = 0;
+    for await (const _ of this.level.keys({ gte: TRIE, lt: "t0" })) n++;
+    return n;
+  }
+
+  /** Every stored trie node hash (tests: compare with what the kept roots reach). */
+  async storedNodes(): Promise<Set<string>> {
+    const out = new Set<string>();
+    for await (const k of this.level.keys({ gte: TRIE, lt: "t0" })) out.add(k.slice(TRIE.length));
+    return out;
+  }
+
+  /** The nodes reachable from `roots` (a full walk; throws on a missing node). */
+  async reachableNodes(roots: readonly Uint8Array[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    const stack = roots.map(hex).filter((h) => h !== EMPTY_ROOT_HEX);
+    while (stack.length > 0) {
+      const h = stack.pop()!;
+      if (out.has(h)) continue;
+      const node = await this.level.get(TRIE + h);
+      if (!node) throw new Error(`store: trie node ${h} is missing`);
+      out.add(h);
+      stack.push(...childHashes(node));
+    }
+    return out;
   }
 
   async close(): Promise<void> {
@@ -173,3 +417,4 @@ export async function verifyProof(appHash: Uint8Array, key: string, proof: Uint8
 }
 
 export type { KVReader };
+export type { PruningOptions } from "./pruning";
