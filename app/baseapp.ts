@@ -208,9 +208,11 @@ export class BaseApp {
     }
     if (req.path === "/store/key" || req.path === "store/key") {
       const key = dec.decode(req.data);
-      const value = this.store.state.get(key);
-      const proofOps = req.prove ? await this.proofOps(key) : undefined;
-      return { ...base, value: value ?? new Uint8Array(), proofOps };
+      if (!req.prove) return { ...base, value: this.store.state.get(key) ?? new Uint8Array() };
+      // Value and proof from one committed version: between FinalizeBlock and Commit the trie
+      // already holds the next root, but clients verify against the last committed app hash.
+      const p = await this.store.provenValue(key);
+      return { ...base, height: p.height, value: p.value ?? new Uint8Array(), proofOps: this.proofOps(key, p.proof) };
     }
     try {
       const value = this.runQuery(req.path, req.data);
@@ -236,8 +238,7 @@ export class BaseApp {
     }
   }
 
-  private async proofOps(key: string): Promise<ProofOps> {
-    const nodes = await this.store.proof(key);
+  private proofOps(key: string, nodes: Uint8Array[]): ProofOps {
     return { ops: nodes.map((n) => ({ type: "inferchain/mpt-node", key: enc.encode(key), data: n })) };
   }
 
