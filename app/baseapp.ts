@@ -42,7 +42,7 @@ import { AppError, ErrBlockGasExceeded, ErrInvalidRequest, ErrPanic, InvariantEr
 import { EventManager } from "./events";
 import { GasKV, GasMeter } from "./gas";
 import type { AnyMsgHandler, AppModule, QueryHandler } from "./module";
-import { GrpcStatus, QueryError, decodeRequest, encodeResponse } from "./query";
+import { GrpcStatus, MeteredReader, QUERY_GAS_LIMIT, QueryError, QueryGasMeter, abciCodeOf, decodeRequest, encodeResponse } from "./query";
 import { Branch, type KVReader, type KVStore } from "./store/kv";
 import { type CommitStore } from "./store/commitStore";
 import { decodeTx, type DecodedTx } from "./tx";
@@ -219,16 +219,19 @@ export class BaseApp {
       return { ...base, value };
     } catch (e) {
       const qe = e instanceof QueryError ? e : new QueryError(GrpcStatus.INTERNAL, "internal error");
-      const code = qe.grpcCode === GrpcStatus.NOT_FOUND ? 22 : qe.grpcCode === GrpcStatus.UNIMPLEMENTED ? 6 : qe.grpcCode === GrpcStatus.INVALID_ARGUMENT ? 18 : 1;
+      const code = abciCodeOf(qe.grpcCode);
       return { ...base, code, codespace: code === 1 ? "undefined" : "sdk", log: qe.abciLog };
     }
   }
 
-  /** Runs one query against committed state; throws QueryError. Shared by ABCI and gRPC. */
-  runQuery(path: string, data: Uint8Array): Uint8Array {
+  /**
+   * Runs one query against committed state; throws QueryError. Shared by ABCI and gRPC. Every
+   * read is charged to a meter with QUERY_GAS_LIMIT, so no query holds the thread for long.
+   */
+  runQuery(path: string, data: Uint8Array, gasLimit: bigint = QUERY_GAS_LIMIT): Uint8Array {
     const q = this.queryRouter.get(path);
     if (!q) throw new QueryError(GrpcStatus.UNIMPLEMENTED, `unknown query path ${path}`);
-    const ctx: QueryContext = { store: this.store.state, height: this.lastHeight };
+    const ctx: QueryContext = { store: new MeteredReader(this.store.state, new QueryGasMeter(gasLimit)), height: this.lastHeight };
     try {
       return q.handle(ctx, data);
     } catch (e) {

@@ -1,3 +1,6 @@
+import { GasCosts } from "./gas";
+import type { KVReader } from "./store/kv";
+
 /**
  * Query errors carry a gRPC status; the ABCI edge turns them into a Cosmos-style log
  * (`rpc error: code = NotFound desc = ...`) that CosmJS recognises.
@@ -5,15 +8,19 @@
 export const GrpcStatus = {
   INVALID_ARGUMENT: 3,
   NOT_FOUND: 5,
+  RESOURCE_EXHAUSTED: 8,
   UNIMPLEMENTED: 12,
   INTERNAL: 13,
+  UNAVAILABLE: 14,
 } as const;
 
 const STATUS_NAMES: Record<number, string> = {
   3: "InvalidArgument",
   5: "NotFound",
+  8: "ResourceExhausted",
   12: "Unimplemented",
   13: "Internal",
+  14: "Unavailable",
 };
 
 export class QueryError extends Error {
@@ -45,4 +52,94 @@ export function decodeRequest<T>(codec: { decode(b: Uint8Array): T }, data: Uint
 
 export function encodeResponse<T>(codec: { encode(m: T): { finish(): Uint8Array } }, msg: T): Uint8Array {
   return codec.encode(msg).finish();
+}
+
+/**
+ * What one query may cost, in the same gas units as a tx's store reads (app/gas.ts): about
+ * 1.5 MB of values, or 5,000 point reads, or 30,000 keys walked. It bounds how long one query
+ * holds the app's single thread (and so delays FinalizeBlock); docs/PERFORMANCE.md has the
+ * measurement. A query past it fails with ResourceExhausted (ABCI: sdk code 11, out of gas).
+ */
+export const QUERY_GAS_LIMIT = 5_000_000n;
+
+export class QueryGasMeter {
+  private used = 0n;
+  constructor(readonly limit: bigint = QUERY_GAS_LIMIT) {}
+
+  get consumed(): bigint {
+    return this.used;
+  }
+
+  consume(amount: bigint, descriptor: string): void {
+    this.used += amount;
+    if (this.used > this.limit) {
+      throw new QueryError(
+        GrpcStatus.RESOURCE_EXHAUSTED,
+        `query out of gas in location: ${descriptor}; limit ${this.limit}, used ${this.used}: ask for a smaller page (pagination.limit)`,
+      );
+    }
+  }
+}
+
+/** `iterateFrom` of the committed store (MemKV): a seek instead of a walk. */
+interface SeekableReader extends KVReader {
+  iterateFrom(prefix: string, start: string, reverse?: boolean): IterableIterator<[string, Uint8Array]>;
+}
+const seekable = (s: KVReader): s is SeekableReader => typeof (s as Partial<SeekableReader>).iterateFrom === "function";
+
+/**
+ * The read-only store a query sees: every read is charged to the query's meter. `keys` walks
+ * keys only (a count or a skip charges for the key, never the value).
+ */
+export class MeteredReader implements KVReader {
+  constructor(
+    private readonly inner: KVReader,
+    readonly meter: QueryGasMeter,
+  ) {}
+
+  get(key: string): Uint8Array | undefined {
+    this.meter.consume(GasCosts.readFlat, "ReadFlat");
+    const v = this.inner.get(key);
+    this.meter.consume(GasCosts.readPerByte * BigInt(key.length + (v?.length ?? 0)), "ReadPerByte");
+    return v;
+  }
+
+  has(key: string): boolean {
+    this.meter.consume(GasCosts.has, "Has");
+    return this.inner.has(key);
+  }
+
+  *iterate(prefix: string, reverse = false): IterableIterator<[string, Uint8Array]> {
+    for (const [k, v] of this.inner.iterate(prefix, reverse)) {
+      this.meter.consume(GasCosts.iterNextFlat + GasCosts.readPerByte * BigInt(k.length + v.length), "IterNext");
+      yield [k, v];
+    }
+  }
+
+  /** Keys under `prefix` from `start` (inclusive; "" = the first), ascending or descending. */
+  *keys(prefix: string, start: string, reverse = false): IterableIterator<string> {
+    const from = start === "" ? undefined : start;
+    const it = from !== undefined && seekable(this.inner) ? this.inner.iterateFrom(prefix, from, reverse) : this.inner.iterate(prefix, reverse);
+    for (const [k] of it) {
+      this.meter.consume(GasCosts.iterNextFlat + GasCosts.readPerByte * BigInt(k.length), "IterKey");
+      if (from !== undefined && (reverse ? k > from : k < from)) continue;
+      yield k;
+    }
+  }
+}
+
+/** The Cosmos SDK's ABCI code (codespace "sdk") for a failed query; 1 ("undefined") for the rest. */
+export function abciCodeOf(grpcCode: number): number {
+  switch (grpcCode) {
+    case GrpcStatus.NOT_FOUND:
+      return 22; // ErrKeyNotFound
+    case GrpcStatus.UNIMPLEMENTED:
+      return 6; // ErrUnknownRequest
+    case GrpcStatus.INVALID_ARGUMENT:
+      return 18; // ErrInvalidRequest
+    case GrpcStatus.RESOURCE_EXHAUSTED:
+      return 11; // ErrOutOfGas
+    default:
+      return 1;
+  }
 }

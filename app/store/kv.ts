@@ -69,6 +69,26 @@ export class MemKV implements KVStore {
       yield [k, v];
     }
   }
+  /**
+   * Entries under `prefix` from `start` (inclusive) on: keys ≥ start, or ≤ start when
+   * `reverse`. A seek in the B-tree, so a page deep in a prefix costs O(log n), not a walk
+   * (query pagination, app/pagination.ts).
+   */
+  *iterateFrom(prefix: string, start: string, reverse = false): IterableIterator<[string, Uint8Array]> {
+    if (reverse) {
+      const hi = start < prefix + PREFIX_END ? start : prefix + PREFIX_END;
+      for (const [k, v] of this.tree.entriesReversed(hi)) {
+        if (k > hi) continue;
+        if (!k.startsWith(prefix)) return;
+        yield [k, v];
+      }
+      return;
+    }
+    for (const [k, v] of this.tree.entries(start > prefix ? start : prefix)) {
+      if (!k.startsWith(prefix)) return;
+      yield [k, v];
+    }
+  }
 }
 
 /**

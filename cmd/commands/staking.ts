@@ -277,7 +277,11 @@ export function queryStakingCommand(): Command {
         parseAddress(delegator, Bech32Prefix.account, "delegator address");
         checkOperator(valoper);
         const r = await withQueries(f, (q) =>
-          abci(q, "/inferchain.staking.v1.Query/UnbondingEntries", QueryUnbondingEntriesRequest, { delegatorAddress: delegator }, QueryUnbondingEntriesResponse),
+          // Entries are paged by "<validator>/<id>": one page from this validator's first key holds all of its (max_entries ≤ 1000).
+          abci(q, "/inferchain.staking.v1.Query/UnbondingEntries", QueryUnbondingEntriesRequest, {
+            delegatorAddress: delegator,
+            pagination: { key: new TextEncoder().encode(`${valoper}/`), offset: 0n, limit: 1000n, countTotal: false, reverse: false },
+          }, QueryUnbondingEntriesResponse),
         );
         const entries = r.entries.filter((e) => e.validatorAddress === valoper);
         if (entries.length === 0) throw new CliError(`no unbonding delegation from ${delegator} to ${valoper}`);

@@ -10,8 +10,10 @@ import {
 import { QueryFeeParamsRequest, QueryFeeParamsResponse } from "../../gen/inferchain/auth/v1/auth";
 import type { QueryHandler } from "../../app/module";
 import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../app/query";
+import { paginate } from "../../app/pagination";
 import { parseAddress } from "../../app/types/address";
 import { accountToAny, type AuthKeeper } from "./keeper";
+import { ACCOUNTS_PREFIX } from "./keys";
 
 const SERVICE = "/cosmos.auth.v1beta1.Query/";
 
@@ -34,9 +36,13 @@ export function authQueries(auth: AuthKeeper): QueryHandler[] {
     {
       path: SERVICE + "Accounts",
       handle(ctx, data) {
-        decodeRequest(QueryAccountsRequest, data);
-        const accounts = [...auth.accounts(ctx.store)].map(accountToAny);
-        return encodeResponse(QueryAccountsResponse, { accounts, pagination: { nextKey: new Uint8Array(), total: BigInt(accounts.length) } });
+        const req = decodeRequest(QueryAccountsRequest, data);
+        const page = paginate(ctx.store, ACCOUNTS_PREFIX, req.pagination, (_key, address) => {
+          const acc = auth.getAccount(ctx.store, address);
+          if (!acc) throw new Error(`auth: account key ${address} without an account`);
+          return accountToAny(acc);
+        });
+        return encodeResponse(QueryAccountsResponse, { accounts: page.items, pagination: page.pagination });
       },
     },
     {

@@ -16,8 +16,11 @@ import {
 import type { QueryHandler } from "../../app/module";
 import { decodeRequest, encodeResponse, invalidArgument } from "../../app/query";
 import { parseAddress } from "../../app/types/address";
-import { toWire, validateDenom } from "../../app/types/coins";
+import { validateDenom } from "../../app/types/coins";
+import { paginate, type Page, type PageRequestLike } from "../../app/pagination";
+import type { KVReader } from "../../app/store/kv";
 import type { BankKeeper } from "./keeper";
+import { SUPPLY_PREFIX, balancesPrefix } from "./keys";
 
 const SERVICE = "/cosmos.bank.v1beta1.Query/";
 
@@ -39,6 +42,11 @@ function checkedDenom(d: string): string {
   return d;
 }
 
+/** One page of an address's balances, by denom (no vesting: spendable = all). */
+function balancesPage(bank: BankKeeper, s: KVReader, address: string, req: PageRequestLike | undefined): Page<{ denom: string; amount: string }> {
+  return paginate(s, balancesPrefix(address), req, (_key, denom) => ({ denom, amount: bank.getBalance(s, address, denom).toString() }));
+}
+
 export function bankQueries(bank: BankKeeper): QueryHandler[] {
   return [
     {
@@ -53,24 +61,24 @@ export function bankQueries(bank: BankKeeper): QueryHandler[] {
       path: SERVICE + "AllBalances",
       handle(ctx, data) {
         const req = decodeRequest(QueryAllBalancesRequest, data);
-        const coins = bank.getAllBalances(ctx.store, checkedAddress(req.address));
-        return encodeResponse(QueryAllBalancesResponse, { balances: toWire(coins), pagination: { nextKey: new Uint8Array(), total: BigInt(coins.length) } });
+        const page = balancesPage(bank, ctx.store, checkedAddress(req.address), req.pagination);
+        return encodeResponse(QueryAllBalancesResponse, { balances: page.items, pagination: page.pagination });
       },
     },
     {
       path: SERVICE + "SpendableBalances",
       handle(ctx, data) {
         const req = decodeRequest(QuerySpendableBalancesRequest, data);
-        const coins = bank.getAllBalances(ctx.store, checkedAddress(req.address));
-        return encodeResponse(QuerySpendableBalancesResponse, { balances: toWire(coins), pagination: { nextKey: new Uint8Array(), total: BigInt(coins.length) } });
+        const page = balancesPage(bank, ctx.store, checkedAddress(req.address), req.pagination);
+        return encodeResponse(QuerySpendableBalancesResponse, { balances: page.items, pagination: page.pagination });
       },
     },
     {
       path: SERVICE + "TotalSupply",
       handle(ctx, data) {
-        decodeRequest(QueryTotalSupplyRequest, data);
-        const coins = bank.totalSupply(ctx.store);
-        return encodeResponse(QueryTotalSupplyResponse, { supply: toWire(coins), pagination: { nextKey: new Uint8Array(), total: BigInt(coins.length) } });
+        const req = decodeRequest(QueryTotalSupplyRequest, data);
+        const page = paginate(ctx.store, SUPPLY_PREFIX, req.pagination, (_key, denom) => ({ denom, amount: bank.getSupply(ctx.store, denom).toString() }));
+        return encodeResponse(QueryTotalSupplyResponse, { supply: page.items, pagination: page.pagination });
       },
     },
     {

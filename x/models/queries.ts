@@ -9,13 +9,15 @@ import {
 } from "../../gen/inferchain/models/v1/query";
 import type { QueryHandler } from "../../app/module";
 import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../app/query";
+import { MAX_PAGE_LIMIT, paginate } from "../../app/pagination";
 import type { ModelsKeeper } from "./keeper";
+import { MODELS_PREFIX } from "./keys";
 import { toStored } from "./params";
-import { isValidModelId, modelToWire, type Model } from "./types";
+import { isValidModelId, modelToWire } from "./types";
 
 const SERVICE = "/inferchain.models.v1.Query/";
-export const DEFAULT_PAGE_LIMIT = 100;
-export const MAX_PAGE_LIMIT = 1000;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
 
 export function modelsQueries(models: ModelsKeeper): QueryHandler[] {
   return [
@@ -40,18 +42,15 @@ export function modelsQueries(models: ModelsKeeper): QueryHandler[] {
       path: SERVICE + "Models",
       handle(ctx, data) {
         const req = decodeRequest(QueryModelsRequest, data);
-        if (req.limit > MAX_PAGE_LIMIT) throw invalidArgument(`limit ${req.limit} above ${MAX_PAGE_LIMIT}`);
-        const limit = req.limit === 0 ? DEFAULT_PAGE_LIMIT : req.limit;
-        const page: Model[] = [];
-        let nextId = "";
-        for (const m of models.models(ctx.store, req.startId)) {
-          if (page.length === limit) {
-            nextId = m.id;
-            break;
-          }
-          page.push(m);
-        }
-        return encodeResponse(QueryModelsResponse, { models: page.map(modelToWire), nextId });
+        // Its own wire form of Cosmos pagination: start_id = key, next_id = next_key.
+        if (BigInt(req.limit) > MAX_PAGE_LIMIT) throw invalidArgument(`limit ${req.limit} above ${MAX_PAGE_LIMIT}`);
+        const pageReq = { key: enc.encode(req.startId), offset: 0n, limit: BigInt(req.limit), countTotal: false, reverse: false };
+        const page = paginate(ctx.store, MODELS_PREFIX, pageReq, (_k, id) => {
+          const m = models.getModel(ctx.store, id);
+          if (!m) throw new Error(`models: key ${id} without a model`);
+          return m;
+        });
+        return encodeResponse(QueryModelsResponse, { models: page.items.map(modelToWire), nextId: dec.decode(page.pagination.nextKey) });
       },
     },
   ];

@@ -20,7 +20,7 @@ import {
 } from "../../gen/inferchain/slashing/v1/query";
 import type { QueryHandler } from "../../app/module";
 import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../app/query";
-import type { KVReader } from "../../app/store/kv";
+import { paginate } from "../../app/pagination";
 import { Bech32Prefix, parseAddress } from "../../app/types/address";
 import { type SlashingKeeper, type ValidatorSigningInfo, slashEventToWire } from "./keeper";
 import { EVENTS_PREFIX, SIGNING_INFOS_PREFIX, trailingNumber, validatorEventsPrefix } from "./keys";
@@ -29,61 +29,6 @@ import { ValidatorSigningInfo as StoredSigningInfo } from "../../gen/inferchain/
 
 const COSMOS = "/cosmos.slashing.v1beta1.Query/";
 const OWN = "/inferchain.slashing.v1.Query/";
-
-const DEFAULT_LIMIT = 100n;
-const MAX_LIMIT = 1000n;
-
-/** The fields of Cosmos's PageRequest that pagination reads (cosmjs-types' and gen's are the same message). */
-export interface PageRequestLike {
-  readonly key: Uint8Array;
-  readonly offset: bigint;
-  readonly limit: bigint;
-  readonly countTotal: boolean;
-  readonly reverse: boolean;
-}
-
-export interface Page {
-  readonly entries: Array<[string, Uint8Array]>;
-  /** The key suffix (ASCII) to resume from; empty after the last page. */
-  readonly nextKey: Uint8Array;
-  /** Entries under the prefix, when count_total was asked for. */
-  readonly total: bigint;
-}
-
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-
-/**
- * Cosmos pagination over the keys under `prefix`: resume from `key` (a previous `next_key`)
- * or skip `offset`, then take `limit` (default 100, at most 1000), in reverse if asked.
- */
-export function paginate(s: KVReader, prefix: string, req: PageRequestLike | undefined): Page {
-  const key = req?.key ?? new Uint8Array();
-  const offset = req?.offset ?? 0n;
-  if (key.length > 0 && offset > 0n) throw invalidArgument("paginate: use either key or offset, not both");
-  const limit = req && req.limit > 0n ? (req.limit < MAX_LIMIT ? req.limit : MAX_LIMIT) : DEFAULT_LIMIT;
-  const reverse = req?.reverse ?? false;
-  const countTotal = req?.countTotal ?? false;
-  const from = dec.decode(key);
-
-  const entries: Array<[string, Uint8Array]> = [];
-  let nextKey = new Uint8Array();
-  let seen = 0n;
-  let total = 0n;
-  for (const [k, v] of s.iterate(prefix, reverse)) {
-    const suffix = k.slice(prefix.length);
-    total++;
-    if (from !== "" && (reverse ? suffix > from : suffix < from)) continue;
-    if (seen++ < offset) continue;
-    if (BigInt(entries.length) < limit) {
-      entries.push([k, v]);
-      continue;
-    }
-    if (nextKey.length === 0) nextKey = enc.encode(suffix);
-    if (!countTotal) break;
-  }
-  return { entries, nextKey, total: countTotal ? total : 0n };
-}
 
 function toCosmosInfo(i: ValidatorSigningInfo): CosmosSigningInfo {
   return {
@@ -123,11 +68,8 @@ export function slashingQueries(k: SlashingKeeper): QueryHandler[] {
       path: COSMOS + "SigningInfos",
       handle(ctx, data) {
         const req = decodeRequest(QuerySigningInfosRequest, data);
-        const page = paginate(ctx.store, SIGNING_INFOS_PREFIX, req.pagination);
-        return encodeResponse(QuerySigningInfosResponse, {
-          info: page.entries.map(([, v]) => toCosmosInfo(StoredSigningInfo.decode(v))),
-          pagination: { nextKey: page.nextKey, total: page.total },
-        });
+        const page = paginate(ctx.store, SIGNING_INFOS_PREFIX, req.pagination, (key) => toCosmosInfo(StoredSigningInfo.decode(ctx.store.get(key)!)));
+        return encodeResponse(QuerySigningInfosResponse, { info: page.items, pagination: page.pagination });
       },
     },
     {
@@ -150,13 +92,12 @@ export function slashingQueries(k: SlashingKeeper): QueryHandler[] {
           }
           prefix = validatorEventsPrefix(req.validator);
         }
-        const page = paginate(ctx.store, prefix, req.pagination);
-        const events = page.entries.map(([key]) => {
+        const page = paginate(ctx.store, prefix, req.pagination, (key) => {
           const e = k.getSlashEvent(ctx.store, trailingNumber(key));
           if (!e) throw new Error(`slash event index ${key} points at nothing`);
           return slashEventToWire(e);
         });
-        return encodeResponse(QuerySlashEventsResponse, { events, pagination: { nextKey: page.nextKey, total: page.total } });
+        return encodeResponse(QuerySlashEventsResponse, { events: page.items, pagination: page.pagination });
       },
     },
   ];

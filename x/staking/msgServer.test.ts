@@ -373,9 +373,10 @@ describe("Cosmos staking queries", () => {
     expect(bonded.validators.every((v) => v.status === 3)).toBe(true);
     expect(page("BOND_STATUS_UNBONDED").validators.map((v) => v.operatorAddress)).toEqual([vs[0].operator]);
 
-    const first = page("", { limit: 2n });
+    const first = page("", { limit: 2n, countTotal: true });
     expect(first.validators.map((v) => v.operatorAddress)).toEqual(sorted.slice(0, 2));
     expect(first.pagination?.total).toBe(3n);
+    expect(page("", { limit: 2n }).pagination?.total).toBe(0n); // Cosmos: counted only when asked or with limit 0
     const second = page("", { limit: 2n, key: first.pagination!.nextKey });
     expect(second.validators.map((v) => v.operatorAddress)).toEqual(sorted.slice(2));
     expect(second.pagination?.nextKey.length).toBe(0);

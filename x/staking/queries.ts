@@ -1,11 +1,11 @@
 /**
  * gRPC/ABCI query handlers of x/staking: the Cosmos ones CosmJS's staking extension calls
  * (`cosmos.staking.v1beta1.Query`) and inferchain's own (`inferchain.staking.v1.Query`).
- * Lists are paginated by key (`next_key` = the next row's store-key suffix) or by offset, and
- * always report `total`.
+ * Every list is one page of a store index (app/pagination.ts: Cosmos semantics, at most 1000
+ * rows, `next_key` = the next row's key suffix, `total` with count_total); only the rows on
+ * the page are read.
  */
 import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
-import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import {
   QueryDelegationRequest,
   QueryDelegationResponse,
@@ -44,19 +44,24 @@ import {
   QueryWorkersForModelResponse,
 } from "../../gen/inferchain/staking/v1/query";
 import type { QueryHandler } from "../../app/module";
+import { paginate, paginateRows } from "../../app/pagination";
 import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../app/query";
 import type { KVReader } from "../../app/store/kv";
 import { Bech32Prefix, parseAddress } from "../../app/types/address";
 import { BondStatus, isValidModelId, type Delegation, type StakingKeeper, type UnbondingEntry, type Validator } from "./keeper";
 import { ED25519_PUBKEY_TYPE_URL } from "./msgServer";
 import { ppmToAtomics, toCosmos, toStored } from "./params";
+import {
+  VALIDATORS_PREFIX,
+  delegatorDelegationsPrefix,
+  delegatorUnbondingPrefix,
+  modelWorkersPrefix,
+  validatorDelegationsPrefix,
+  validatorUnbondingPrefix,
+} from "./keys";
 
 const SERVICE = "/cosmos.staking.v1beta1.Query/";
 const OWN_SERVICE = "/inferchain.staking.v1.Query/";
-const DEFAULT_LIMIT = 100n;
-const MAX_LIMIT = 1000n;
-const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 const STATUS_FILTER: Readonly<Record<string, BondStatus>> = {
   BOND_STATUS_BONDED: BondStatus.BOND_STATUS_BONDED,
@@ -74,26 +79,6 @@ function checked(addr: string, prefix: string, field: string): string {
 }
 const delegatorArg = (a: string): string => checked(a, Bech32Prefix.account, "delegator address");
 const validatorArg = (a: string): string => checked(a, Bech32Prefix.operator, "validator address");
-
-/** One page of rows already in key order: by `key` (first row ≥ key; ≤ when reversed) or by `offset`. */
-export function paginate<T>(rows: ReadonlyArray<readonly [string, T]>, req: PageRequest | undefined): { items: T[]; pagination: PageResponse } {
-  const ordered = req?.reverse ? [...rows].reverse() : rows;
-  const limit = req && req.limit > 0n ? (req.limit > MAX_LIMIT ? MAX_LIMIT : req.limit) : DEFAULT_LIMIT;
-  const hasKey = req !== undefined && req.key.length > 0;
-  if (hasKey && req.offset > 0n) throw invalidArgument("pagination: set either key or offset, not both");
-  let start = 0;
-  if (hasKey) {
-    const key = dec.decode(req.key);
-    start = ordered.findIndex(([k]) => (req.reverse ? k <= key : k >= key));
-    if (start < 0) start = ordered.length;
-  } else if (req && req.offset > 0n) {
-    start = req.offset > BigInt(ordered.length) ? ordered.length : Number(req.offset);
-  }
-  const end = start + Number(limit);
-  const items = ordered.slice(start, end).map(([, v]) => v);
-  const nextKey = end < ordered.length ? enc.encode(ordered[end][0]) : new Uint8Array();
-  return { items, pagination: { nextKey, total: BigInt(ordered.length) } };
-}
 
 export function toCosmosValidator(v: Validator): CosmosValidator {
   return {
@@ -145,8 +130,8 @@ function unbondingDelegation(delegator: string, operator: string, entries: reado
   };
 }
 
-/** Groups entries by a key (kept in first-seen order of the sorted keys). */
-function groupBy(entries: readonly UnbondingEntry[], key: (e: UnbondingEntry) => string): Array<[string, UnbondingEntry[]]> {
+/** Groups a page's entries by a key, in first-seen order. */
+function groupBy(entries: readonly UnbondingEntry[], key: (e: UnbondingEntry) => string): UnbondingEntry[][] {
   const groups = new Map<string, UnbondingEntry[]>();
   for (const e of entries) {
     const k = key(e);
@@ -154,7 +139,14 @@ function groupBy(entries: readonly UnbondingEntry[], key: (e: UnbondingEntry) =>
     if (g) g.push(e);
     else groups.set(k, [e]);
   }
-  return [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return [...groups.values()];
+}
+
+/** The unbonding entry an index key (`…/<id>`) names. */
+function entryAt(staking: StakingKeeper, s: KVReader, key: string): UnbondingEntry {
+  const e = staking.getUnbondingEntry(s, BigInt(key.slice(key.lastIndexOf("/") + 1)));
+  if (!e) throw new Error(`staking: unbonding index ${key} names a missing entry`);
+  return e;
 }
 
 export function stakingQueries(staking: StakingKeeper): QueryHandler[] {
@@ -168,9 +160,15 @@ export function stakingQueries(staking: StakingKeeper): QueryHandler[] {
           want = STATUS_FILTER[req.status];
           if (want === undefined) throw invalidArgument(`invalid validator status ${req.status}`);
         }
-        const rows: Array<[string, Validator]> = [];
-        for (const v of staking.validators(ctx.store)) if (want === undefined || v.status === want) rows.push([v.operator, v]);
-        const page = paginate(rows, req.pagination);
+        const load = (operator: string): Validator => {
+          const v = staking.getValidator(ctx.store, operator);
+          if (!v) throw new Error(`staking: validator key ${operator} without a validator`);
+          return v;
+        };
+        // The status is in no key: as in Cosmos (FilteredPaginate) the filter reads each
+        // validator it walks, within the scan bound and the query's gas.
+        const accept = want === undefined ? undefined : (key: string): boolean => load(key.slice(VALIDATORS_PREFIX.length)).status === want;
+        const page = paginate(ctx.store, VALIDATORS_PREFIX, req.pagination, (_k, operator) => load(operator), { accept });
         return encodeResponse(QueryValidatorsResponse, { validators: page.items.map(toCosmosValidator), pagination: page.pagination });
       },
     },
@@ -189,8 +187,11 @@ export function stakingQueries(staking: StakingKeeper): QueryHandler[] {
         const req = decodeRequest(QueryValidatorDelegationsRequest, data);
         const operator = validatorArg(req.validatorAddr);
         const denom = staking.getParams(ctx.store).bondDenom;
-        const rows = [...staking.validatorDelegations(ctx.store, operator)].map((d) => [d.delegator, d] as const);
-        const page = paginate(rows, req.pagination);
+        const page = paginate(ctx.store, validatorDelegationsPrefix(operator), req.pagination, (_k, delegator) => {
+          const d = staking.getDelegation(ctx.store, delegator, operator);
+          if (!d) throw new Error(`staking: delegation index ${operator}/${delegator} names no delegation`);
+          return d;
+        });
         return encodeResponse(QueryValidatorDelegationsResponse, {
           delegationResponses: page.items.map((d) => delegationResponse(staking, ctx.store, d, denom)),
           pagination: page.pagination,
@@ -202,10 +203,11 @@ export function stakingQueries(staking: StakingKeeper): QueryHandler[] {
       handle(ctx, data) {
         const req = decodeRequest(QueryValidatorUnbondingDelegationsRequest, data);
         const operator = validatorArg(req.validatorAddr);
-        const rows = groupBy(staking.validatorUnbondingEntries(ctx.store, operator), (e) => e.delegator);
-        const page = paginate(rows, req.pagination);
+        // The index is by entry id, so a page is `limit` entries grouped by delegator; a
+        // delegator whose entries straddle two pages appears in both.
+        const page = paginate(ctx.store, validatorUnbondingPrefix(operator), req.pagination, (key) => entryAt(staking, ctx.store, key));
         return encodeResponse(QueryValidatorUnbondingDelegationsResponse, {
-          unbondingResponses: page.items.map((entries) => unbondingDelegation(entries[0].delegator, operator, entries)),
+          unbondingResponses: groupBy(page.items, (e) => e.delegator).map((entries) => unbondingDelegation(entries[0].delegator, operator, entries)),
           pagination: page.pagination,
         });
       },
@@ -226,8 +228,11 @@ export function stakingQueries(staking: StakingKeeper): QueryHandler[] {
         const req = decodeRequest(QueryDelegatorDelegationsRequest, data);
         const delegator = delegatorArg(req.delegatorAddr);
         const denom = staking.getParams(ctx.store).bondDenom;
-        const rows = [...staking.delegatorDelegations(ctx.store, delegator)].map((d) => [d.operator, d] as const);
-        const page = paginate(rows, req.pagination);
+        const page = paginate(ctx.store, delegatorDelegationsPrefix(delegator), req.pagination, (_k, operator) => {
+          const d = staking.getDelegation(ctx.store, delegator, operator);
+          if (!d) throw new Error(`staking: delegation key ${delegator}/${operator} vanished`);
+          return d;
+        });
         return encodeResponse(QueryDelegatorDelegationsResponse, {
           delegationResponses: page.items.map((d) => delegationResponse(staking, ctx.store, d, denom)),
           pagination: page.pagination,
@@ -250,8 +255,14 @@ export function stakingQueries(staking: StakingKeeper): QueryHandler[] {
       handle(ctx, data) {
         const req = decodeRequest(QueryDelegatorUnbondingDelegationsRequest, data);
         const delegator = delegatorArg(req.delegatorAddr);
-        const rows = groupBy(staking.delegatorUnbondingEntries(ctx.store, delegator), (e) => e.operator);
-        const page = paginate(rows, req.pagination);
+        // Keys are <operator>/<id>: one row per validator (its entries, at most max_entries).
+        const page = paginateRows(
+          ctx.store,
+          delegatorUnbondingPrefix(delegator),
+          req.pagination,
+          (keys) => keys.map((k) => entryAt(staking, ctx.store, k)).sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)),
+          { rowOf: (suffix) => suffix.slice(0, suffix.indexOf("/")) },
+        );
         return encodeResponse(QueryDelegatorUnbondingDelegationsResponse, {
           unbondingResponses: page.items.map((entries) => unbondingDelegation(delegator, entries[0].operator, entries)),
           pagination: page.pagination,
@@ -299,15 +310,28 @@ export function stakingQueries(staking: StakingKeeper): QueryHandler[] {
       handle(ctx, data) {
         const req = decodeRequest(QueryWorkersForModelRequest, data);
         if (!isValidModelId(req.modelId)) throw invalidArgument(`invalid model id ${JSON.stringify(req.modelId)}`);
-        const workers = staking.workersForModel(ctx.store, req.modelId).map((w) => ({ operatorAddress: w.operator, workerAddress: w.worker, tokens: w.tokens.toString() }));
-        return encodeResponse(QueryWorkersForModelResponse, { workers });
+        // Bonded, unjailed validators only (as workersForModel): the filter reads each one walked.
+        const serving = (operator: string): Validator | undefined => {
+          const v = staking.getValidator(ctx.store, operator);
+          return v && !v.jailed && v.status === BondStatus.BOND_STATUS_BONDED && staking.getWorker(ctx.store, operator) ? v : undefined;
+        };
+        const prefix = modelWorkersPrefix(req.modelId);
+        const page = paginate(
+          ctx.store,
+          prefix,
+          req.pagination,
+          (_k, operator) => ({ operatorAddress: operator, workerAddress: staking.getWorker(ctx.store, operator)!.worker, tokens: serving(operator)!.tokens.toString() }),
+          { accept: (key) => serving(key.slice(prefix.length)) !== undefined },
+        );
+        return encodeResponse(QueryWorkersForModelResponse, { workers: page.items, pagination: page.pagination });
       },
     },
     {
       path: OWN_SERVICE + "UnbondingEntries",
       handle(ctx, data) {
         const req = decodeRequest(QueryUnbondingEntriesRequest, data);
-        const entries = staking.delegatorUnbondingEntries(ctx.store, delegatorArg(req.delegatorAddress)).map((e) => ({
+        const page = paginate(ctx.store, delegatorUnbondingPrefix(delegatorArg(req.delegatorAddress)), req.pagination, (key) => entryAt(staking, ctx.store, key));
+        const entries = page.items.map((e) => ({
           id: e.id,
           delegatorAddress: e.delegator,
           validatorAddress: e.operator,
@@ -316,7 +340,7 @@ export function stakingQueries(staking: StakingKeeper): QueryHandler[] {
           initialBalance: e.initialBalance.toString(),
           balance: e.balance.toString(),
         }));
-        return encodeResponse(QueryUnbondingEntriesResponse, { entries });
+        return encodeResponse(QueryUnbondingEntriesResponse, { entries, pagination: page.pagination });
       },
     },
   ];

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { PageRequest, PageResponse } from "../../../cosmos/base/query/v1beta1/pagination";
 import { Params, UnbondingEntry, Worker } from "./staking";
 
 export const protobufPackage = "inferchain.staking.v1";
@@ -29,8 +30,10 @@ export interface QueryWorkerResponse {
   worker: Worker | undefined;
 }
 
+/** Paginated by operator address (next_key = the next operator), at most 1000 a page. */
 export interface QueryWorkersForModelRequest {
   modelId: string;
+  pagination: PageRequest | undefined;
 }
 
 /** A bonded, unjailed validator whose worker serves the model. */
@@ -43,15 +46,21 @@ export interface ModelWorker {
 
 export interface QueryWorkersForModelResponse {
   workers: ModelWorker[];
+  pagination: PageResponse | undefined;
 }
 
-/** An unbonding entry with the height it completes at (the Cosmos query gives only a time). */
+/**
+ * An unbonding entry with the height it completes at (the Cosmos query gives only a time).
+ * Paginated by (validator, id) (next_key = the next entry's "<operator>/<id>"), at most 1000 a page.
+ */
 export interface QueryUnbondingEntriesRequest {
   delegatorAddress: string;
+  pagination: PageRequest | undefined;
 }
 
 export interface QueryUnbondingEntriesResponse {
   entries: UnbondingEntry[];
+  pagination: PageResponse | undefined;
 }
 
 function createBaseQueryParamsRequest(): QueryParamsRequest {
@@ -338,13 +347,16 @@ export const QueryWorkerResponse: MessageFns<QueryWorkerResponse> = {
 };
 
 function createBaseQueryWorkersForModelRequest(): QueryWorkersForModelRequest {
-  return { modelId: "" };
+  return { modelId: "", pagination: undefined };
 }
 
 export const QueryWorkersForModelRequest: MessageFns<QueryWorkersForModelRequest> = {
   encode(message: QueryWorkersForModelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.modelId !== "") {
       writer.uint32(10).string(message.modelId);
+    }
+    if (message.pagination !== undefined) {
+      PageRequest.encode(message.pagination, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -370,6 +382,14 @@ export const QueryWorkersForModelRequest: MessageFns<QueryWorkersForModelRequest
             message.modelId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pagination = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -389,6 +409,7 @@ export const QueryWorkersForModelRequest: MessageFns<QueryWorkersForModelRequest
         : isSet(object.model_id)
         ? globalThis.String(object.model_id)
         : "",
+      pagination: isSet(object.pagination) ? PageRequest.fromJSON(object.pagination) : undefined,
     };
   },
 
@@ -396,6 +417,9 @@ export const QueryWorkersForModelRequest: MessageFns<QueryWorkersForModelRequest
     const obj: any = {};
     if (message.modelId !== "") {
       obj.modelId = message.modelId;
+    }
+    if (message.pagination !== undefined) {
+      obj.pagination = PageRequest.toJSON(message.pagination);
     }
     return obj;
   },
@@ -406,6 +430,9 @@ export const QueryWorkersForModelRequest: MessageFns<QueryWorkersForModelRequest
   fromPartial(object: DeepPartial<QueryWorkersForModelRequest>): QueryWorkersForModelRequest {
     const message = createBaseQueryWorkersForModelRequest();
     message.modelId = object.modelId ?? "";
+    message.pagination = (object.pagination !== undefined && object.pagination !== null)
+      ? PageRequest.fromPartial(object.pagination)
+      : undefined;
     return message;
   },
 };
@@ -520,13 +547,16 @@ export const ModelWorker: MessageFns<ModelWorker> = {
 };
 
 function createBaseQueryWorkersForModelResponse(): QueryWorkersForModelResponse {
-  return { workers: [] };
+  return { workers: [], pagination: undefined };
 }
 
 export const QueryWorkersForModelResponse: MessageFns<QueryWorkersForModelResponse> = {
   encode(message: QueryWorkersForModelResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.workers) {
       ModelWorker.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.pagination !== undefined) {
+      PageResponse.encode(message.pagination, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -552,6 +582,14 @@ export const QueryWorkersForModelResponse: MessageFns<QueryWorkersForModelRespon
             message.workers.push(ModelWorker.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pagination = PageResponse.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -567,6 +605,7 @@ export const QueryWorkersForModelResponse: MessageFns<QueryWorkersForModelRespon
   fromJSON(object: any): QueryWorkersForModelResponse {
     return {
       workers: globalThis.Array.isArray(object?.workers) ? object.workers.map((e: any) => ModelWorker.fromJSON(e)) : [],
+      pagination: isSet(object.pagination) ? PageResponse.fromJSON(object.pagination) : undefined,
     };
   },
 
@@ -574,6 +613,9 @@ export const QueryWorkersForModelResponse: MessageFns<QueryWorkersForModelRespon
     const obj: any = {};
     if (message.workers?.length) {
       obj.workers = message.workers.map((e) => ModelWorker.toJSON(e));
+    }
+    if (message.pagination !== undefined) {
+      obj.pagination = PageResponse.toJSON(message.pagination);
     }
     return obj;
   },
@@ -584,18 +626,24 @@ export const QueryWorkersForModelResponse: MessageFns<QueryWorkersForModelRespon
   fromPartial(object: DeepPartial<QueryWorkersForModelResponse>): QueryWorkersForModelResponse {
     const message = createBaseQueryWorkersForModelResponse();
     message.workers = object.workers?.map((e) => ModelWorker.fromPartial(e)) || [];
+    message.pagination = (object.pagination !== undefined && object.pagination !== null)
+      ? PageResponse.fromPartial(object.pagination)
+      : undefined;
     return message;
   },
 };
 
 function createBaseQueryUnbondingEntriesRequest(): QueryUnbondingEntriesRequest {
-  return { delegatorAddress: "" };
+  return { delegatorAddress: "", pagination: undefined };
 }
 
 export const QueryUnbondingEntriesRequest: MessageFns<QueryUnbondingEntriesRequest> = {
   encode(message: QueryUnbondingEntriesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.delegatorAddress !== "") {
       writer.uint32(10).string(message.delegatorAddress);
+    }
+    if (message.pagination !== undefined) {
+      PageRequest.encode(message.pagination, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -621,6 +669,14 @@ export const QueryUnbondingEntriesRequest: MessageFns<QueryUnbondingEntriesReque
             message.delegatorAddress = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pagination = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -640,6 +696,7 @@ export const QueryUnbondingEntriesRequest: MessageFns<QueryUnbondingEntriesReque
         : isSet(object.delegator_address)
         ? globalThis.String(object.delegator_address)
         : "",
+      pagination: isSet(object.pagination) ? PageRequest.fromJSON(object.pagination) : undefined,
     };
   },
 
@@ -647,6 +704,9 @@ export const QueryUnbondingEntriesRequest: MessageFns<QueryUnbondingEntriesReque
     const obj: any = {};
     if (message.delegatorAddress !== "") {
       obj.delegatorAddress = message.delegatorAddress;
+    }
+    if (message.pagination !== undefined) {
+      obj.pagination = PageRequest.toJSON(message.pagination);
     }
     return obj;
   },
@@ -657,18 +717,24 @@ export const QueryUnbondingEntriesRequest: MessageFns<QueryUnbondingEntriesReque
   fromPartial(object: DeepPartial<QueryUnbondingEntriesRequest>): QueryUnbondingEntriesRequest {
     const message = createBaseQueryUnbondingEntriesRequest();
     message.delegatorAddress = object.delegatorAddress ?? "";
+    message.pagination = (object.pagination !== undefined && object.pagination !== null)
+      ? PageRequest.fromPartial(object.pagination)
+      : undefined;
     return message;
   },
 };
 
 function createBaseQueryUnbondingEntriesResponse(): QueryUnbondingEntriesResponse {
-  return { entries: [] };
+  return { entries: [], pagination: undefined };
 }
 
 export const QueryUnbondingEntriesResponse: MessageFns<QueryUnbondingEntriesResponse> = {
   encode(message: QueryUnbondingEntriesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.entries) {
       UnbondingEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.pagination !== undefined) {
+      PageResponse.encode(message.pagination, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -694,6 +760,14 @@ export const QueryUnbondingEntriesResponse: MessageFns<QueryUnbondingEntriesResp
             message.entries.push(UnbondingEntry.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pagination = PageResponse.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -711,6 +785,7 @@ export const QueryUnbondingEntriesResponse: MessageFns<QueryUnbondingEntriesResp
       entries: globalThis.Array.isArray(object?.entries)
         ? object.entries.map((e: any) => UnbondingEntry.fromJSON(e))
         : [],
+      pagination: isSet(object.pagination) ? PageResponse.fromJSON(object.pagination) : undefined,
     };
   },
 
@@ -718,6 +793,9 @@ export const QueryUnbondingEntriesResponse: MessageFns<QueryUnbondingEntriesResp
     const obj: any = {};
     if (message.entries?.length) {
       obj.entries = message.entries.map((e) => UnbondingEntry.toJSON(e));
+    }
+    if (message.pagination !== undefined) {
+      obj.pagination = PageResponse.toJSON(message.pagination);
     }
     return obj;
   },
@@ -728,6 +806,9 @@ export const QueryUnbondingEntriesResponse: MessageFns<QueryUnbondingEntriesResp
   fromPartial(object: DeepPartial<QueryUnbondingEntriesResponse>): QueryUnbondingEntriesResponse {
     const message = createBaseQueryUnbondingEntriesResponse();
     message.entries = object.entries?.map((e) => UnbondingEntry.fromPartial(e)) || [];
+    message.pagination = (object.pagination !== undefined && object.pagination !== null)
+      ? PageResponse.fromPartial(object.pagination)
+      : undefined;
     return message;
   },
 };
