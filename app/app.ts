@@ -10,7 +10,7 @@ import { moduleAddress } from "./types/address";
 import { AnteHandler, AuthKeeper, FEE_COLLECTOR, authModule, type GasPrice } from "../x/auth";
 import { BankKeeper, bankModule } from "../x/bank";
 import { BONDED_POOL, NOT_BONDED_POOL, StakingKeeper, stakingModule } from "../x/staking";
-import { MODELS_MODULE_ACCOUNT, ModelsKeeper, modelsModule } from "../x/models";
+import { MODELS_MODULE_ACCOUNT, ModelsKeeper, isValidModelId, modelsModule } from "../x/models";
 import { SLASHING_MODULE, SlashingKeeper, TREASURY_MODULE, slashingModule } from "../x/slashing";
 import { InferenceKeeper, JOB_ESCROW_MODULE, VERIFICATION_POOL_MODULE, inferenceModule } from "../x/inference";
 
@@ -53,7 +53,11 @@ function wire(opts: Pick<InferchainOptions, "localMinGasPrice">): { modules: App
     modelsModule(models, bank),
     inferenceModule(inference),
     slashingModule(slashing),
-    stakingModule(staking),
+    stakingModule(staking, {
+      // x/models' id rule and registry; x/slashing's evidence age (unbonding must outlast it).
+      models: { isValidModelId, hasModel: (s, id) => models.hasModel(s, id) },
+      evidence: { maxEvidenceAgeBlocks: (s) => slashing.getParams(s).maxEvidenceAgeBlocks },
+    }),
   ];
   return { modules, ante, auth };
 }

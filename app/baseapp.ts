@@ -291,7 +291,7 @@ export class BaseApp {
     const ctx = this.context(state, "genesis", block, new GasMeter(undefined), new EventManager());
     const validators: ValidatorUpdate[] = [];
     for (const m of this.opts.modules) {
-      const v = m.initGenesis?.(ctx, appState[m.name]);
+      const v = m.initGenesis?.(ctx, appState[m.name], req.consensusParams);
       if (v) validators.push(...v);
     }
     this.genesisState = state;

@@ -4,6 +4,7 @@
  * block hooks (which run in the order `app/app.ts` lists the modules).
  */
 import type { ValidatorUpdate } from "cosmjs-types/tendermint/abci/types";
+import type { ConsensusParams } from "cosmjs-types/tendermint/types/params";
 import type { BlockHookInfo, Context, QueryContext } from "./context";
 
 export interface MsgResponse {
@@ -41,8 +42,12 @@ export interface AppModule {
   /** Proto files (relative to the proto include dirs) that describe this module's services, for reflection. */
   readonly protoFiles?: readonly string[];
   defaultGenesis?(): unknown;
-  /** Returns the genesis validator set if this module decides it (staking). */
-  initGenesis?(ctx: Context, genesis: unknown): readonly ValidatorUpdate[] | void;
+  /**
+   * Returns the genesis validator set if this module decides it (staking). `consensusParams`
+   * are CometBFT's, as InitChain carries them (genesis.json's `consensus_params`), for modules
+   * whose params must agree with them (staking: unbonding outlasts the evidence max age).
+   */
+  initGenesis?(ctx: Context, genesis: unknown, consensusParams?: ConsensusParams): readonly ValidatorUpdate[] | void;
   exportGenesis?(ctx: QueryContext): unknown;
   beginBlock?(ctx: Context, info: BlockHookInfo): void;
   endBlock?(ctx: Context): readonly ValidatorUpdate[] | void;

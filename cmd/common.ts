@@ -2,8 +2,10 @@
 import readline from "node:readline/promises";
 import { Option, type Command } from "commander";
 import { Registry, type EncodeObject } from "@cosmjs/proto-signing";
-import { GasPrice, SigningStargateClient, calculateFee, defaultRegistryTypes, type StdFee } from "@cosmjs/stargate";
+import { GasPrice, QueryClient, SigningStargateClient, calculateFee, defaultRegistryTypes, setupAuthExtension, type StdFee } from "@cosmjs/stargate";
+import { connectComet } from "@cosmjs/tendermint-rpc";
 import { broadcastTxSync, waitForTx, type CheckTxResult } from "../lib/client/broadcast";
+import { signMulti, signerAccounts, simulateMulti, type SignerAccount, type TxSigner } from "../lib/client/multiSign";
 import { inferchainTypes } from "../lib/client/registry";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
@@ -146,16 +148,32 @@ async function checkTx(rpcUrl: string, tx: Uint8Array): Promise<CheckTxResult> {
 /**
  * Signs `messages` with the --from key and broadcasts them; prints the result. A tx the node
  * refuses (CheckTx) or that fails in its block prints its code, codespace and log and makes
- * the command exit 1.
+ * the command exit 1. `coSigners` (keyring names or addresses) sign after --from, which pays
+ * the fee — MsgRegisterWorker's worker key (lib/client/multiSign.ts).
  */
-export async function signAndSend(f: TxFlags, messages: EncodeObject[]): Promise<void> {
+export async function signAndSend(f: TxFlags, messages: EncodeObject[], o: { coSigners?: readonly string[] } = {}): Promise<void> {
   const c = resolveClient(f);
   const keyring = await openKeyring({ home: c.home, backend: c.keyringBackend, passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: ") });
   const key = await keyring.show(f.from);
   const signer = await keyring.signer(key.name);
+  const txSigners: TxSigner[] = [{ signer, address: key.address }];
+  for (const name of o.coSigners ?? []) {
+    const k = await keyring.show(name);
+    txSigners.push({ signer: await keyring.signer(k.name), address: k.address });
+  }
   const gasPrice = GasPrice.fromString(f.gasPrices ?? c.gasPrices);
   const client = await SigningStargateClient.connectWithSigner(c.rpcUrl, signer, { gasPrice, registry: cliRegistry() });
+  const comet = txSigners.length > 1 ? await connectComet(c.rpcUrl) : undefined;
   try {
+    let accounts: SignerAccount[] | undefined;
+    const query = comet ? QueryClient.withExtensions(comet, setupAuthExtension) : undefined;
+    if (query) {
+      try {
+        accounts = await signerAccounts(query, txSigners);
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+    }
     const nodeChainId = await client.getChainId();
     if (c.chainId && c.chainId !== nodeChainId) {
       throw new CliError(`--chain-id ${c.chainId} does not match the node's chain ${nodeChainId} (${c.rpcUrl})`);
@@ -164,7 +182,7 @@ export async function signAndSend(f: TxFlags, messages: EncodeObject[]): Promise
     if (f.gas === "auto") {
       const adj = Number(f.gasAdjustment);
       if (!(adj >= 1)) throw new CliError("--gas-adjustment must be ≥ 1");
-      const simulated = await client.simulate(key.address, messages, f.memo);
+      const simulated = query && accounts ? await simulateMulti(query, accounts, cliRegistry(), messages, f.memo) : await client.simulate(key.address, messages, f.memo);
       const gas = Math.ceil(simulated * adj);
       fee = f.fees ? { amount: toWire(parseCoinsString(f.fees)), gas: String(gas) } : calculateFee(gas, gasPrice);
     } else {
@@ -175,7 +193,7 @@ export async function signAndSend(f: TxFlags, messages: EncodeObject[]): Promise
       process.stderr.write(JSON.stringify({ messages, fee }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
       if (!(await confirm("confirm transaction before signing and broadcasting [y/N]: "))) throw new CliError("cancelled", { exitCode: 1 });
     }
-    const signed = await client.sign(key.address, messages, fee, f.memo);
+    const signed = accounts ? await signMulti(accounts, cliRegistry(), nodeChainId, messages, fee, f.memo) : await client.sign(key.address, messages, fee, f.memo);
     const txBytes = TxRaw.encode(signed).finish();
     const checked = await checkTx(c.rpcUrl, txBytes);
     if (checked.code !== 0) {
@@ -202,6 +220,7 @@ export async function signAndSend(f: TxFlags, messages: EncodeObject[]): Promise
     if (r.code !== 0) process.exitCode = 1;
   } finally {
     client.disconnect();
+    comet?.disconnect();
   }
 }
 

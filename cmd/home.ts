@@ -213,6 +213,11 @@ export function initHome(o: InitOptions): { nodeId: string } {
   const genesis = readGenesis(o.home);
   genesis.chain_id = o.chainId;
   genesis.app_state = defaultAppState();
+  // CometBFT's default evidence age (100000 blocks) outlasts staking's 100-block unbonding: a
+  // double-signer could unbond and leave before its evidence lands, and InitChain refuses it.
+  // 50 = x/slashing's default max_evidence_age_blocks.
+  const evidenceParams = (genesis.consensus_params ??= {}) as { evidence?: Record<string, unknown> };
+  evidenceParams.evidence = { ...(evidenceParams.evidence ?? {}), max_age_num_blocks: "50" };
   // A bounded block: CometBFT's mempool reaps and the app's PrepareProposal/ProcessProposal
   // both stop at this gas (cometbft init writes -1, unlimited).
   const consensus = (genesis.consensus_params ??= {}) as { block?: { max_gas?: string } };

@@ -1,18 +1,19 @@
 /**
  * Making a home's worker key serve: `inferd localnet start` and `inferd start --with-sidecar`
- * call `ensureWorkerRegistered` once the chain makes blocks. It signs MsgRegisterWorker with
- * the home's operator key (`validator`) for the worker key (`worker`), serving every
- * registered model, unless the chain already has that registration (from genesis, or an
- * earlier run).
+ * call `ensureWorkerRegistered` once the chain makes blocks. It sends MsgRegisterWorker for
+ * the home's worker key (`worker`), serving every registered model, signed by the operator
+ * key (`validator`, which pays the fee) and co-signed by the worker key (the chain refuses a
+ * worker that did not sign), unless the chain already has that registration (from genesis,
+ * or an earlier run). The worker's account must exist on chain (genesis funds it).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { GasPrice } from "@cosmjs/stargate";
 import { accountOperator } from "../x/staking";
 import { connectQueryClient } from "../lib/client/queries";
 import { inferchainRegistry, msgRegisterWorker } from "../lib/client/registry";
-import { signAndBroadcast } from "../lib/client/broadcast";
+import { signAndBroadcastMulti } from "../lib/client/multiSign";
 import { VALIDATOR_KEY, WORKER_KEY } from "./genesisSetup";
 import { readClientConfig } from "./home";
 import { openKeyring, KeyNotFoundError } from "./keyring";
@@ -48,8 +49,12 @@ export async function ensureWorkerRegistered(home: string, o: { rpcUrl?: string;
       return { operator, worker: worker.address, modelIds: have.modelIds, registered: false };
     }
     const gasPrice = GasPrice.fromString(cfg?.gasPrices ?? "0.025uinf");
-    const signing = SigningStargateClient.createWithSigner(comet, await keyring.signer(validator.name), { registry: inferchainRegistry(), gasPrice });
-    const r = await signAndBroadcast(signing, rpcUrl, validator.address, [msgRegisterWorker({ operator, worker: worker.address, modelIds: [...modelIds] })], { gasPrice, gasAdjustment: 1.5 });
+    const signers = [
+      { signer: await keyring.signer(validator.name), address: validator.address },
+      { signer: await keyring.signer(worker.name), address: worker.address },
+    ];
+    const msg = msgRegisterWorker({ operator, worker: worker.address, modelIds: [...modelIds] });
+    const r = await signAndBroadcastMulti(comet, rpcUrl, signers, [msg], { registry: inferchainRegistry(), gasPrice, gasAdjustment: 1.5 });
     if (r.code !== 0) throw new CliError(`registering worker ${worker.address} for ${operator} failed (code ${r.code}): ${r.rawLog ?? ""}`);
     return { operator, worker: worker.address, modelIds, registered: true };
   } finally {

@@ -33,6 +33,7 @@ import { Bech32Prefix, parseAddress } from "../../app/types/address";
 import { parseCoinsString, toWire } from "../../app/types/coins";
 import { CliError } from "../errors";
 import { paths } from "../home";
+import { openKeyring, readPassphraseFromStdin } from "../keyring";
 import { fromAddress, print, printTable, resolveClient, signAndSend, toCosmosJson, withClientFlags, withTxFlags, type ClientFlags, type TxFlags } from "../common";
 
 const POWER_REDUCTION = 1_000_000n;
@@ -471,15 +472,25 @@ export function txStakingCommand(): Command {
   );
   staking.addCommand(
     withTxFlags(new Command("register-worker"))
-      .description("Authorise a hot worker key (infer1…) for the sidecar of the --from operator's validator, serving --models")
-      .argument("<worker_address>", "infer1… (a separate key, not the operator's)")
+      .description(
+        "Authorise a hot worker key for the sidecar of the --from operator's validator, serving --models (registered model ids). " +
+          "The worker key co-signs (it must be in this keyring, and its account must exist on chain: send it any amount first); --from pays the fee",
+      )
+      .argument("[worker_address]", "infer1… of the worker key (optional: checked against --worker-key)")
+      .addOption(new Option("--worker-key <name>", "keyring key (name or address) of the worker; it co-signs").default("worker"))
       .addOption(new Option("--models <ids>", "comma-separated model ids the worker serves").makeOptionMandatory())
-      .action(async (worker: string, f: TxFlags & { models: string }) => {
-        parseAddress(worker, Bech32Prefix.account, "worker address");
+      .action(async (workerArg: string | undefined, f: TxFlags & { models: string; workerKey: string }) => {
+        const c = resolveClient(f);
+        const keyring = await openKeyring({ home: c.home, backend: c.keyringBackend, passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: ") });
+        const worker = (await keyring.show(f.workerKey)).address;
+        if (workerArg !== undefined) {
+          parseAddress(workerArg, Bech32Prefix.account, "worker address");
+          if (workerArg !== worker) throw new CliError(`worker address ${workerArg} is not the address of --worker-key ${f.workerKey} (${worker}): the worker key must co-sign`);
+        }
         const modelIds = f.models.split(",").map((m) => m.trim()).filter((m) => m !== "");
         if (modelIds.length === 0) throw new CliError("--models lists no model ids");
         const value: MsgRegisterWorker = { operator: operatorOf(await fromAddress(f)), worker, modelIds };
-        await signAndSend(f, [{ typeUrl: "/inferchain.staking.v1.MsgRegisterWorker", value }]);
+        await signAndSend(f, [{ typeUrl: "/inferchain.staking.v1.MsgRegisterWorker", value }], { coSigners: [f.workerKey] });
       }),
   );
   return staking;

@@ -8,6 +8,8 @@ import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { secp256k1Address } from "../../app/types/address";
+import { signMulti } from "../../lib/client/multiSign";
+import { inferchainRegistry } from "../../lib/client/registry";
 
 export interface TestKey {
   readonly privkey: Uint8Array;
@@ -77,4 +79,22 @@ export async function signTxFast(key: TestKey, messages: Any[], o: SignOpts): Pr
   const signBytes = makeSignBytes(makeSignDoc(bodyBytes, authInfoBytes, o.chainId, Number(o.accountNumber)));
   const sig = await Secp256k1.createSignature(sha256(signBytes), key.privkey);
   return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [new Uint8Array([...sig.r(32), ...sig.s(32)])] }).finish();
+}
+
+/**
+ * A tx several test keys sign, through lib/client/multiSign.ts (the one path the CLI and
+ * `ensureWorkerRegistered` sign co-signed txs with); the first signer pays the fee.
+ */
+export async function signMultiTx(
+  signers: ReadonlyArray<{ readonly key: TestKey; readonly accountNumber: bigint; readonly sequence: bigint }>,
+  messages: ReadonlyArray<{ readonly typeUrl: string; readonly value: unknown }>,
+  o: { readonly chainId: string; readonly gas?: bigint; readonly fee?: bigint; readonly memo?: string },
+): Promise<Uint8Array> {
+  const accounts = await Promise.all(
+    signers.map(async (s) => ({ signer: await DirectSecp256k1Wallet.fromKey(s.key.privkey, "infer"), address: s.key.address, pubkey: s.key.pubkey, accountNumber: s.accountNumber, sequence: s.sequence })),
+  );
+  const gas = o.gas ?? 200_000n;
+  const fee = o.fee ?? (gas * 25n + 999n) / 1000n;
+  const raw = await signMulti(accounts, inferchainRegistry(), o.chainId, messages, { amount: [{ denom: "uinf", amount: fee.toString() }], gas: gas.toString() }, o.memo ?? "");
+  return TxRaw.encode(raw).finish();
 }

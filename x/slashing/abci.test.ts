@@ -176,6 +176,20 @@ describe("double sign", () => {
     expect(staking.validator(store, w.operator)?.tokens).toBe(95n * M);
   });
 
+  test("evidence as old as staking's unbonding period is ignored with an event, even within max_evidence_age_blocks", () => {
+    const { store, staking, k } = testSetup({ slashFractionDoubleSignPpm: 50_000n, maxEvidenceAgeBlocks: 1000n });
+    staking.unbonding = 100n;
+    const v = staking.addValidator(store, { index: 0, tokens: 100n * M });
+    const ctx = testContext(store, 200n);
+    beginBlocker(k, ctx, { lastCommit: [], misbehavior: [evidence(v, 100n)] });
+    expect(staking.validator(store, v.operator)?.tokens).toBe(100n * M);
+    const ignored = ctx.events.events().filter((e) => e.type === "evidence_ignored").map((e) => e.attributes.find((a) => a.key === "reason")?.value);
+    expect(ignored).toEqual(["older_than_unbonding"]);
+    // One block younger, the undelegations since the infraction are still in their entries: slashed.
+    beginBlocker(k, testContext(store, 200n), { lastCommit: [], misbehavior: [evidence(v, 101n)] });
+    expect(staking.validator(store, v.operator)?.tokens).toBe(95n * M);
+  });
+
   test("a validator jailed for downtime is still slashed for double signing", () => {
     const { store, staking, k } = testSetup({ slashFractionDoubleSignPpm: 50_000n });
     const v = staking.addValidator(store, { index: 0, tokens: 100n * M, jailed: true });

@@ -23,7 +23,10 @@ export function endBlocker(k: SlashingKeeper, ctx: Context): void {
 /**
  * Double sign / light-client attack: slash `slash_fraction_double_sign` of the power the
  * validator had at the infraction, jail, tombstone. Evidence for an unknown or already
- * tombstoned validator, or older than `max_evidence_age_blocks`, is ignored (with an event).
+ * tombstoned validator, older than `max_evidence_age_blocks`, or as old as staking's
+ * `unbonding_blocks` (the stake undelegated since may have left: params keep the evidence age
+ * below it, this is the last line), is ignored with an event, as Cosmos ignores evidence
+ * past its max age.
  * Unbonding entries are cut from one block before the evidence height (Cosmos's distribution
  * height): CometBFT applies a power change two blocks after the block that made it, so stake
  * undelegated at h − 1 still counted in the power that signed at h.
@@ -35,6 +38,9 @@ export function handleEvidence(k: SlashingKeeper, ctx: Context, params: Slashing
   if (k.getSigningInfo(ctx.store, cons)?.tombstoned) return emitEvidenceIgnored(ctx.events, cons, m.height, "tombstoned");
   if (m.height > ctx.block.height || ctx.block.height - m.height > params.maxEvidenceAgeBlocks) {
     return emitEvidenceIgnored(ctx.events, cons, m.height, "too_old");
+  }
+  if (ctx.block.height - m.height >= k.staking.unbondingBlocks(ctx.store)) {
+    return emitEvidenceIgnored(ctx.events, cons, m.height, "older_than_unbonding");
   }
   slash(k, ctx, {
     operator: validator.operator,

@@ -18,3 +18,8 @@ export const ErrInvalidParams = registerError(CODESPACE, 11, "invalid slashing p
 export const ErrInvalidGenesis = registerError(CODESPACE, 12, "invalid slashing genesis");
 /** A module called the slash path with arguments it must never pass (a bug in the caller). */
 export const ErrInvalidSlash = registerError(CODESPACE, 13, "invalid slash request");
+export const ErrEvidenceOutlivesUnbonding = registerError(
+  CODESPACE,
+  14,
+  "max_evidence_age_blocks must be below staking's unbonding_blocks (evidence must land while the stake is still slashable)",
+);

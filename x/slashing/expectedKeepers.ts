@@ -59,6 +59,8 @@ export interface StakingKeeper {
   /** Removes the validator from the active set at the end of this block (power update 0). */
   jail(ctx: Context, operator: string): void;
   unjail(ctx: Context, operator: string): void;
+  /** How long undelegated stake stays slashable (staking's `unbonding_blocks`): evidence older than this cannot reach it. */
+  unbondingBlocks(s: KVReader): bigint;
 }
 
 export interface BankKeeper {

@@ -4,6 +4,7 @@ import { AppError } from "../../app/errors";
 import { beginBlocker } from "./abci";
 import {
   ErrInvalidParams,
+  ErrEvidenceOutlivesUnbonding,
   ErrInvalidSigner,
   ErrMissingSelfDelegation,
   ErrNoValidatorForAddress,
@@ -128,6 +129,16 @@ describe("MsgUpdateParams", () => {
   ])("invalid params are refused at decode: %s", (_name, over) => {
     const { own } = setup();
     expectAppError(() => own.decode(encodeOwn(authority, { ...defaultParams(), paramsAuthority: authority, ...over })), ErrInvalidParams);
+  });
+
+  test("max_evidence_age_blocks must stay below staking's unbonding_blocks (its own code)", () => {
+    const { store, staking, k, own } = setup();
+    staking.unbonding = 100n;
+    const at = (age: bigint) => own.decode(encodeOwn(authority, { ...k.getParams(store), maxEvidenceAgeBlocks: age }));
+    expectAppError(() => own.execute(testContext(store, 5n), at(100n)), ErrEvidenceOutlivesUnbonding);
+    expect(k.getParams(store).maxEvidenceAgeBlocks).toBe(defaultParams().maxEvidenceAgeBlocks);
+    own.execute(testContext(store, 5n), at(99n));
+    expect(k.getParams(store).maxEvidenceAgeBlocks).toBe(99n);
   });
 
   test("a new window length starts every validator's window over", () => {

@@ -10,6 +10,7 @@ import type { Context } from "../../app/context";
 import type { MsgHandler, MsgResponse } from "../../app/module";
 import { Bech32Prefix, accountAddress, parseAddress } from "../../app/types/address";
 import {
+  ErrEvidenceOutlivesUnbonding,
   ErrInvalidSigner,
   ErrMissingSelfDelegation,
   ErrNoValidatorForAddress,
@@ -67,6 +68,11 @@ function updateParams(k: SlashingKeeper, ctx: Context, authority: string, next: 
     throw ErrInvalidSigner.wrap(`expected ${current.paramsAuthority}, got ${authority}`);
   }
   const p = next(current);
+  // Evidence acted on must still find the stake it names: undelegated stake leaves after unbonding_blocks.
+  const unbonding = k.staking.unbondingBlocks(ctx.store);
+  if (p.maxEvidenceAgeBlocks >= unbonding) {
+    throw ErrEvidenceOutlivesUnbonding.wrap(`max_evidence_age_blocks ${p.maxEvidenceAgeBlocks} ≥ unbonding_blocks ${unbonding}`);
+  }
   if (p.signedBlocksWindow !== current.signedBlocksWindow) {
     for (const info of [...k.signingInfos(ctx.store)]) {
       k.clearMissed(ctx.store, info.address);

@@ -22,6 +22,11 @@ describe("params", () => {
     ["zero jail", { downtimeJailBlocks: 0n }],
     ["zero evidence age", { maxEvidenceAgeBlocks: 0n }],
     ["a huge multiplier", { correlationMultiplier: 1_001n }],
+    ["a window past the bound", { signedBlocksWindow: 1_000_001n }],
+    ["a correlation window past the bound", { correlationWindowBlocks: 1_000_001n }],
+    ["a jail past the bound", { downtimeJailBlocks: 1_000_000_001n }],
+    ["an evidence age past the bound", { maxEvidenceAgeBlocks: 1_000_000_001n }],
+    ["a jail of 2^64 - 1", { downtimeJailBlocks: (1n << 64n) - 1n }],
     ["an exempt kind twice", { correlationExemptKinds: ["downtime", "downtime"] }],
   ])("refused: %s", (_name, over) => {
     let err: unknown;
@@ -31,6 +36,14 @@ describe("params", () => {
       err = e;
     }
     expect((err as AppError).is(ErrInvalidParams)).toBe(true);
+  });
+
+  test("the bounds themselves are accepted", () => {
+    expect(() => validateParams({ ...defaultParams(), signedBlocksWindow: 1_000_000n, correlationWindowBlocks: 1_000_000n, downtimeJailBlocks: 1_000_000_000n, maxEvidenceAgeBlocks: 1_000_000_000n })).not.toThrow();
+  });
+
+  test("the default evidence age is below staking's default unbonding period (100 blocks)", () => {
+    expect(defaultParams().maxEvidenceAgeBlocks).toBeLessThan(100n);
   });
 
   test("min signed per window rounds half to even, like Cosmos's RoundInt64", () => {

@@ -38,9 +38,10 @@ export const DEFAULT_PARAMS_AUTHORITY = moduleAddress("gov");
 /**
  * Localnet-friendly defaults (1-second blocks): liveness over 20 blocks, at least half signed,
  * else 0.01% and 20 blocks in jail; double sign 100% and tombstone (SPEC's slash table);
- * reporters get 10% of what they caused to be slashed; correlation over ±50 blocks (kept below
- * staking's 100 unbonding blocks, so undelegating after a fault cannot outlast the top-up)
- * with Ethereum's multiplier 3; liveness faults are not correlated.
+ * reporters get 10% of what they caused to be slashed; evidence up to 50 blocks old and
+ * correlation over ±50 blocks (both kept below staking's 100 unbonding blocks, so undelegating
+ * after a fault cannot outlast the evidence or the top-up) with Ethereum's multiplier 3;
+ * liveness faults are not correlated.
  */
 export function defaultParams(): SlashingParams {
   return {
@@ -49,7 +50,7 @@ export function defaultParams(): SlashingParams {
     downtimeJailBlocks: 20n,
     slashFractionDowntimePpm: 100n,
     slashFractionDoubleSignPpm: 1_000_000n,
-    maxEvidenceAgeBlocks: 100_000n,
+    maxEvidenceAgeBlocks: 50n,
     reporterRewardPpm: 100_000n,
     burnSlashed: false,
     correlationWindowBlocks: 50n,
@@ -59,7 +60,15 @@ export function defaultParams(): SlashingParams {
   };
 }
 
-const MAX_WINDOW = 1_000_000n;
+/**
+ * Upper bounds, so `height + param` never leaves the uint64 height fields (heights stay far
+ * below 2^63 plus 10^9) and no block's work grows with a param: the liveness window and the
+ * correlation window bound the keys a block reads per validator and per slash.
+ */
+export const MAX_WINDOW = 1_000_000n;
+/** Also the most any caller of the slash path may jail for (`jailBlocks`). */
+export const MAX_JAIL_BLOCKS = 1_000_000_000n;
+export const MAX_EVIDENCE_AGE_BLOCKS = 1_000_000_000n;
 const MAX_MULTIPLIER = 1_000n;
 
 function ppm(name: string, v: bigint): void {
@@ -73,10 +82,10 @@ function blocks(name: string, v: bigint, max: bigint): void {
 export function validateParams(p: SlashingParams): void {
   blocks("signed_blocks_window", p.signedBlocksWindow, MAX_WINDOW);
   ppm("min_signed_per_window_ppm", p.minSignedPerWindowPpm);
-  blocks("downtime_jail_blocks", p.downtimeJailBlocks, 1_000_000_000n);
+  blocks("downtime_jail_blocks", p.downtimeJailBlocks, MAX_JAIL_BLOCKS);
   ppm("slash_fraction_downtime_ppm", p.slashFractionDowntimePpm);
   ppm("slash_fraction_double_sign_ppm", p.slashFractionDoubleSignPpm);
-  blocks("max_evidence_age_blocks", p.maxEvidenceAgeBlocks, 1_000_000_000n);
+  blocks("max_evidence_age_blocks", p.maxEvidenceAgeBlocks, MAX_EVIDENCE_AGE_BLOCKS);
   ppm("reporter_reward_ppm", p.reporterRewardPpm);
   blocks("correlation_window_blocks", p.correlationWindowBlocks, MAX_WINDOW);
   if (p.correlationMultiplier < 0n || p.correlationMultiplier > MAX_MULTIPLIER) {

@@ -289,6 +289,9 @@ describe("slash path: all or nothing", () => {
     ["infraction in the future", { infractionHeight: 21n }, ErrInvalidSlash],
     ["tombstone without jail", { tombstone: true, jail: false }, ErrInvalidSlash],
     ["negative base power", { basePower: -1n }, ErrInvalidSlash],
+    // height + jail would leave uint64 (and a block hook would throw encoding it).
+    ["a jail past the bound", { jail: true, jailBlocks: 1_000_000_001n }, ErrInvalidSlash],
+    ["a jail of 2^64", { jail: true, jailBlocks: 1n << 64n }, ErrInvalidSlash],
     ["a reporter named twice", { reporters: [testAccount(1), testAccount(1)] }, ErrInvalidSlash],
     ["a reporter that is not an account address", { reporters: ["infervaloper1xyz"] }, ErrInvalidAddress],
     ["an operator that is not an operator address", { operator: testAccount(1) }, ErrInvalidAddress],

@@ -27,7 +27,7 @@ import { ErrInvalidSlash, ErrNoValidatorForAddress } from "./errors";
 import { emitJail, emitSlash, emitSlashCompensation, emitSlashProceeds, emitSlashReward, emitTombstone } from "./events";
 import type { UnbondingEntryRef, ValidatorView } from "./expectedKeepers";
 import { consAddressString, newSigningInfo, type SlashEvent, type SlashingKeeper } from "./keeper";
-import { KIND_CORRELATION, POWER_REDUCTION, PPM, isValidKind, type SlashingParams } from "./params";
+import { KIND_CORRELATION, MAX_JAIL_BLOCKS, POWER_REDUCTION, PPM, isValidKind, type SlashingParams } from "./params";
 
 export interface SlashArgs {
   /** infervaloper1… */
@@ -135,7 +135,9 @@ function checkArgs(ctx: Context, a: SlashArgs): void {
   checkCommon(ctx, a);
   if (a.fractionPpm < 0n || a.fractionPpm > PPM) throw ErrInvalidSlash.wrap(`fraction ${a.fractionPpm} ppm is outside 0..1000000`);
   if (a.basePower !== undefined && a.basePower < 0n) throw ErrInvalidSlash.wrap(`negative base power ${a.basePower}`);
-  if (a.jailBlocks !== undefined && a.jailBlocks < 0n) throw ErrInvalidSlash.wrap(`negative jail length ${a.jailBlocks}`);
+  if (a.jailBlocks !== undefined && (a.jailBlocks < 0n || a.jailBlocks > MAX_JAIL_BLOCKS)) {
+    throw ErrInvalidSlash.wrap(`jail length ${a.jailBlocks} is outside 0..${MAX_JAIL_BLOCKS}`);
+  }
   if (a.tombstone && !a.jail) throw ErrInvalidSlash.wrap("a tombstoned validator must be jailed too");
   const seen = new Set<string>();
   for (const r of a.reporters) {

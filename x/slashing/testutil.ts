@@ -111,7 +111,14 @@ export interface FakeValidatorInit {
 
 /** Validators, their bonded tokens and unbonding entries, with the pools kept in FakeBank. */
 export class FakeStaking implements StakingKeeper {
+  /** Staking's `unbonding_blocks` as slashing sees it (tests may change it). */
+  unbonding = 100_000n;
+
   constructor(readonly bank: FakeBank) {}
+
+  unbondingBlocks(): bigint {
+    return this.unbonding;
+  }
 
   private valKey(operator: string): string {
     return `fake/staking/val/${operator}`;

@@ -23,3 +23,9 @@ export const ErrWorkerInUse = registerError(CODESPACE, 19, "worker key is alread
 export const ErrBadModelId = registerError(CODESPACE, 20, "invalid model id");
 export const ErrBadDescription = registerError(CODESPACE, 21, "invalid validator description");
 export const ErrOperatorIsWorker = registerError(CODESPACE, 22, "account is registered as a worker key and cannot operate a validator");
+export const ErrUnknownModel = registerError(CODESPACE, 23, "model is not registered in x/models");
+export const ErrUnbondingShorterThanEvidenceAge = registerError(
+  CODESPACE,
+  24,
+  "unbonding_blocks must exceed the evidence max age (x/slashing's max_evidence_age_blocks and CometBFT's evidence.max_age_num_blocks)",
+);

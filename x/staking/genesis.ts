@@ -15,15 +15,28 @@
  * initGenesis returns the initial validator set for ResponseInitChain.
  */
 import type { ValidatorUpdate } from "cosmjs-types/tendermint/abci/types";
+import type { ConsensusParams } from "cosmjs-types/tendermint/types/params";
 import type { Context, QueryContext } from "../../app/context";
 import { AppError } from "../../app/errors";
 import { Bech32Prefix, parseAddress } from "../../app/types/address";
 import { ErrInvalidGenesis } from "./errors";
 import { BondStatus, type StakingKeeper, type Validator } from "./keeper";
-import { checkConsensusKey, createValidator, validateCommission, validateDescription, validateModelIds, msgRegisterWorkerHandler } from "./msgServer";
+import type { StakingDeps } from "./expectedKeepers";
+import {
+  checkConsensusKey,
+  checkModelsRegistered,
+  checkUnbondingOutlivesEvidence,
+  createValidator,
+  msgRegisterWorkerHandler,
+  validateCommission,
+  validateDescription,
+  validateModelIds,
+} from "./msgServer";
 import { PPM, defaultParams, validateParams, type StakingParams } from "./params";
 
 type Int = string | number;
+
+const MAX_HEIGHT = (1n << 63n) - 1n;
 
 export interface GenesisParams {
   readonly unbonding_blocks: string;
@@ -116,6 +129,13 @@ function uint(x: unknown, what: string): bigint {
   throw ErrInvalidGenesis.wrap(`${what} must be a non-negative integer (number or decimal string)`);
 }
 
+/** A height in an exported state: it is stored as uint64 and later has windows added, so it stays below 2^63. */
+function height(x: unknown, what: string): bigint {
+  const n = uint(x, what);
+  if (n > MAX_HEIGHT) throw ErrInvalidGenesis.wrap(`${what} ${n} exceeds 2^63 - 1`);
+  return n;
+}
+
 function small(x: unknown, what: string): number {
   const n = uint(x, what);
   if (n > 0xffff_ffffn) throw ErrInvalidGenesis.wrap(`${what} is too large`);
@@ -185,11 +205,19 @@ function modelIdList(x: unknown): string[] {
   return [...(x as string[])];
 }
 
-export function initGenesis(staking: StakingKeeper, ctx: Context, raw: unknown): ValidatorUpdate[] {
+/**
+ * `consensusParams`: CometBFT's from InitChain. Its `evidence.max_age_num_blocks` is kept (the
+ * app never changes consensus params) and, with x/slashing's `max_evidence_age_blocks` (its
+ * genesis runs first), must be below `unbonding_blocks`.
+ */
+export function initGenesis(staking: StakingKeeper, deps: StakingDeps, ctx: Context, raw: unknown, consensusParams?: ConsensusParams): ValidatorUpdate[] {
   const g = (raw ?? defaultGenesis()) as Partial<StakingGenesis>;
   const params = parseParams(g.params);
   staking.setParams(ctx.store, params);
-  if (g.state !== undefined) restoreState(staking, ctx, params, g.state);
+  const cometAge = consensusParams?.evidence?.maxAgeNumBlocks;
+  if (cometAge !== undefined) staking.setConsensusEvidenceMaxAge(ctx.store, cometAge);
+  at("params", () => checkUnbondingOutlivesEvidence(staking, deps.evidence, ctx.store, params.unbondingBlocks));
+  if (g.state !== undefined) restoreState(staking, deps, ctx, params, g.state);
 
   const validators = g.validators ?? [];
   if (!Array.isArray(validators)) throw ErrInvalidGenesis.wrap("validators must be a list");
@@ -220,7 +248,9 @@ export function initGenesis(staking: StakingKeeper, ctx: Context, raw: unknown):
   for (const [i, w] of workers.entries()) {
     at(`workers[${i}]`, () => {
       const gw = w as Partial<GenesisWorker>;
-      const handler = msgRegisterWorkerHandler(staking);
+      // Genesis is trusted as a whole (every validator agreed to it before block 1), so the
+      // worker's co-signature is not asked for here; every other check of MsgRegisterWorker is.
+      const handler = msgRegisterWorkerHandler(staking, deps.models);
       const msg = { operator: str(gw.operator_address, "operator_address"), worker: str(gw.worker_address, "worker_address"), modelIds: modelIdList(gw.model_ids) };
       handler.validateBasic(msg);
       handler.execute(ctx, msg);
@@ -238,7 +268,7 @@ export function initGenesis(staking: StakingKeeper, ctx: Context, raw: unknown):
 }
 
 /** Restores an exported state and checks it against itself and the pool balances x/bank restored. */
-function restoreState(staking: StakingKeeper, ctx: Context, params: StakingParams, st: ExportedState): void {
+function restoreState(staking: StakingKeeper, deps: StakingDeps, ctx: Context, params: StakingParams, st: ExportedState): void {
   const s = ctx.store;
   const list = <T>(x: unknown, what: string): T[] => {
     if (!Array.isArray(x)) throw ErrInvalidGenesis.wrap(`state.${what} must be a list`);
@@ -263,8 +293,8 @@ function restoreState(staking: StakingKeeper, ctx: Context, params: StakingParam
         description: { moniker: str(d.moniker, "moniker"), identity: str(d.identity ?? "", "identity"), website: str(d.website ?? "", "website"), securityContact: str(d.security_contact ?? "", "security_contact"), details: str(d.details ?? "", "details") },
         commission: { ratePpm: small(c.rate_ppm, "rate_ppm"), maxRatePpm: small(c.max_rate_ppm, "max_rate_ppm"), maxChangeRatePpm: small(c.max_change_rate_ppm, "max_change_rate_ppm") },
         minSelfDelegation: uint(ev.min_self_delegation, "min_self_delegation"),
-        unbondingHeight: uint(ev.unbonding_height, "unbonding_height"),
-        unbondingCompletionHeight: uint(ev.unbonding_completion_height, "unbonding_completion_height"),
+        unbondingHeight: height(ev.unbonding_height, "unbonding_height"),
+        unbondingCompletionHeight: height(ev.unbonding_completion_height, "unbonding_completion_height"),
       };
       validateCommission(v.commission);
       if (staking.getValidator(s, v.operator)) throw ErrInvalidGenesis.wrap(`duplicate validator ${v.operator}`);
@@ -297,8 +327,8 @@ function restoreState(staking: StakingKeeper, ctx: Context, params: StakingParam
         id: uint(e.id, "id"),
         delegator: address(e.delegator_address, Bech32Prefix.account, "delegator_address"),
         operator: address(e.validator_address, Bech32Prefix.operator, "validator_address"),
-        creationHeight: uint(e.creation_height, "creation_height"),
-        completionHeight: uint(e.completion_height, "completion_height"),
+        creationHeight: height(e.creation_height, "creation_height"),
+        completionHeight: height(e.completion_height, "completion_height"),
         initialBalance: uint(e.initial_balance, "initial_balance"),
         balance: uint(e.balance, "balance"),
       };
@@ -330,7 +360,8 @@ function restoreState(staking: StakingKeeper, ctx: Context, params: StakingParam
       const operator = address(w.operator_address, Bech32Prefix.operator, "operator_address");
       const worker = address(w.worker_address, Bech32Prefix.account, "worker_address");
       const modelIds = list<string>(w.model_ids, "workers.model_ids");
-      validateModelIds(modelIds);
+      validateModelIds(deps.models, modelIds);
+      checkModelsRegistered(deps.models, s, modelIds);
       if (!staking.getValidator(s, operator)) throw ErrInvalidGenesis.wrap(`no validator ${operator}`);
       if (staking.operatorOfWorker(s, worker) !== undefined) throw ErrInvalidGenesis.wrap(`worker ${worker} listed twice`);
       staking.setWorker(s, { operator, worker, modelIds });

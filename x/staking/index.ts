@@ -6,7 +6,6 @@ export {
   BondStatus,
   accountOperator,
   consAddress,
-  isValidModelId,
   operatorAccount,
   powerOf,
   sharesForAmount,
@@ -23,6 +22,7 @@ export {
   type Worker,
 } from "./keeper";
 export { stakingModule } from "./module";
+export type { ModelsKeeper, EvidenceKeeper, StakingDeps } from "./expectedKeepers";
 export { type StakingGenesis, type GenesisValidator, type GenesisParams, defaultGenesis } from "./genesis";
 export { type StakingParams, defaultParams, DEC_ONE, PPM, atomicsToPpm, ppmToAtomics, DEFAULT_PARAMS_AUTHORITY } from "./params";
 export { ED25519_PUBKEY_TYPE_URL } from "./msgServer";

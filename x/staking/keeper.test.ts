@@ -15,11 +15,17 @@ import { moduleAddress } from "../../app/types/address";
 import type { Coin } from "../../app/types/coins";
 import { endBlocker } from "./abci";
 import * as errors from "./errors";
-import type { BankKeeper } from "./expectedKeepers";
+import type { BankKeeper, StakingDeps } from "./expectedKeepers";
 import { exportGenesis, initGenesis } from "./genesis";
 import { BONDED_POOL, BondStatus, NOT_BONDED_POOL, StakingKeeper, consAddress } from "./keeper";
 import { createValidator, type CreateValidator } from "./msgServer";
 import { DEC_ONE, defaultParams, type StakingParams } from "./params";
+
+/** A registry holding model "m1"; x/slashing's evidence age below every unbonding period used here. */
+const DEPS: StakingDeps = {
+  models: { isValidModelId: (id) => /^[a-z0-9][a-z0-9._-]{1,63}$/.test(id), hasModel: (_s, id) => id === "m1" },
+  evidence: { maxEvidenceAgeBlocks: () => 2n },
+};
 
 const INF = 1_000_000n;
 
@@ -630,7 +636,7 @@ describe("genesis", () => {
     h.fund(d.account, 100n * INF);
     const b64 = (x: Uint8Array): string => Buffer.from(x).toString("base64");
     const updates = h.tx((ctx) =>
-      initGenesis(h.staking, ctx, {
+      initGenesis(h.staking, DEPS, ctx, {
         params: { unbonding_blocks: "20", max_validators: 1 },
         validators: [
           { operator_address: a.operator, consensus_pubkey: b64(a.consPubkey), self_delegation: "10000000", moniker: "node0", commission_rate_ppm: 100000 },
@@ -657,7 +663,7 @@ describe("genesis", () => {
     // A fresh store with the same pool balances (x/bank's export) imports it.
     const h2 = new Harness();
     for (const [k, v] of h.root.iterate("fakebank/")) h2.root.set(k, v);
-    const updates2 = h2.tx((ctx) => initGenesis(h2.staking, ctx, JSON.parse(JSON.stringify(exported))));
+    const updates2 = h2.tx((ctx) => initGenesis(h2.staking, DEPS, ctx, JSON.parse(JSON.stringify(exported))));
     expect(updates2.map(powerOfUpdate)).toEqual([upd(a, 13n)]);
     expect(h2.staking.getValidator(h2.root, b.operator)).toMatchObject({ status: BondStatus.BOND_STATUS_UNBONDING, jailed: true });
     expect(exportGenesis(h2.staking, { store: h2.root, height: h.height })).toEqual(exported);
@@ -666,7 +672,7 @@ describe("genesis", () => {
 
     // A state whose pools do not match the bank is refused.
     const h3 = new Harness();
-    expect(codeOf(() => h3.tx((ctx) => initGenesis(h3.staking, ctx, JSON.parse(JSON.stringify(exported)))))).toBe(code(errors.ErrInvalidGenesis));
+    expect(codeOf(() => h3.tx((ctx) => initGenesis(h3.staking, DEPS, ctx, JSON.parse(JSON.stringify(exported)))))).toBe(code(errors.ErrInvalidGenesis));
   });
 
   test("a genesis validator whose operator cannot pay the self-delegation, or with a bad key, is refused", () => {
@@ -675,15 +681,15 @@ describe("genesis", () => {
     h.fund(a.account, 5n * INF);
     const g = (self: string, key: string): unknown => ({ validators: [{ operator_address: a.operator, consensus_pubkey: key, self_delegation: self, moniker: "n", commission_rate_ppm: 0 }] });
     const key = Buffer.from(a.consPubkey).toString("base64");
-    expect(codeOf(() => h.tx((ctx) => initGenesis(h.staking, ctx, g("6000000", key))))).toBe(code(errors.ErrInvalidGenesis));
-    expect(codeOf(() => h.tx((ctx) => initGenesis(h.staking, ctx, g("1000000", Buffer.alloc(31).toString("base64")))))).toBe(code(errors.ErrInvalidGenesis));
-    expect(codeOf(() => h.tx((ctx) => initGenesis(h.staking, ctx, { params: { max_validators: 0 } })))).toBe(code(errors.ErrInvalidGenesis));
-    expect(h.tx((ctx) => initGenesis(h.staking, ctx, g("5000000", key))).length).toBe(1);
+    expect(codeOf(() => h.tx((ctx) => initGenesis(h.staking, DEPS, ctx, g("6000000", key))))).toBe(code(errors.ErrInvalidGenesis));
+    expect(codeOf(() => h.tx((ctx) => initGenesis(h.staking, DEPS, ctx, g("1000000", Buffer.alloc(31).toString("base64")))))).toBe(code(errors.ErrInvalidGenesis));
+    expect(codeOf(() => h.tx((ctx) => initGenesis(h.staking, DEPS, ctx, { params: { max_validators: 0 } })))).toBe(code(errors.ErrInvalidGenesis));
+    expect(h.tx((ctx) => initGenesis(h.staking, DEPS, ctx, g("5000000", key))).length).toBe(1);
   });
 
   test("no validators in genesis → no initial set (CometBFT keeps genesis.json's)", () => {
     const h = new Harness();
-    expect(h.tx((ctx) => initGenesis(h.staking, ctx, undefined))).toEqual([]);
+    expect(h.tx((ctx) => initGenesis(h.staking, DEPS, ctx, undefined))).toEqual([]);
     expect(h.staking.getParams(h.root)).toEqual(defaultParams());
   });
 });

@@ -128,12 +128,6 @@ export interface Unbonded {
   readonly completionHeight: bigint;
 }
 
-/** Model ids appear in store keys: printable, no `/`. */
-const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-export function isValidModelId(id: string): boolean {
-  return MODEL_ID.test(id);
-}
-
 // ---------------------------------------------------------------- addresses and math
 
 export function operatorBytes(operator: string): Uint8Array {
@@ -268,6 +262,21 @@ export class StakingKeeper implements SlashingStakingKeeper {
 
   setParams(s: KVStore, p: StakingParams): void {
     s.set(keys.PARAMS_KEY, Params.encode(toStored(p)).finish());
+  }
+
+  /** x/slashing's view: how long undelegated stake stays slashable. */
+  unbondingBlocks(s: KVReader): bigint {
+    return this.getParams(s).unbondingBlocks;
+  }
+
+  /** CometBFT's evidence.max_age_num_blocks from InitChain, if it gave consensus params. */
+  getConsensusEvidenceMaxAge(s: KVReader): bigint | undefined {
+    const raw = s.get(keys.CONSENSUS_EVIDENCE_MAX_AGE_KEY);
+    return raw ? BigInt(dec.decode(raw)) : undefined;
+  }
+
+  setConsensusEvidenceMaxAge(s: KVStore, blocks: bigint): void {
+    s.set(keys.CONSENSUS_EVIDENCE_MAX_AGE_KEY, enc.encode(blocks.toString()));
   }
 
   // ---------------------------------------------------------------- validators
@@ -438,7 +447,7 @@ export class StakingKeeper implements SlashingStakingKeeper {
 
   /** Bonded, unjailed validators whose worker serves `modelId`, in operator key order. */
   workersForModel(s: KVReader, modelId: string): ModelWorker[] {
-    if (!isValidModelId(modelId)) return [];
+    // Only registered model ids (x/models' rule: no `/`) are ever stored; any other id finds nothing.
     const prefix = keys.modelWorkersPrefix(modelId);
     const out: ModelWorker[] = [];
     for (const [k] of s.iterate(prefix)) {

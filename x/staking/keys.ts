@@ -20,6 +20,8 @@
  *   staking/workers/<operator>                              → inferchain.staking.v1.Worker
  *   staking/worker_operator/<worker infer1…>                → operator (ASCII)
  *   staking/model_workers/<model id>/<operator>             → 0x01
+ *   staking/consensus_evidence_max_age                      → CometBFT's evidence.max_age_num_blocks from
+ *                                                             InitChain, decimal ASCII (absent: none given)
  */
 export const PARAMS_KEY = "staking/params";
 
@@ -68,3 +70,5 @@ export const workerOperatorKey = (worker: string): string => WORKER_OPERATOR_PRE
 export const MODEL_WORKERS_PREFIX = "staking/model_workers/";
 export const modelWorkersPrefix = (modelId: string): string => `${MODEL_WORKERS_PREFIX}${modelId}/`;
 export const modelWorkerKey = (modelId: string, operator: string): string => modelWorkersPrefix(modelId) + operator;
+/** CometBFT's evidence max age (blocks) as InitChain gave it; the app never changes consensus params, so it holds. */
+export const CONSENSUS_EVIDENCE_MAX_AGE_KEY = "staking/consensus_evidence_max_age";

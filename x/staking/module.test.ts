@@ -17,7 +17,8 @@ import { CommitStore } from "../../app/store/commitStore";
 import { moduleAddress } from "../../app/types/address";
 import { AnteHandler, AuthKeeper, FEE_COLLECTOR, authModule } from "../auth";
 import { BankKeeper, bankModule } from "../bank";
-import { signTx, testKey, type TestKey } from "../../test/support/txs";
+import { signMultiTx, signTx, testKey, type TestKey } from "../../test/support/txs";
+import { MsgRegisterWorker } from "../../gen/inferchain/staking/v1/tx";
 import { BONDED_POOL, NOT_BONDED_POOL, StakingKeeper, stakingModule } from "./index";
 
 const CHAIN_ID = "staking-module-1";
@@ -30,7 +31,14 @@ function makeApp(store: CommitStore): BaseApp {
   const staking = new StakingKeeper(bank);
   const blocked: ReadonlySet<string> = new Set([FEE_COLLECTOR, BONDED_POOL, NOT_BONDED_POOL].map(moduleAddress));
   return new BaseApp(store, {
-    modules: [authModule(auth), bankModule(bank, () => blocked), stakingModule(staking)],
+    modules: [
+      authModule(auth),
+      bankModule(bank, () => blocked),
+      stakingModule(staking, {
+        models: { isValidModelId: (id) => /^[a-z0-9][a-z0-9._-]{1,63}$/.test(id), hasModel: (_s, id) => id === "mlp-16x8" },
+        evidence: { maxEvidenceAgeBlocks: () => 2n },
+      }),
+    ],
     ante: new AnteHandler(auth, bank),
     maxTxBytes: (s) => auth.getFeeParams(s).maxTxBytes,
   });
@@ -134,5 +142,85 @@ describe("x/staking in BaseApp, driven the CosmJS way", () => {
     expect(b5.events.filter((e) => e.type === "complete_unbonding")).toHaveLength(1);
     expect(await balance()).toBe(before + 2n * INF);
     expect(b5.validatorUpdates).toEqual([]);
+  });
+});
+
+describe("MsgRegisterWorker in BaseApp: the worker key co-signs", () => {
+  let dir: string;
+  let store: CommitStore;
+  let app: BaseApp;
+  let alice: TestKey;
+  let bob: TestKey;
+  let worker: TestKey;
+  let aliceOp: string;
+  let bobOp: string;
+  let height = 0n;
+
+  async function block(txs: Uint8Array[]): Promise<ResponseFinalizeBlock> {
+    height += 1n;
+    const fin = await app.finalizeBlock({ txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32), height, time: { seconds: 1_700_000_000n + height, nanos: 0 }, nextValidatorsHash: new Uint8Array(), proposerAddress: new Uint8Array(20) });
+    await app.commit();
+    return fin;
+  }
+  const register = (operator: string, w: string, modelIds = ["mlp-16x8"]) => ({ typeUrl: "/inferchain.staking.v1.MsgRegisterWorker", value: MsgRegisterWorker.fromPartial({ operator, worker: w, modelIds }) });
+  const balance = (address: string): bigint =>
+    BigInt(require("cosmjs-types/cosmos/bank/v1beta1/query").QueryBalanceResponse.decode(app.runQuery("/cosmos.bank.v1beta1.Query/Balance", require("cosmjs-types/cosmos/bank/v1beta1/query").QueryBalanceRequest.encode({ address, denom: "uinf" }).finish())).balance!.amount);
+
+  beforeAll(async () => {
+    [alice, bob, worker] = await Promise.all([testKey(21), testKey(22), testKey(23)]);
+    aliceOp = toBech32("infervaloper", fromBech32(alice.address).data);
+    bobOp = toBech32("infervaloper", fromBech32(bob.address).data);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "inferchain-staking-worker-"));
+    store = await CommitStore.open(dir);
+    app = makeApp(store);
+    const cons = (n: string): string => Buffer.from(sha256(new TextEncoder().encode(n))).toString("base64");
+    const genesis = {
+      // The worker's account exists (account number 2) with nothing in it: it signs, it never pays.
+      auth: { accounts: [{ address: alice.address }, { address: bob.address }, { address: worker.address }] },
+      bank: { balances: [alice, bob].map((k) => ({ address: k.address, coins: [{ denom: "uinf", amount: (100n * INF).toString() }] })) },
+      staking: {
+        params: { unbonding_blocks: "3" },
+        validators: [
+          { operator_address: aliceOp, consensus_pubkey: cons("a"), self_delegation: "10000000", moniker: "a", commission_rate_ppm: 0 },
+          { operator_address: bobOp, consensus_pubkey: cons("b"), self_delegation: "10000000", moniker: "b", commission_rate_ppm: 0 },
+        ],
+      },
+    };
+    await app.initChain({ time: { seconds: 1_700_000_000n, nanos: 0 }, chainId: CHAIN_ID, consensusParams: undefined, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)), initialHeight: 1n });
+  });
+  afterAll(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the operator alone cannot name a worker (squatting refused: sdk 4); co-signed it can, and the worker pays nothing", async () => {
+    // Alice claims the worker's address without its signature: refused before any message runs.
+    const alone = await signTx(alice, [{ typeUrl: "/inferchain.staking.v1.MsgRegisterWorker", value: MsgRegisterWorker.encode(register(aliceOp, worker.address).value).finish() }], { chainId: CHAIN_ID, accountNumber: 0n, sequence: 0n, gas: 400_000n });
+    const check = await app.checkTx({ tx: alone, type: 0 });
+    expect([check.codespace, check.code]).toEqual(["sdk", 4]);
+    expect(check.log).toMatch(/wrong number of signers; expected 2/);
+    const b1 = await block([alone]);
+    expect([b1.txResults[0].codespace, b1.txResults[0].code]).toEqual(["sdk", 4]);
+
+    // Signed by both (operator first: it pays the fee).
+    const before = balance(alice.address);
+    const both = await signMultiTx([{ key: alice, accountNumber: 0n, sequence: 0n }, { key: worker, accountNumber: 2n, sequence: 0n }], [register(aliceOp, worker.address)], { chainId: CHAIN_ID, gas: 400_000n });
+    const b2 = await block([both]);
+    expect(b2.txResults.map((r) => [r.codespace, r.code, r.log])).toEqual([["", 0, ""]]);
+    expect(balance(worker.address)).toBe(0n);
+    expect(balance(alice.address)).toBe(before - 10_000n);
+
+    // Bob cannot take alice's worker even with its signature (the worker would serve two validators).
+    const steal = await signMultiTx([{ key: bob, accountNumber: 1n, sequence: 0n }, { key: worker, accountNumber: 2n, sequence: 1n }], [register(bobOp, worker.address)], { chainId: CHAIN_ID, gas: 400_000n });
+    const b3 = await block([steal]);
+    expect([b3.txResults[0].codespace, b3.txResults[0].code]).toEqual(["staking", 19]);
+
+    // A model the registry does not have, and an id x/models' rule refuses.
+    const unknown = await signMultiTx([{ key: alice, accountNumber: 0n, sequence: 1n }, { key: worker, accountNumber: 2n, sequence: 2n }], [register(aliceOp, worker.address, ["resnet50"])], { chainId: CHAIN_ID, gas: 400_000n });
+    const b4 = await block([unknown]);
+    expect([b4.txResults[0].codespace, b4.txResults[0].code]).toEqual(["staking", 23]);
+    const badId = await signMultiTx([{ key: alice, accountNumber: 0n, sequence: 2n }, { key: worker, accountNumber: 2n, sequence: 3n }], [register(aliceOp, worker.address, ["MLP:16x8"])], { chainId: CHAIN_ID, gas: 400_000n });
+    const b5 = await block([badId]);
+    expect([b5.txResults[0].codespace, b5.txResults[0].code]).toEqual(["staking", 20]);
   });
 });

@@ -1,16 +1,17 @@
 /** Registration of x/staking with the app. */
 import type { AppModule } from "../../app/module";
+import type { StakingDeps } from "./expectedKeepers";
 import { endBlocker } from "./abci";
 import * as genesis from "./genesis";
 import type { StakingKeeper } from "./keeper";
 import { stakingMsgHandlers } from "./msgServer";
 import { stakingQueries } from "./queries";
 
-export function stakingModule(staking: StakingKeeper): AppModule {
+export function stakingModule(staking: StakingKeeper, deps: StakingDeps): AppModule {
   return {
     name: "staking",
-    msgHandlers: stakingMsgHandlers(staking),
-    queries: stakingQueries(staking),
+    msgHandlers: stakingMsgHandlers(staking, deps),
+    queries: stakingQueries(staking, deps.models),
     protoFiles: [
       "cosmos/staking/v1beta1/query.proto",
       "cosmos/staking/v1beta1/tx.proto",
@@ -18,7 +19,7 @@ export function stakingModule(staking: StakingKeeper): AppModule {
       "inferchain/staking/v1/tx.proto",
     ],
     defaultGenesis: genesis.defaultGenesis,
-    initGenesis: (ctx, raw) => genesis.initGenesis(staking, ctx, raw),
+    initGenesis: (ctx, raw, consensusParams) => genesis.initGenesis(staking, deps, ctx, raw, consensusParams),
     exportGenesis: (ctx) => genesis.exportGenesis(staking, ctx),
     endBlock: (ctx) => endBlocker(staking, ctx),
   };

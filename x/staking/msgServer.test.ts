@@ -37,7 +37,7 @@ import { moduleAddress } from "../../app/types/address";
 import type { Coin } from "../../app/types/coins";
 import { endBlocker } from "./abci";
 import * as errors from "./errors";
-import type { BankKeeper } from "./expectedKeepers";
+import type { BankKeeper, StakingDeps } from "./expectedKeepers";
 import { BondStatus, StakingKeeper } from "./keeper";
 import { stakingMsgHandlers } from "./msgServer";
 import { defaultParams } from "./params";
@@ -90,12 +90,27 @@ function actor(name: string): Actor {
 
 const code = (e: AppError): string => `${e.codespace}/${e.code}`;
 
+/** A fake model registry with a rule of its own (stricter than staking's old one: lower case, no `:`). */
+class FakeModels {
+  readonly registered = new Set(["resnet50", "bert-base", "mlp-16x8"]);
+  isValidModelId(id: string): boolean {
+    return /^[a-z0-9][a-z0-9._-]{1,63}$/.test(id);
+  }
+  hasModel(_s: KVReader, id: string): boolean {
+    return this.registered.has(id);
+  }
+}
+
 class Chain {
   readonly root = new MemKV();
   readonly bank = new FakeBank();
   readonly staking = new StakingKeeper(this.bank);
-  readonly handlers = new Map<string, AnyMsgHandler>(stakingMsgHandlers(this.staking).map((h) => [h.typeUrl, h]));
-  readonly queries = new Map(stakingQueries(this.staking).map((q) => [q.path, q]));
+  readonly models = new FakeModels();
+  /** x/slashing's max_evidence_age_blocks as staking sees it. */
+  evidenceAge = 2n;
+  readonly deps: StakingDeps = { models: this.models, evidence: { maxEvidenceAgeBlocks: () => this.evidenceAge } };
+  readonly handlers = new Map<string, AnyMsgHandler>(stakingMsgHandlers(this.staking, this.deps).map((h) => [h.typeUrl, h]));
+  readonly queries = new Map(stakingQueries(this.staking, this.models).map((q) => [q.path, q]));
   height = 1n;
   lastEvents = new EventManager();
 
@@ -324,7 +339,8 @@ describe("MsgRegisterWorker", () => {
     const reg = (op: Actor, worker: string, modelIds: string[]): Uint8Array => MsgRegisterWorker.encode({ operator: op.operator, worker, modelIds }).finish();
 
     const { signers } = c.deliver(WORKER, reg(a, w1.account, ["resnet50", "bert-base"]));
-    expect(signers).toEqual([a.account]);
+    // The worker key co-signs; the operator's account signs first (and so pays the fee).
+    expect(signers).toEqual([a.account, w1.account]);
     expect(c.attrs("register_worker")).toEqual({ validator: a.operator, worker: w1.account, model_ids: "resnet50,bert-base" });
     expect(c.staking.workerOf(c.root, a.operator)).toBe(w1.account);
 
@@ -333,7 +349,7 @@ describe("MsgRegisterWorker", () => {
     expect(c.refuse(WORKER, reg(b, w1.account, []))).toBe(code(errors.ErrWorkerInUse));
     expect(c.refuse(WORKER, reg(actor("nobody"), w2.account, []))).toBe(code(errors.ErrNoValidator));
     expect(c.refuse(WORKER, reg(a, w2.account, ["a/b"]))).toBe(code(errors.ErrBadModelId));
-    expect(c.refuse(WORKER, reg(a, w2.account, ["m", "m"]))).toBe(code(errors.ErrBadModelId));
+    expect(c.refuse(WORKER, reg(a, w2.account, ["resnet50", "resnet50"]))).toBe(code(errors.ErrBadModelId));
 
     c.deliver(WORKER, reg(a, w2.account, ["bert-base"]));
     expect(c.staking.operatorOfWorker(c.root, w1.account)).toBeUndefined();
@@ -344,6 +360,67 @@ describe("MsgRegisterWorker", () => {
     expect(m.workers).toEqual([{ operatorAddress: a.operator, workerAddress: w2.account, tokens: "10000000" }]);
     // Now w1 is free again and bob may take it.
     expect(c.refuse(WORKER, reg(b, w1.account, ["resnet50"]))).toBe("accepted");
+  });
+});
+
+describe("MsgRegisterWorker: one model-id rule, registered models only", () => {
+  test("ids follow x/models' rule (staking's old rule allowed upper case and `:`); unregistered models are refused with their own code", () => {
+    const c = new Chain();
+    const a = actor("alice");
+    const w = actor("w");
+    c.fund(a.account, 20n * INF);
+    c.deliver(CREATE, createValidatorBytes(a, 10n * INF));
+    const reg = (modelIds: string[]): Uint8Array => MsgRegisterWorker.encode({ operator: a.operator, worker: w.account, modelIds }).finish();
+    expect(c.refuse(WORKER, reg(["Resnet50"]))).toBe(code(errors.ErrBadModelId));
+    expect(c.refuse(WORKER, reg(["resnet:50"]))).toBe(code(errors.ErrBadModelId));
+    expect(c.refuse(WORKER, reg(["resnet50", "gpt-9"]))).toBe(code(errors.ErrUnknownModel));
+    expect(c.staking.workerOf(c.root, a.operator)).toBeUndefined();
+    expect(c.refuse(WORKER, reg(["resnet50", "mlp-16x8"]))).toBe("accepted");
+    // WorkersForModel answers by the same rule.
+    expect(c.queryError("/inferchain.staking.v1.Query/WorkersForModel", QueryWorkersForModelRequest.encode({ modelId: "Resnet50" }).finish())).toBe(3);
+  });
+});
+
+describe("params: bounds and the evidence age", () => {
+  const full = (authority: string, over: Partial<Record<string, unknown>> = {}): Uint8Array =>
+    MsgUpdateParams.encode({
+      authority,
+      params: { unbondingBlocks: 9n, maxValidators: 4, maxEntries: 2, bondDenom: "uinf", minSelfDelegation: "2000000", paramsAuthority: authority, minCommissionRatePpm: 0, ...over },
+    }).finish();
+
+  test("every count and height param has an upper bound; the edges are accepted", () => {
+    const c = new Chain();
+    const gov = actor("gov-key").account;
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ["unbonding_blocks 10^9", { unbondingBlocks: 1_000_000_000n }, "accepted"],
+      ["unbonding_blocks 10^9 + 1", { unbondingBlocks: 1_000_000_001n }, code(errors.ErrInvalidParams)],
+      ["unbonding_blocks 2^64 - 1", { unbondingBlocks: (1n << 64n) - 1n }, code(errors.ErrInvalidParams)],
+      ["max_validators 10000", { maxValidators: 10_000 }, "accepted"],
+      ["max_validators 10001", { maxValidators: 10_001 }, code(errors.ErrInvalidParams)],
+      ["max_entries 1000", { maxEntries: 1000 }, "accepted"],
+      ["max_entries 1001", { maxEntries: 1001 }, code(errors.ErrInvalidParams)],
+      ["max_entries 2^32 - 1", { maxEntries: 0xffff_ffff }, code(errors.ErrInvalidParams)],
+      ["min_self_delegation 2^256", { minSelfDelegation: (1n << 256n).toString() }, code(errors.ErrInvalidParams)],
+    ];
+    expect(cases.map(([name, over]) => [name, c.refuse(OWN_PARAMS, full(gov, over))])).toEqual(cases.map(([name, , want]) => [name, want]));
+  });
+
+  test("unbonding_blocks must stay above x/slashing's max_evidence_age_blocks and CometBFT's evidence age", () => {
+    const c = new Chain();
+    const gov = actor("gov-key").account;
+    c.evidenceAge = 9n;
+    expect(c.refuse(OWN_PARAMS, full(gov, { unbondingBlocks: 9n }))).toBe(code(errors.ErrUnbondingShorterThanEvidenceAge));
+    expect(c.refuse(OWN_PARAMS, full(gov, { unbondingBlocks: 10n }))).toBe("accepted");
+    // The Cosmos message is checked the same way.
+    const cosmos = CosmosMsgUpdateParams.encode(
+      CosmosMsgUpdateParams.fromPartial({ authority: gov, params: { unbondingTime: { seconds: 5n, nanos: 0 }, maxValidators: 7, maxEntries: 3, historicalEntries: 0, bondDenom: "uinf", minCommissionRate: "0" } }),
+    ).finish();
+    expect(c.refuse(COSMOS_PARAMS, cosmos)).toBe(code(errors.ErrUnbondingShorterThanEvidenceAge));
+    // CometBFT's age from InitChain counts too.
+    c.evidenceAge = 1n;
+    c.staking.setConsensusEvidenceMaxAge(c.root, 20n);
+    expect(c.refuse(OWN_PARAMS, full(gov, { unbondingBlocks: 20n }))).toBe(code(errors.ErrUnbondingShorterThanEvidenceAge));
+    expect(c.refuse(OWN_PARAMS, full(gov, { unbondingBlocks: 21n }))).toBe("accepted");
   });
 });
 

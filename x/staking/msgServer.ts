@@ -41,15 +41,18 @@ import {
   ErrOperatorIsWorker,
   ErrSelfDelegationBelowMinimum,
   ErrUnauthorizedParams,
+  ErrUnbondingShorterThanEvidenceAge,
+  ErrUnknownModel,
   ErrValidatorExists,
   ErrWorkerInUse,
   ErrWorkerIsOperator,
 } from "./errors";
 import { emitCreateValidator, emitDelegate, emitRegisterWorker, emitUpdateParams } from "./events";
+import type { KVReader } from "../../app/store/kv";
+import type { ModelsKeeper, StakingDeps } from "./expectedKeepers";
 import {
   accountOperator,
   consAddress,
-  isValidModelId,
   operatorAccount,
   type CommissionRates,
   type Description,
@@ -264,17 +267,37 @@ export interface UpdateParams {
   readonly params: Params | undefined;
 }
 
-function updateParams(staking: StakingKeeper, ctx: Context, authority: string, next: (current: StakingParams) => StakingParams): void {
+/**
+ * Evidence of a double sign must land while the stake it names is still slashable: stake
+ * undelegated at the infraction leaves after `unbonding_blocks`, so both evidence ages —
+ * x/slashing's `max_evidence_age_blocks` (past it the app ignores evidence) and CometBFT's
+ * `evidence.max_age_num_blocks` from InitChain (past it CometBFT drops evidence) — must be
+ * below it. Checked at genesis and on every change of staking's params; x/slashing checks
+ * its own side when its params change.
+ */
+export function checkUnbondingOutlivesEvidence(staking: StakingKeeper, evidence: StakingDeps["evidence"], s: KVReader, unbondingBlocks: bigint): void {
+  const appAge = evidence.maxEvidenceAgeBlocks(s);
+  if (unbondingBlocks <= appAge) {
+    throw ErrUnbondingShorterThanEvidenceAge.wrap(`unbonding_blocks ${unbondingBlocks} ≤ x/slashing max_evidence_age_blocks ${appAge}`);
+  }
+  const cometAge = staking.getConsensusEvidenceMaxAge(s);
+  if (cometAge !== undefined && unbondingBlocks <= cometAge) {
+    throw ErrUnbondingShorterThanEvidenceAge.wrap(`unbonding_blocks ${unbondingBlocks} ≤ CometBFT evidence.max_age_num_blocks ${cometAge}`);
+  }
+}
+
+function updateParams(staking: StakingKeeper, deps: StakingDeps, ctx: Context, authority: string, next: (current: StakingParams) => StakingParams): void {
   const current = staking.getParams(ctx.store);
   if (authority !== current.paramsAuthority) throw ErrUnauthorizedParams.wrap(`signer ${authority}, authority ${current.paramsAuthority}`);
   const p = next(current);
   validateParamsChange(current, p);
+  checkUnbondingOutlivesEvidence(staking, deps.evidence, ctx.store, p.unbondingBlocks);
   staking.setParams(ctx.store, p);
   emitUpdateParams(ctx.events, authority);
 }
 
 /** Cosmos `MsgUpdateParams`: sets the Cosmos subset of the params (unbonding_time.seconds = unbonding_blocks). */
-export function msgUpdateCosmosParamsHandler(staking: StakingKeeper): MsgHandler<UpdateCosmosParams> {
+export function msgUpdateCosmosParamsHandler(staking: StakingKeeper, deps: StakingDeps): MsgHandler<UpdateCosmosParams> {
   return {
     typeUrl: "/cosmos.staking.v1beta1.MsgUpdateParams",
     decode(value: Uint8Array): UpdateCosmosParams {
@@ -286,14 +309,14 @@ export function msgUpdateCosmosParamsHandler(staking: StakingKeeper): MsgHandler
       parseAddress(msg.authority, Bech32Prefix.account, "authority");
     },
     execute(ctx: Context, msg): MsgResponse {
-      updateParams(staking, ctx, msg.authority, (current) => fromCosmos(current, msg.params));
+      updateParams(staking, deps, ctx, msg.authority, (current) => fromCosmos(current, msg.params));
       return response("/cosmos.staking.v1beta1.MsgUpdateParamsResponse", CosmosMsgUpdateParamsResponse.encode({}).finish());
     },
   };
 }
 
 /** inferchain's `MsgUpdateParams`: every staking param, including min_self_delegation and the authority. */
-export function msgUpdateParamsHandler(staking: StakingKeeper): MsgHandler<UpdateParams> {
+export function msgUpdateParamsHandler(staking: StakingKeeper, deps: StakingDeps): MsgHandler<UpdateParams> {
   return {
     typeUrl: "/inferchain.staking.v1.MsgUpdateParams",
     decode(value: Uint8Array): UpdateParams {
@@ -306,7 +329,7 @@ export function msgUpdateParamsHandler(staking: StakingKeeper): MsgHandler<Updat
       fromWire(msg.params);
     },
     execute(ctx: Context, msg): MsgResponse {
-      updateParams(staking, ctx, msg.authority, () => fromWire(msg.params));
+      updateParams(staking, deps, ctx, msg.authority, () => fromWire(msg.params));
       return response("/inferchain.staking.v1.MsgUpdateParamsResponse", MsgUpdateParamsResponse.encode({}).finish());
     },
   };
@@ -320,51 +343,70 @@ export interface RegisterWorker {
   readonly modelIds: readonly string[];
 }
 
-export function validateModelIds(ids: readonly string[]): void {
+/** Stateless: at most 64 ids, each valid by x/models' rule, none twice. */
+export function validateModelIds(models: Pick<ModelsKeeper, "isValidModelId">, ids: readonly string[]): void {
   if (ids.length > MAX_MODELS_PER_WORKER) throw ErrBadModelId.wrap(`at most ${MAX_MODELS_PER_WORKER} models per worker`);
   const seen = new Set<string>();
   for (const id of ids) {
-    if (!isValidModelId(id)) throw ErrBadModelId.wrap(`${JSON.stringify(id)}: 1-128 characters of [A-Za-z0-9._:-], starting with a letter or digit`);
+    if (!models.isValidModelId(id)) throw ErrBadModelId.wrap(`${JSON.stringify(id)} is not a model id (x/models' rule)`);
     if (seen.has(id)) throw ErrBadModelId.wrap(`${id} listed twice`);
     seen.add(id);
   }
 }
 
-export function msgRegisterWorkerHandler(staking: StakingKeeper): MsgHandler<RegisterWorker> {
+/** Stateful: every id is registered in x/models. */
+export function checkModelsRegistered(models: ModelsKeeper, s: KVReader, ids: readonly string[]): void {
+  for (const id of ids) if (!models.hasModel(s, id)) throw ErrUnknownModel.wrap(id);
+}
+
+/**
+ * The worker key co-signs (signers: the operator's account, then the worker; the first pays
+ * the fee), so nobody can name an address they do not hold: no squatting a future worker, no
+ * making someone else's account a worker so it can never operate a validator. A worker is
+ * never the operator's own account, never a validator's operator account, never two
+ * validators' worker; every model it serves is registered.
+ */
+export function msgRegisterWorkerHandler(staking: StakingKeeper, models: ModelsKeeper): MsgHandler<RegisterWorker> {
   return {
     typeUrl: "/inferchain.staking.v1.MsgRegisterWorker",
     decode(value: Uint8Array): RegisterWorker {
       const m = MsgRegisterWorker.decode(value);
       return { operator: m.operator, worker: m.worker, modelIds: m.modelIds };
     },
-    signers: (msg) => [operatorAccount(msg.operator)],
+    signers: (msg) => [operatorAccount(msg.operator), msg.worker],
     validateBasic(msg): void {
       parseAddress(msg.operator, Bech32Prefix.operator, "operator");
       parseAddress(msg.worker, Bech32Prefix.account, "worker");
       if (msg.worker === operatorAccount(msg.operator)) throw ErrWorkerIsOperator.wrap("the worker must be a separate hot key, not the operator's account");
-      validateModelIds(msg.modelIds);
+      validateModelIds(models, msg.modelIds);
     },
     execute(ctx: Context, msg): MsgResponse {
-      const s = ctx.store;
-      if (!staking.getValidator(s, msg.operator)) throw ErrNoValidator.wrap(msg.operator);
-      // A worker key that operates a validator itself could move that validator's stake.
-      if (staking.getValidator(s, accountOperator(msg.worker))) throw ErrWorkerIsOperator.wrap(`${msg.worker} operates a validator`);
-      const holder = staking.operatorOfWorker(s, msg.worker);
-      if (holder !== undefined && holder !== msg.operator) throw ErrWorkerInUse.wrap(`${msg.worker} is the worker of ${holder}`);
-      staking.setWorker(s, { operator: msg.operator, worker: msg.worker, modelIds: msg.modelIds });
-      emitRegisterWorker(ctx.events, msg.operator, msg.worker, msg.modelIds);
+      registerWorker(staking, models, ctx, msg);
       return response("/inferchain.staking.v1.MsgRegisterWorkerResponse", MsgRegisterWorkerResponse.encode({}).finish());
     },
   };
 }
 
-export function stakingMsgHandlers(staking: StakingKeeper): AnyMsgHandler[] {
+/** The stateful half of MsgRegisterWorker, shared with genesis (whose `workers` are trusted to have been agreed: see README). */
+export function registerWorker(staking: StakingKeeper, models: ModelsKeeper, ctx: Context, msg: RegisterWorker): void {
+  const s = ctx.store;
+  if (!staking.getValidator(s, msg.operator)) throw ErrNoValidator.wrap(msg.operator);
+  // A worker key that operates a validator itself could move that validator's stake.
+  if (staking.getValidator(s, accountOperator(msg.worker))) throw ErrWorkerIsOperator.wrap(`${msg.worker} operates a validator`);
+  const holder = staking.operatorOfWorker(s, msg.worker);
+  if (holder !== undefined && holder !== msg.operator) throw ErrWorkerInUse.wrap(`${msg.worker} is the worker of ${holder}`);
+  checkModelsRegistered(models, s, msg.modelIds);
+  staking.setWorker(s, { operator: msg.operator, worker: msg.worker, modelIds: msg.modelIds });
+  emitRegisterWorker(ctx.events, msg.operator, msg.worker, msg.modelIds);
+}
+
+export function stakingMsgHandlers(staking: StakingKeeper, deps: StakingDeps): AnyMsgHandler[] {
   return [
     msgCreateValidatorHandler(staking),
     msgDelegateHandler(staking),
     msgUndelegateHandler(staking),
-    msgUpdateCosmosParamsHandler(staking),
-    msgUpdateParamsHandler(staking),
-    msgRegisterWorkerHandler(staking),
+    msgUpdateCosmosParamsHandler(staking, deps),
+    msgUpdateParamsHandler(staking, deps),
+    msgRegisterWorkerHandler(staking, deps.models),
   ];
 }

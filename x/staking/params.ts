@@ -54,18 +54,30 @@ export function defaultParams(): StakingParams {
   };
 }
 
-const MAX_U32 = 0xffff_ffff;
+/**
+ * Upper bounds, so no `height + param` can leave the uint64 height fields (heights stay far
+ * below 2^63 for any chain's lifetime plus 10^9) and no per-block or per-message loop over a
+ * param-sized count is unbounded: the EndBlock set computation walks at most
+ * `max_validators` candidates, a delegation has at most `max_entries` unbonding entries.
+ */
+export const MAX_UNBONDING_BLOCKS = 1_000_000_000n;
+export const MAX_VALIDATORS = 10_000;
+export const MAX_ENTRIES = 1_000;
+/** Cosmos `Int` is 256 bits; no amount param may exceed it. */
+export const MAX_AMOUNT = (1n << 256n) - 1n;
 
 export function validateParams(p: StakingParams): void {
-  if (p.unbondingBlocks < 1n || p.unbondingBlocks > 1_000_000_000n) throw ErrInvalidParams.wrap("unbonding_blocks must be in 1..10^9");
-  if (!Number.isInteger(p.maxValidators) || p.maxValidators < 1 || p.maxValidators > 10_000) throw ErrInvalidParams.wrap("max_validators must be in 1..10000");
-  if (!Number.isInteger(p.maxEntries) || p.maxEntries < 1 || p.maxEntries > MAX_U32) throw ErrInvalidParams.wrap("max_entries must be positive");
+  if (p.unbondingBlocks < 1n || p.unbondingBlocks > MAX_UNBONDING_BLOCKS) throw ErrInvalidParams.wrap(`unbonding_blocks must be in 1..${MAX_UNBONDING_BLOCKS}, got ${p.unbondingBlocks}`);
+  if (!Number.isInteger(p.maxValidators) || p.maxValidators < 1 || p.maxValidators > MAX_VALIDATORS) {
+    throw ErrInvalidParams.wrap(`max_validators must be in 1..${MAX_VALIDATORS}, got ${p.maxValidators}`);
+  }
+  if (!Number.isInteger(p.maxEntries) || p.maxEntries < 1 || p.maxEntries > MAX_ENTRIES) throw ErrInvalidParams.wrap(`max_entries must be in 1..${MAX_ENTRIES}, got ${p.maxEntries}`);
   try {
     validateDenom(p.bondDenom);
   } catch (e) {
     throw ErrInvalidParams.wrap(`bond_denom: ${(e as Error).message}`);
   }
-  if (p.minSelfDelegation < 1n) throw ErrInvalidParams.wrap("min_self_delegation must be positive");
+  if (p.minSelfDelegation < 1n || p.minSelfDelegation > MAX_AMOUNT) throw ErrInvalidParams.wrap("min_self_delegation must be in 1..2^256-1");
   try {
     parseAddress(p.paramsAuthority, undefined, "params_authority");
   } catch (e) {

@@ -48,7 +48,8 @@ import { paginate, paginateRows } from "../../app/pagination";
 import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../app/query";
 import type { KVReader } from "../../app/store/kv";
 import { Bech32Prefix, parseAddress } from "../../app/types/address";
-import { BondStatus, isValidModelId, type Delegation, type StakingKeeper, type UnbondingEntry, type Validator } from "./keeper";
+import type { ModelsKeeper } from "./expectedKeepers";
+import { BondStatus, type Delegation, type StakingKeeper, type UnbondingEntry, type Validator } from "./keeper";
 import { ED25519_PUBKEY_TYPE_URL } from "./msgServer";
 import { ppmToAtomics, toCosmos, toStored } from "./params";
 import {
@@ -149,7 +150,7 @@ function entryAt(staking: StakingKeeper, s: KVReader, key: string): UnbondingEnt
   return e;
 }
 
-export function stakingQueries(staking: StakingKeeper): QueryHandler[] {
+export function stakingQueries(staking: StakingKeeper, models: Pick<ModelsKeeper, "isValidModelId">): QueryHandler[] {
   return [
     {
       path: SERVICE + "Validators",
@@ -309,7 +310,7 @@ export function stakingQueries(staking: StakingKeeper): QueryHandler[] {
       path: OWN_SERVICE + "WorkersForModel",
       handle(ctx, data) {
         const req = decodeRequest(QueryWorkersForModelRequest, data);
-        if (!isValidModelId(req.modelId)) throw invalidArgument(`invalid model id ${JSON.stringify(req.modelId)}`);
+        if (!models.isValidModelId(req.modelId)) throw invalidArgument(`invalid model id ${JSON.stringify(req.modelId)}`);
         // Bonded, unjailed validators only (as workersForModel): the filter reads each one walked.
         const serving = (operator: string): Validator | undefined => {
           const v = staking.getValidator(ctx.store, operator);
