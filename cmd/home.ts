@@ -2,7 +2,7 @@
  * A node's home directory, laid out as a Cosmos SDK node's:
  *   config/config.toml     CometBFT's own config (written by `cometbft init`, then edited)
  *   config/genesis.json    CometBFT genesis with inferchain's `app_state`
- *   config/app.toml        the app: ABCI and gRPC addresses, minimum gas prices, metrics
+ *   config/app.toml        the app: ABCI and gRPC addresses, minimum gas prices, pruning, metrics
  *   config/client.toml     CLI defaults: chain id, node RPC, keyring backend, output
  *   data/                  CometBFT's databases, and data/application.db (the app's LevelDB)
  *   keyring-test/, keyring-file/
@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { defaultAppState } from "../app/app";
+import { PruningConfigError, pruningOptions, type PruningOptions } from "../app/store/pruning";
 import { DEFAULT_MAX_BLOCK_GAS } from "../app/baseapp";
 import { CliError } from "./errors";
 
@@ -95,6 +96,7 @@ export interface AppConfig {
   readonly grpcAddress: string;
   readonly metricsAddress: string;
   readonly logLevel: string;
+  readonly pruning: PruningOptions;
 }
 
 export function writeAppConfig(home: string, ports: Ports, minimumGasPrices = "0.025uinf"): void {
@@ -102,6 +104,17 @@ export function writeAppConfig(home: string, ports: Ports, minimumGasPrices = "0
 
 # Node-local floor on gas prices for CheckTx, on top of the consensus minimum (x/auth fee params).
 minimum-gas-prices = "${minimumGasPrices}"
+
+# Old state versions (trie nodes that only an old app hash reaches), as in the Cosmos SDK:
+#   default     keep the last 100 versions, prune every 10 blocks
+#   nothing     keep every version (an archive node)
+#   everything  keep the last 2 versions, prune every 10 blocks
+#   custom      keep pruning-keep-recent versions (at least 2), prune every pruning-interval blocks
+# Queries are answered at the latest height only, so pruning hides nothing a client can ask for.
+# CometBFT's block store is not pruned (new nodes sync blocks from genesis).
+pruning = "default"
+pruning-keep-recent = "0"
+pruning-interval = "0"
 
 [abci]
 # Where CometBFT's proxy_app connects.
@@ -127,6 +140,13 @@ export function readAppConfig(home: string): AppConfig {
   if (!fs.existsSync(file)) throw new CliError(`${file} not found: run \`inferd init\` first`);
   const t = parseToml(fs.readFileSync(file, "utf8")) as Record<string, Record<string, unknown> | unknown>;
   const sec = (n: string): Record<string, unknown> => (t[n] as Record<string, unknown>) ?? {};
+  let pruning: PruningOptions;
+  try {
+    pruning = pruningOptions(String(t.pruning ?? "default"), t["pruning-keep-recent"] as string | undefined, t["pruning-interval"] as string | undefined);
+  } catch (e) {
+    if (e instanceof PruningConfigError) throw new CliError(`${file}: ${e.message}`);
+    throw e;
+  }
   return {
     minimumGasPrices: String(t["minimum-gas-prices"] ?? ""),
     abciAddress: String(sec("abci").address ?? "tcp://127.0.0.1:26658"),
@@ -134,6 +154,7 @@ export function readAppConfig(home: string): AppConfig {
     grpcAddress: String(sec("grpc").address ?? "127.0.0.1:9090"),
     metricsAddress: String(sec("telemetry").address ?? "127.0.0.1:26661"),
     logLevel: String(sec("log").level ?? "info"),
+    pruning,
   };
 }
 

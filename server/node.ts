@@ -40,6 +40,8 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   const cfg = readAppConfig(o.home);
   const log = o.logger ?? pino({ level: o.logLevel ?? cfg.logLevel, base: { module: "inferd" } });
   const app = await createInferchainApp({ dbDir: paths(o.home).appDb, localMinGasPrice: localGasPrice(cfg.minimumGasPrices) });
+  app.store.setPruning(cfg.pruning);
+  log.info({ pruning: cfg.pruning.strategy, keepRecent: cfg.pruning.keepRecent, interval: cfg.pruning.interval, earliestVersion: app.store.earliestVersion.toString() }, "state pruning");
   const info = app.info({ version: "", blockVersion: 0n, p2pVersion: 0n, abciVersion: "" });
   log.info({ height: info.lastBlockHeight.toString(), appHash: Buffer.from(info.lastBlockAppHash).toString("hex") }, "app state loaded");
 
