@@ -78,4 +78,19 @@ describe("CommitStore", () => {
     expect(new TextDecoder().decode((await verifyProof(c2.appHash, "a", q.proof))!)).toBe("new");
     await s.close();
   });
+  test("a committed value does not keep the buffer it was sliced from alive", async () => {
+    const s = await CommitStore.open(dir);
+    // Protobuf writers hand out views into a shared pool; a long-lived key must not pin it.
+    const pool = new Uint8Array(64 * 1024).fill(7);
+    await s.stage(1n, [["k", pool.subarray(100, 110)]]);
+    await s.commit();
+    const v = s.state.get("k")!;
+    expect(v.byteLength).toBe(10);
+    expect(v.buffer.byteLength).toBe(10);
+    // Deleting the key drops it from the in-memory state.
+    await s.stage(2n, [["k", null]]);
+    await s.commit();
+    expect(s.state.size).toBe(0);
+    await s.close();
+  });
 });
