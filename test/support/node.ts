@@ -15,7 +15,9 @@ import os from "node:os";
 import path from "node:path";
 import { paths, portsFor, setTomlValues, writeAppConfig, writeClientConfig, type Ports } from "../../cmd/home";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/** The repository root, from the TypeScript sources (jest) or from their build in dist/ (benchmarks). */
+const UP2 = path.resolve(__dirname, "..", "..");
+export const REPO_ROOT = path.basename(UP2) === "dist" ? path.dirname(UP2) : UP2;
 /** The built CLI; run `npx tsc -p tsconfig.json` (or `npm run build`) first. */
 export const INFERD = path.join(REPO_ROOT, "dist", "cmd", "inferd.js");
 
