@@ -285,7 +285,7 @@ export class Sidecar {
     }
     const seconds = (performance.now() - started) / 1000;
     this.metrics.observeInference(job.modelId, seconds);
-    const msg = msgSubmitResult({ worker: this.worker.address, jobId: job.id, output });
+    const msg = msgSubmitResult({ worker: this.worker.address, jobId: job.id, output, cannotRun: false, reason: "" });
     try {
       const gas = await this.gasFor(loaded.model, msg, output.length);
       const b = await this.signer.submit([msg], gas);

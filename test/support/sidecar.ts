@@ -128,8 +128,8 @@ export function submitJobMsg(client: string, modelId: string, input: Uint8Array,
   return msgSubmitJob({ client, modelId, input, inputUri: "", inputSha256: "", fee: fee.toString() });
 }
 
-export function submitResultMsg(worker: string, jobId: bigint, output: Uint8Array) {
-  return msgSubmitResult({ worker, jobId, output });
+export function submitResultMsg(worker: string, jobId: bigint, output: Uint8Array, cannotRun = false, reason = "") {
+  return msgSubmitResult({ worker, jobId, output, cannotRun, reason });
 }
 
 export function jobIdFromEvents(events: TxOutcome["events"]): bigint {

@@ -1,47 +1,67 @@
 /**
- * x/inference's block hook. EndBlock runs three steps, each reading only what is due:
+ * x/inference's block hook. EndBlock runs four steps, each reading only what is due:
  *
  *   1. timeouts      ASSIGNED jobs whose hard deadline is this height or earlier (deadline
- *                    queue): the worker refunds the whole fee to the client from its stake
- *                    (compensation, kind `no_response_refund`), is slashed
- *                    `slash_fraction_no_response_ppm` (kind `no_response`, no jail), and the job
- *                    goes back to PENDING if it has attempts left, else fails with its escrowed
- *                    fee refunded;
+ *                    queue): the worker pays the no-response penalty (a multiple of the fee with
+ *                    a floor and a cap, kind `no_response`) from its stake to the treasury, and
+ *                    the job goes back to PENDING if it has attempts left, else fails with its
+ *                    escrowed fee refunded;
  *   2. finalization  RESULT_POSTED jobs whose challenge window ends at this height or earlier
  *                    (finalize queue): the escrowed fee is split between the verification pool,
- *                    the treasury and the worker's operator account;
- *   3. assignment    up to `max_assignments_per_block` PENDING jobs, oldest first (new ones,
- *                    leftovers from earlier blocks, and step 1's reassignments), each drawn a
- *                    worker by stake (assignment.ts) or failed with a refund when none is
- *                    eligible. The rest stay PENDING for the next block.
+ *                    the treasury and the worker's operator account, or, for a cannot-run
+ *                    result, goes back to the client;
+ *   3. assignment    up to `max_assignments_per_block` PENDING jobs, oldest first (leftovers from
+ *                    earlier blocks and step 1's reassignments, but never a job submitted in this
+ *                    block: its proposer chose to include it and would choose its seed too), each
+ *                    drawn a worker by stake (assignment.ts) or failed with a refund when none is
+ *                    eligible. The rest stay PENDING for the next block;
+ *   4. pruning       up to `max_prunes_per_block` finished jobs whose prune height is due (prune
+ *                    queue): first their input and output bytes are dropped (their sha256 kept),
+ *                    `job_record_retention_blocks` later the compact record itself.
+ *
+ * Each job is handled on its own branch (`perJob`). A job whose handling throws anything but an
+ * `InvariantError` (bad data in that one job: an overflowing height, a missing model, a
+ * validator that is gone) has its branch dropped, a `job_error` event, and is taken off the
+ * queue that named it so that it cannot throw again next block (`quarantine`). Only a broken
+ * invariant of the module's own state — a queue or index naming a job that is not there or not
+ * in that state — throws `InvariantError`, which halts the node: continuing would fork or lose
+ * money quietly.
  *
  * Transactions run before EndBlock, so a result in the block of the hard deadline counts (late)
  * and a challenge in the block of the window's end lands before the split. The module is listed
  * before slashing and staking in app.ts, so these slashes show in this block's validator set.
  */
+import { createHash } from "node:crypto";
 import type { Context } from "../../app/context";
-import { accountAddress, Bech32Prefix, parseAddress } from "../../app/types/address";
+import { InvariantError } from "../../app/errors";
+import { EventManager } from "../../app/events";
+import { Branch } from "../../app/store/kv";
+import { accountAddress, Bech32Prefix, moduleAddress, parseAddress } from "../../app/types/address";
 import { sampleWorker } from "./assignment";
 import {
   emitJobAssigned,
+  emitJobError,
   emitJobFailed,
   emitJobFinalized,
   emitJobReassigned,
   emitJobTimeout,
   emitJobUnassignable,
   type FailReason,
+  type JobStep,
 } from "./events";
 import type { ModelWorker } from "./expectedKeepers";
-import { splitFee } from "./fees";
-import { KIND_NO_RESPONSE, KIND_NO_RESPONSE_REFUND, coinString, coins, type InferenceKeeper } from "./keeper";
+import { noResponsePenalty, refundRoom, splitFee } from "./fees";
+import { KIND_NO_RESPONSE, coinString, coins, type InferenceKeeper } from "./keeper";
+import { deadlineQueueKey, finalizeQueueKey, jobByStatusKey, pruneQueueKey } from "./keys";
 import type { InferenceParams } from "./params";
-import { JobStatus, type Job } from "./types";
+import { JobStatus, isFinished, isOpen, type Job } from "./types";
 
 export function endBlocker(k: InferenceKeeper, ctx: Context): void {
   const params = k.getParams(ctx.store);
   processTimeouts(k, ctx, params);
   processFinalizations(k, ctx, params);
   processAssignments(k, ctx, params);
+  processPrunes(k, ctx, params);
 }
 
 /** The account (infer1…) of a validator operator (infervaloper1…): same bytes, account prefix. */
@@ -49,90 +69,203 @@ export function operatorAccount(operator: string): string {
   return accountAddress(parseAddress(operator, Bech32Prefix.operator, "operator"));
 }
 
-function mustGetJob(k: InferenceKeeper, ctx: Context, id: bigint): Job {
-  const job = k.getJob(ctx.store, id);
-  if (!job) throw new Error(`inference: a queue names missing job ${id}`);
+function mustGetJob(k: InferenceKeeper, ctx: Context, queueKey: string, id: bigint): Job {
+  let job: Job | undefined;
+  try {
+    job = k.getJob(ctx.store, id);
+  } catch (e) {
+    // The record is there but does not decode: that job's data is bad, not the queue.
+    throw new BadJobRecord(id, (e as Error).message);
+  }
+  if (!job) throw new InvariantError(`inference: ${queueKey} names missing job ${id}`);
   return job;
+}
+
+/** A stored job that does not decode: handled like any per-job error (the job is parked). */
+class BadJobRecord extends Error {
+  constructor(
+    readonly id: bigint,
+    detail: string,
+  ) {
+    super(`job ${id} does not decode: ${detail}`);
+  }
+}
+
+// ---------------------------------------------------------------- per-job isolation
+
+/**
+ * Runs `f` for job `id` on a branch of `ctx` written (with its events) only if `f` returns. An
+ * `InvariantError` propagates (halts the node); anything else drops the branch, emits
+ * `job_error{job_id, step, error}` and quarantines the job. Returns whether `f` succeeded.
+ */
+export function perJob(k: InferenceKeeper, ctx: Context, params: InferenceParams, step: JobStep, id: bigint, queueKey: string, f: (c: Context) => void): boolean {
+  const branch = new Branch(ctx.store);
+  const events = new EventManager();
+  try {
+    f({ ...ctx, store: branch, events });
+  } catch (e) {
+    if (e instanceof InvariantError) throw e;
+    emitJobError(ctx.events, { jobId: id, step, error: errorText(e) });
+    quarantine(k, ctx, params, id, queueKey);
+    return false;
+  }
+  branch.write();
+  for (const e of events.events()) ctx.events.emitEvent(e);
+  return true;
+}
+
+function errorText(e: unknown): string {
+  const s = e instanceof Error ? e.message : String(e);
+  return s.length > 256 ? s.slice(0, 256) : s;
+}
+
+/**
+ * Takes a job whose handling threw off the queue that named it, in a way that cannot throw
+ * again next block. On a fresh branch: an open job fails with its escrowed fee refunded
+ * (`job_failed{reason = error}`); a finished one loses its prune step (it keeps its bytes).
+ * If even that throws (the record does not decode, the escrow cannot pay it), the queue entry
+ * that named it is deleted raw and the job is parked as it is, in a state no queue reads
+ * (`job_error{step = park}`); a genesis export and import would queue it again, and the same
+ * handling would apply.
+ */
+function quarantine(k: InferenceKeeper, ctx: Context, params: InferenceParams, id: bigint, queueKey: string): void {
+  const branch = new Branch(ctx.store);
+  const events = new EventManager();
+  try {
+    const c: Context = { ...ctx, store: branch, events };
+    const job = k.getJob(branch, id);
+    if (!job) throw new Error(`job ${id} is gone`);
+    if (isOpen(job.status)) failJob(k, c, params, job, "error");
+    else if (isFinished(job.status)) k.setJob(branch, { ...job, pruneHeight: 0n });
+    else throw new Error(`job ${id} has status ${job.status}`);
+    if (branch.has(queueKey)) throw new Error(`job ${id} is still on ${queueKey}`);
+  } catch (e) {
+    if (e instanceof InvariantError) throw e;
+    ctx.store.delete(queueKey);
+    emitJobError(ctx.events, { jobId: id, step: "park", error: errorText(e) });
+    return;
+  }
+  branch.write();
+  for (const e of events.events()) ctx.events.emitEvent(e);
 }
 
 // ---------------------------------------------------------------- 1. timeouts
 
 export function processTimeouts(k: InferenceKeeper, ctx: Context, params: InferenceParams): void {
   for (const [height, id] of k.dueDeadlines(ctx.store, ctx.block.height)) {
-    const job = mustGetJob(k, ctx, id);
-    if (job.status !== JobStatus.JOB_STATUS_ASSIGNED || job.hardDeadlineHeight !== height) {
-      throw new Error(`inference: deadline queue entry ${height}/${id} does not match job ${id}`);
-    }
-    timeoutJob(k, ctx, params, job);
+    const key = deadlineQueueKey(height, id);
+    perJob(k, ctx, params, "timeout", id, key, (c) => {
+      const job = mustGetJob(k, c, key, id);
+      if (job.status !== JobStatus.JOB_STATUS_ASSIGNED || job.hardDeadlineHeight !== height) {
+        throw new InvariantError(`inference: deadline queue entry ${height}/${id} does not match job ${id}`);
+      }
+      timeoutJob(k, c, params, job);
+    });
   }
 }
 
 /**
- * No result by the hard deadline. The client gets the fee from the worker's stake now, once per
- * timed-out attempt, and the escrowed fee too if the job then fails (README: "What the client
- * gets back").
+ * No result by the hard deadline. The worker pays the no-response penalty (sized by the fee:
+ * `noResponsePenalty`) from its stake at the assignment height to the treasury, through
+ * x/slashing's one path; the client is not paid from stake (it gets its escrowed fee back if
+ * the job finally fails: README "What the client gets back").
  */
 export function timeoutJob(k: InferenceKeeper, ctx: Context, params: InferenceParams, job: Job): void {
-  const reason = `job ${job.id}: no result by height ${job.hardDeadlineHeight}`;
-  const refund = k.slashing.compensate(ctx, {
+  const penalty = k.slashing.compensate(ctx, {
     operator: job.operator,
     infractionHeight: job.assignedHeight,
-    amount: job.fee,
-    kind: KIND_NO_RESPONSE_REFUND,
-    beneficiary: job.client,
-    reason,
-  }).amount;
-  const slashed = k.slashing.slash(ctx, {
-    operator: job.operator,
-    infractionHeight: job.assignedHeight,
-    fractionPpm: params.slashFractionNoResponsePpm,
+    amount: noResponsePenalty(job.fee, params),
     kind: KIND_NO_RESPONSE,
-    reporters: [],
-    jail: false,
-    tombstone: false,
-    reason,
+    beneficiary: moduleAddress(k.treasury),
+    reason: `job ${job.id}: no result by height ${job.hardDeadlineHeight}`,
   }).amount;
-  emitJobTimeout(ctx.events, { jobId: job.id, operator: job.operator, worker: job.worker, attempt: job.attempts, refund: coinString(k, refund), slashed: coinString(k, slashed) });
-  const after: Job = { ...job, refunded: job.refunded + refund };
+  emitJobTimeout(ctx.events, { jobId: job.id, operator: job.operator, worker: job.worker, attempt: job.attempts, penalty: coinString(k, penalty) });
   if (job.attempts < params.maxAttempts) {
-    k.setJob(ctx.store, { ...after, status: JobStatus.JOB_STATUS_PENDING });
+    k.setJob(ctx.store, { ...job, status: JobStatus.JOB_STATUS_PENDING });
     emitJobReassigned(ctx.events, { jobId: job.id, operator: job.operator, worker: job.worker, attempt: job.attempts });
   } else {
-    failJob(k, ctx, after, "max_attempts");
+    failJob(k, ctx, params, job, "max_attempts");
   }
 }
 
-/** Terminal failure: the escrowed fee goes back to the client. */
-export function failJob(k: InferenceKeeper, ctx: Context, job: Job, reason: FailReason): void {
-  k.bank.sendCoinsFromModuleToAccount(ctx, k.escrow, job.client, coins(k, job.fee));
-  k.setJob(ctx.store, { ...job, status: JobStatus.JOB_STATUS_FAILED, refunded: job.refunded + job.fee });
-  emitJobFailed(ctx.events, { jobId: job.id, client: job.client, reason, refund: coinString(k, job.fee) });
+/**
+ * Pays out a job's escrowed fee to its client, less what the client already got (late
+ * penalties), which goes to the treasury: the client's total refunds never exceed the fee, and
+ * the escrow goes to exactly zero for the job. Returns [to client, to treasury].
+ */
+function refundEscrow(k: InferenceKeeper, ctx: Context, job: Job): [bigint, bigint] {
+  const toClient = refundRoom(job);
+  const toTreasury = job.fee - toClient;
+  if (toClient > 0n) k.bank.sendCoinsFromModuleToAccount(ctx, k.escrow, job.client, coins(k, toClient));
+  if (toTreasury > 0n) k.bank.sendCoinsFromModuleToModule(ctx, k.escrow, k.treasury, coins(k, toTreasury));
+  return [toClient, toTreasury];
+}
+
+/** The height a job finished at plus the retention window: when its bytes are dropped. */
+function firstPruneHeight(ctx: Context, params: InferenceParams): bigint {
+  return ctx.block.height + params.jobRetentionBlocks;
+}
+
+/** Terminal failure: the escrowed fee goes back to the client (`refundEscrow`). */
+export function failJob(k: InferenceKeeper, ctx: Context, params: InferenceParams, job: Job, reason: FailReason): void {
+  const [toClient, toTreasury] = refundEscrow(k, ctx, job);
+  k.setJob(ctx.store, {
+    ...job,
+    status: JobStatus.JOB_STATUS_FAILED,
+    refunded: job.refunded + toClient,
+    finalizedHeight: ctx.block.height,
+    pruneHeight: firstPruneHeight(ctx, params),
+  });
+  emitJobFailed(ctx.events, { jobId: job.id, client: job.client, reason, refund: coinString(k, toClient), treasuryAmount: coinString(k, toTreasury) });
 }
 
 // ---------------------------------------------------------------- 2. finalization
 
 export function processFinalizations(k: InferenceKeeper, ctx: Context, params: InferenceParams): void {
   for (const [height, id] of k.dueFinalizations(ctx.store, ctx.block.height)) {
-    const job = mustGetJob(k, ctx, id);
-    if (job.status !== JobStatus.JOB_STATUS_RESULT_POSTED || job.challengeEndHeight !== height) {
-      throw new Error(`inference: finalize queue entry ${height}/${id} does not match job ${id}`);
-    }
-    finalizeJob(k, ctx, params, job);
+    const key = finalizeQueueKey(height, id);
+    perJob(k, ctx, params, "finalize", id, key, (c) => {
+      const job = mustGetJob(k, c, key, id);
+      if (job.status !== JobStatus.JOB_STATUS_RESULT_POSTED || job.challengeEndHeight !== height) {
+        throw new InvariantError(`inference: finalize queue entry ${height}/${id} does not match job ${id}`);
+      }
+      finalizeJob(k, c, params, job);
+    });
   }
 }
 
 /**
  * The challenge window closed undisputed: the escrowed fee is split (fees.ts), the worker's
- * share to its operator's account. A dispute (x/challenge, later) moves the job out of
- * RESULT_POSTED, which takes it off the finalize queue, so this never runs for it.
+ * share to its operator's account; for a cannot-run result the fee goes back to the client
+ * instead (`refundEscrow`) and the worker earns nothing. A dispute (x/challenge, later) moves
+ * the job out of RESULT_POSTED, which takes it off the finalize queue, so this never runs for it.
  */
 export function finalizeJob(k: InferenceKeeper, ctx: Context, params: InferenceParams, job: Job): void {
+  const done: Job = { ...job, status: JobStatus.JOB_STATUS_FINALIZED, finalizedHeight: ctx.block.height, pruneHeight: firstPruneHeight(ctx, params) };
+  const zero = coinString(k, 0n);
+  if (job.cannotRun) {
+    const [toClient, toTreasury] = refundEscrow(k, ctx, job);
+    k.setJob(ctx.store, { ...done, refunded: job.refunded + toClient });
+    emitJobFinalized(ctx.events, {
+      jobId: job.id,
+      operator: job.operator,
+      worker: job.worker,
+      recipient: job.client,
+      fee: coinString(k, job.fee),
+      workerAmount: zero,
+      verificationAmount: zero,
+      protocolAmount: coinString(k, toTreasury),
+      cannotRun: true,
+      refund: coinString(k, toClient),
+    });
+    return;
+  }
   const split = splitFee(job.fee, params);
   const recipient = operatorAccount(job.operator);
   if (split.verification > 0n) k.bank.sendCoinsFromModuleToModule(ctx, k.escrow, k.verificationPool, coins(k, split.verification));
   if (split.protocol > 0n) k.bank.sendCoinsFromModuleToModule(ctx, k.escrow, k.treasury, coins(k, split.protocol));
   if (split.worker > 0n) k.bank.sendCoinsFromModuleToAccount(ctx, k.escrow, recipient, coins(k, split.worker));
-  k.setJob(ctx.store, { ...job, status: JobStatus.JOB_STATUS_FINALIZED, finalizedHeight: ctx.block.height });
+  k.setJob(ctx.store, done);
   emitJobFinalized(ctx.events, {
     jobId: job.id,
     operator: job.operator,
@@ -142,6 +275,8 @@ export function finalizeJob(k: InferenceKeeper, ctx: Context, params: InferenceP
     workerAmount: coinString(k, split.worker),
     verificationAmount: coinString(k, split.verification),
     protocolAmount: coinString(k, split.protocol),
+    cannotRun: false,
+    refund: zero,
   });
 }
 
@@ -151,28 +286,36 @@ export function processAssignments(k: InferenceKeeper, ctx: Context, params: Inf
   // Staking does not change during this step, so each model's workers are read once.
   const workers = new Map<string, ModelWorker[]>();
   for (const id of k.pendingJobIds(ctx.store, params.maxAssignmentsPerBlock)) {
-    const job = mustGetJob(k, ctx, id);
-    let all = workers.get(job.modelId);
-    if (!all) {
-      all = k.staking.workersForModel(ctx.store, job.modelId);
-      workers.set(job.modelId, all);
-    }
-    assignJob(k, ctx, job, all);
+    const key = jobByStatusKey(JobStatus.JOB_STATUS_PENDING, id);
+    perJob(k, ctx, params, "assign", id, key, (c) => {
+      const job = mustGetJob(k, c, key, id);
+      if (job.status !== JobStatus.JOB_STATUS_PENDING) throw new InvariantError(`inference: pending index names job ${id} in status ${job.status}`);
+      // Never in the block that included it: that block's proposer chose to include the job
+      // and would also choose (grind) the hash that seeds its draw. Reassignments after a
+      // timeout are drawn in the timeout's block, which nobody chose for the job.
+      if (job.attempts === 0 && job.submittedHeight >= c.block.height) return;
+      let all = workers.get(job.modelId);
+      if (!all) {
+        all = k.staking.workersForModel(c.store, job.modelId);
+        workers.set(job.modelId, all);
+      }
+      assignJob(k, c, params, job, all);
+    });
   }
 }
 
 /**
- * Draws a worker for a PENDING job: deadline = height + sla_blocks, hard deadline =
- * height + 2 × sla_blocks. Nobody eligible (none serves the model, or all were tried): the job
- * fails and the escrowed fee is refunded.
+ * Draws a worker for a PENDING job, seeded by this block's hash: deadline = height +
+ * sla_blocks, hard deadline = height + 2 × sla_blocks. Nobody eligible (none serves the model,
+ * or all were tried): the job fails and the escrowed fee is refunded.
  */
-export function assignJob(k: InferenceKeeper, ctx: Context, job: Job, all: readonly ModelWorker[]): void {
+export function assignJob(k: InferenceKeeper, ctx: Context, params: InferenceParams, job: Job, all: readonly ModelWorker[]): void {
   const model = k.models.getModel(ctx.store, job.modelId);
   if (!model) throw new Error(`inference: job ${job.id} names missing model ${job.modelId}`);
   const picked = sampleWorker(ctx.block.hash, job.id, all, job.triedOperators);
   if (!picked) {
     emitJobUnassignable(ctx.events, { jobId: job.id, modelId: job.modelId, tried: job.triedOperators.length });
-    failJob(k, ctx, job, "no_eligible_worker");
+    failJob(k, ctx, params, job, "no_eligible_worker");
     return;
   }
   const height = ctx.block.height;
@@ -197,5 +340,41 @@ export function assignJob(k: InferenceKeeper, ctx: Context, job: Job, all: reado
     attempt: assigned.attempts,
     deadlineHeight: assigned.deadlineHeight,
     hardDeadlineHeight: assigned.hardDeadlineHeight,
+  });
+}
+
+// ---------------------------------------------------------------- 4. pruning
+
+export function processPrunes(k: InferenceKeeper, ctx: Context, params: InferenceParams): void {
+  for (const [height, id] of k.duePrunes(ctx.store, ctx.block.height, params.maxPrunesPerBlock)) {
+    const key = pruneQueueKey(height, id);
+    perJob(k, ctx, params, "prune", id, key, (c) => {
+      const job = mustGetJob(k, c, key, id);
+      if (!isFinished(job.status) || job.pruneHeight !== height) throw new InvariantError(`inference: prune queue entry ${height}/${id} does not match job ${id}`);
+      pruneJob(k, c, params, job);
+    });
+  }
+}
+
+const sha256Hex = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
+
+/**
+ * First step: drops a finished job's input and output, keeping their sha256 (so a later
+ * dispute can check bytes offered to it) and the compact record, whose own prune step is
+ * `job_record_retention_blocks` later. Second step: deletes the record and its index entries.
+ */
+export function pruneJob(k: InferenceKeeper, ctx: Context, params: InferenceParams, job: Job): void {
+  if (job.pruned) {
+    k.deleteJob(ctx.store, job);
+    return;
+  }
+  k.setJob(ctx.store, {
+    ...job,
+    input: new Uint8Array(),
+    output: new Uint8Array(),
+    inputSha256: job.input.length > 0 ? sha256Hex(job.input) : job.inputSha256,
+    outputSha256: job.output.length > 0 ? sha256Hex(job.output) : "",
+    pruned: true,
+    pruneHeight: ctx.block.height + params.jobRecordRetentionBlocks,
   });
 }

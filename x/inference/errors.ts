@@ -20,3 +20,7 @@ export const ErrAfterHardDeadline = registerError(CODESPACE, 11, "result after t
 export const ErrInvalidParams = registerError(CODESPACE, 12, "invalid inference params");
 export const ErrUnauthorizedParams = registerError(CODESPACE, 13, "only the params authority may change inference params");
 export const ErrInvalidGenesis = registerError(CODESPACE, 14, "invalid inference genesis");
+/** A cannot-run result (`cannot_run = true`) must not carry an output. */
+export const ErrCannotRunWithOutput = registerError(CODESPACE, 15, "a cannot-run result must carry no output");
+/** `reason` longer than 256 UTF-8 bytes, or given without `cannot_run`. */
+export const ErrInvalidReason = registerError(CODESPACE, 16, "invalid cannot-run reason");

@@ -15,6 +15,7 @@ export const EventTypeJobReassigned = "job_reassigned";
 export const EventTypeJobFailed = "job_failed";
 export const EventTypeJobFinalized = "job_finalized";
 export const EventTypeUpdateParams = "update_params";
+export const EventTypeJobError = "job_error";
 
 export const AttributeKeyJobId = "job_id";
 export const AttributeKeyClient = "client";
@@ -37,9 +38,16 @@ export const AttributeKeyRecipient = "recipient";
 export const AttributeKeyWorkerAmount = "worker_amount";
 export const AttributeKeyVerificationAmount = "verification_amount";
 export const AttributeKeyProtocolAmount = "protocol_amount";
+export const AttributeKeyCannotRun = "cannot_run";
+export const AttributeKeyStep = "step";
+export const AttributeKeyError = "error";
+export const AttributeKeyTreasuryAmount = "treasury_amount";
 
 /** Why a job failed (`job_failed.reason`). */
-export type FailReason = "no_eligible_worker" | "max_attempts";
+export type FailReason = "no_eligible_worker" | "max_attempts" | "error";
+
+/** The end-block step of a job whose handling threw (`job_error.step`); `park` when even failing it threw. */
+export type JobStep = "timeout" | "finalize" | "assign" | "prune" | "park";
 
 export function emitJobSubmitted(em: EventManager, a: { jobId: bigint; client: string; modelId: string; fee: string }): void {
   em.emit(EventTypeJobSubmitted, {
@@ -76,31 +84,35 @@ export function emitJobUnassignable(em: EventManager, a: { jobId: bigint; modelI
   });
 }
 
-/** `penalty`: refunded to the client from the worker's stake for a late result (0uinf on time). */
+/**
+ * `penalty`: refunded to the client from the worker's stake for a late result (0uinf on time or
+ * for a cannot-run result); `cannot_run` with the worker's `reason`.
+ */
 export function emitResultSubmitted(
   em: EventManager,
-  a: { jobId: bigint; operator: string; worker: string; late: boolean; resultHeight: bigint; challengeEndHeight: bigint; penalty: string },
+  a: { jobId: bigint; operator: string; worker: string; late: boolean; cannotRun: boolean; reason: string; resultHeight: bigint; challengeEndHeight: bigint; penalty: string },
 ): void {
   em.emit(EventTypeResultSubmitted, {
     [AttributeKeyJobId]: a.jobId.toString(),
     [AttributeKeyOperator]: a.operator,
     [AttributeKeyWorker]: a.worker,
     [AttributeKeyLate]: String(a.late),
+    [AttributeKeyCannotRun]: String(a.cannotRun),
+    [AttributeKeyReason]: a.reason,
     [AttributeKeyResultHeight]: a.resultHeight.toString(),
     [AttributeKeyChallengeEndHeight]: a.challengeEndHeight.toString(),
     [AttributeKeyPenalty]: a.penalty,
   });
 }
 
-/** No result by the hard deadline: `refund` went to the client from stake, `slashed` to the treasury. */
-export function emitJobTimeout(em: EventManager, a: { jobId: bigint; operator: string; worker: string; attempt: number; refund: string; slashed: string }): void {
+/** No result by the hard deadline: `penalty` (sized by the fee) was cut from the worker's stake to the treasury. */
+export function emitJobTimeout(em: EventManager, a: { jobId: bigint; operator: string; worker: string; attempt: number; penalty: string }): void {
   em.emit(EventTypeJobTimeout, {
     [AttributeKeyJobId]: a.jobId.toString(),
     [AttributeKeyOperator]: a.operator,
     [AttributeKeyWorker]: a.worker,
     [AttributeKeyAttempt]: a.attempt.toString(),
-    [AttributeKeyRefund]: a.refund,
-    [AttributeKeySlashed]: a.slashed,
+    [AttributeKeyPenalty]: a.penalty,
   });
 }
 
@@ -114,25 +126,48 @@ export function emitJobReassigned(em: EventManager, a: { jobId: bigint; operator
   });
 }
 
-/** Terminal: the escrowed fee (`refund`) went back to the client. */
-export function emitJobFailed(em: EventManager, a: { jobId: bigint; client: string; reason: FailReason; refund: string }): void {
+/**
+ * Terminal: the escrowed fee went back to the client (`refund`), less what it already got
+ * (late penalties), which goes to the treasury (`treasury_amount`): refunds never exceed the fee.
+ */
+export function emitJobFailed(em: EventManager, a: { jobId: bigint; client: string; reason: FailReason; refund: string; treasuryAmount: string }): void {
   em.emit(EventTypeJobFailed, {
     [AttributeKeyJobId]: a.jobId.toString(),
     [AttributeKeyClient]: a.client,
     [AttributeKeyReason]: a.reason,
     [AttributeKeyRefund]: a.refund,
+    [AttributeKeyTreasuryAmount]: a.treasuryAmount,
   });
 }
 
-/** Terminal: the fee was split; `recipient` is the worker's operator account. */
+/**
+ * Handling one job in EndBlock threw (bad data in that job, not a broken invariant): its branch
+ * was dropped and the job taken off the queue that named it (failed with its fee refunded, or
+ * parked when even that threw: `step = park`). The chain goes on.
+ */
+export function emitJobError(em: EventManager, a: { jobId: bigint; step: JobStep; error: string }): void {
+  em.emit(EventTypeJobError, {
+    [AttributeKeyJobId]: a.jobId.toString(),
+    [AttributeKeyStep]: a.step,
+    [AttributeKeyError]: a.error,
+  });
+}
+
+/**
+ * Terminal: the fee was split; `recipient` is the worker's operator account. For a cannot-run
+ * result (`cannot_run = true`) the fee went back to the client instead (`refund`; the amounts
+ * of the split are 0uinf).
+ */
 export function emitJobFinalized(
   em: EventManager,
-  a: { jobId: bigint; operator: string; worker: string; recipient: string; fee: string; workerAmount: string; verificationAmount: string; protocolAmount: string },
+  a: { jobId: bigint; operator: string; worker: string; recipient: string; fee: string; workerAmount: string; verificationAmount: string; protocolAmount: string; cannotRun: boolean; refund: string },
 ): void {
   em.emit(EventTypeJobFinalized, {
     [AttributeKeyJobId]: a.jobId.toString(),
     [AttributeKeyOperator]: a.operator,
     [AttributeKeyWorker]: a.worker,
+    [AttributeKeyCannotRun]: String(a.cannotRun),
+    [AttributeKeyRefund]: a.refund,
     [AttributeKeyRecipient]: a.recipient,
     [AttributeKeyFee]: a.fee,
     [AttributeKeyWorkerAmount]: a.workerAmount,

@@ -32,3 +32,26 @@ export function resultTiming(height: bigint, job: { readonly deadlineHeight: big
   if (height <= job.hardDeadlineHeight) return "late";
   return "too_late";
 }
+
+/**
+ * What a worker that posts nothing by the hard deadline pays from its stake to the treasury:
+ * `no_response_penalty_ppm` of the fee, at least `no_response_penalty_min`, at most
+ * `no_response_penalty_max` (SPEC slash table: sized by the job, never by the whole stake).
+ */
+export function noResponsePenalty(fee: bigint, p: Pick<InferenceParams, "noResponsePenaltyPpm" | "noResponsePenaltyMin" | "noResponsePenaltyMax">): bigint {
+  const v = mulPpm(fee, p.noResponsePenaltyPpm);
+  if (v < p.noResponsePenaltyMin) return p.noResponsePenaltyMin;
+  if (v > p.noResponsePenaltyMax) return p.noResponsePenaltyMax;
+  return v;
+}
+
+/** What may still be paid to the client for a job: fee − refunded (never below 0), so refunded ≤ fee. */
+export function refundRoom(job: { readonly fee: bigint; readonly refunded: bigint }): bigint {
+  return job.refunded >= job.fee ? 0n : job.fee - job.refunded;
+}
+
+/** `amount` capped so that the client's total refunds stay ≤ the fee. */
+export function capRefund(amount: bigint, job: { readonly fee: bigint; readonly refunded: bigint }): bigint {
+  const room = refundRoom(job);
+  return amount < room ? amount : room;
+}

@@ -40,16 +40,17 @@ function liveState(): TestSetup {
     const j = t.k.getJob(t.store, id)!;
     const handler = msgSubmitResultHandler(t.k);
     const b = new Branch(t.store);
-    handler.execute(ctxAt(b, h), handler.decode(MsgSubmitResult.encode({ worker: j.worker, jobId: id, output: sampleOutput() }).finish()));
+    handler.execute(ctxAt(b, h), handler.decode(MsgSubmitResult.encode({ worker: j.worker, jobId: id, output: sampleOutput(), cannotRun: false, reason: "" }).finish()));
     b.write();
   };
   for (let i = 0; i < 4; i++) submit(1n);
   endBlocker(t.k, ctxAt(t.store, 1n));
-  answer(1n, 2n); // finalizes at 7
+  endBlocker(t.k, ctxAt(t.store, 2n)); // assigned the block after submission (issue 7)
+  answer(1n, 3n); // finalizes at 8
   answer(2n, 9n); // result posted, challenge ends 14
-  endBlocker(t.k, ctxAt(t.store, 7n));
+  endBlocker(t.k, ctxAt(t.store, 8n));
   submit(9n); // job 5 stays PENDING
-  // Job 3 and 4 stay ASSIGNED (hard deadline 21).
+  // Job 3 and 4 stay ASSIGNED (hard deadline 22).
   return t;
 }
 
@@ -123,7 +124,15 @@ describe("inference genesis", () => {
     ["operator not the last tried", (g) => withJobs([{ ...g.jobs[2], tried_operators: [testValidatorAddrs(5).operator] }]), /last tried operator/],
     ["deadlines out of order", (g) => withJobs([{ ...g.jobs[2], deadline_height: g.jobs[2].hard_deadline_height }]), /deadline_height < hard_deadline_height/],
     ["RESULT_POSTED without output", (g) => withJobs([{ ...g.jobs[1], output: "" }]), /posted result needs/],
-    ["PENDING with an output", (g) => withJobs([{ ...g.jobs[4], output: "AQ==" }]), /has no output/],
+    ["PENDING with an output", (g) => withJobs([{ ...g.jobs[4], output: "AQ==" }]), /has no result/],
+    ["refunded above the fee", (g) => withJobs([{ ...g.jobs[0], refunded: "5001" }]), /refunded must not exceed the fee/],
+    ["a pruned open job", (g) => withJobs([{ ...g.jobs[2], pruned: true }]), /only a finished job is pruned/],
+    ["a prune height on an open job", (g) => withJobs([{ ...g.jobs[4], prune_height: "50" }]), /only a finished job has a prune height/],
+    ["a pruned job with bytes", (g) => withJobs([{ ...g.jobs[0], pruned: true }]), /keeps no input or output bytes/],
+    ["cannot_run with an output", (g) => withJobs([{ ...g.jobs[1], cannot_run: true }]), /cannot-run result carries no output/],
+    ["a reason without cannot_run", (g) => withJobs([{ ...g.jobs[1], cannot_run_reason: "x" }]), /cannot_run_reason without cannot_run/],
+    ["a bad output hash", (g) => withJobs([{ ...g.jobs[0], input: "", output: "", pruned: true, output_sha256: "xyz" }]), /64 lowercase hex/],
+    ["retention 0", (g) => ({ ...g, params: { ...g.params, job_retention_blocks: "0" } }), /job_retention_blocks must be in 1/],
     ["input by uri", (g) => withJobs([{ ...g.jobs[4], input_uri: "ipfs://x" }]), /not supported/],
     ["bad client", (g) => withJobs([{ ...g.jobs[4], client: "infer1nope" }]), /client/],
     ["bad base64", (g) => withJobs([{ ...g.jobs[4], input: "!!" }]), /base64/],

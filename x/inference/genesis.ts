@@ -3,16 +3,21 @@
  * numbers; either form is accepted on input; bytes base64):
  *
  *   {"params": {"max_attempts": 3, "late_penalty_ppm": "500000",
- *               "slash_fraction_no_response_ppm": "10000", "challenge_window_blocks": "10",
+ *               "challenge_window_blocks": "10",
  *               "verification_share_ppm": "100000", "protocol_share_ppm": "50000",
- *               "params_authority": "infer1…", "max_assignments_per_block": 100},
+ *               "params_authority": "infer1…", "max_assignments_per_block": 100,
+ *               "no_response_penalty_ppm": "1000000", "no_response_penalty_min": "1000",
+ *               "no_response_penalty_max": "1000000000000", "job_retention_blocks": "1000",
+ *               "job_record_retention_blocks": "100000", "max_prunes_per_block": 100},
  *    "jobs": [{"id": "1", "client": "infer1…", "model_id": "mlp-16x8", "input": "<base64>",
  *              "input_uri": "", "input_sha256": "", "fee": "1000", "status": "JOB_STATUS_ASSIGNED",
  *              "submitted_height": "4", "attempts": 1, "operator": "infervaloper1…",
  *              "worker": "infer1…", "assigned_height": "4", "deadline_height": "14",
  *              "hard_deadline_height": "24", "tried_operators": ["infervaloper1…"],
  *              "output": "", "result_height": "0", "late": false, "challenge_end_height": "0",
- *              "finalized_height": "0", "refunded": "0"}],
+ *              "finalized_height": "0", "refunded": "0", "cannot_run": false,
+ *              "cannot_run_reason": "", "output_sha256": "", "prune_height": "0",
+ *              "pruned": false}],
  *    "next_job_id": "2"}
  *
  * Every field may be left out (params are merged field by field over the defaults). Each job's
@@ -27,17 +32,23 @@ import { isValidModelId } from "../models";
 import { ErrInvalidGenesis } from "./errors";
 import type { InferenceKeeper } from "./keeper";
 import { defaultParams, validateParams, type InferenceParams } from "./params";
-import { JobStatus, isOpen, type Job } from "./types";
+import { MAX_CANNOT_RUN_REASON_BYTES } from "./msgServer";
+import { JobStatus, isFinished, isOpen, type Job } from "./types";
 
 export interface ParamsJson {
   readonly max_attempts: number;
   readonly late_penalty_ppm: string;
-  readonly slash_fraction_no_response_ppm: string;
   readonly challenge_window_blocks: string;
   readonly verification_share_ppm: string;
   readonly protocol_share_ppm: string;
   readonly params_authority: string;
   readonly max_assignments_per_block: number;
+  readonly no_response_penalty_ppm: string;
+  readonly no_response_penalty_min: string;
+  readonly no_response_penalty_max: string;
+  readonly job_retention_blocks: string;
+  readonly job_record_retention_blocks: string;
+  readonly max_prunes_per_block: number;
 }
 
 export interface JobJson {
@@ -63,6 +74,11 @@ export interface JobJson {
   readonly challenge_end_height: string;
   readonly finalized_height: string;
   readonly refunded: string;
+  readonly cannot_run: boolean;
+  readonly cannot_run_reason: string;
+  readonly output_sha256: string;
+  readonly prune_height: string;
+  readonly pruned: boolean;
 }
 
 export interface InferenceGenesis {
@@ -75,12 +91,17 @@ function paramsToJson(p: InferenceParams): ParamsJson {
   return {
     max_attempts: p.maxAttempts,
     late_penalty_ppm: p.latePenaltyPpm.toString(),
-    slash_fraction_no_response_ppm: p.slashFractionNoResponsePpm.toString(),
     challenge_window_blocks: p.challengeWindowBlocks.toString(),
     verification_share_ppm: p.verificationSharePpm.toString(),
     protocol_share_ppm: p.protocolSharePpm.toString(),
     params_authority: p.paramsAuthority,
     max_assignments_per_block: p.maxAssignmentsPerBlock,
+    no_response_penalty_ppm: p.noResponsePenaltyPpm.toString(),
+    no_response_penalty_min: p.noResponsePenaltyMin.toString(),
+    no_response_penalty_max: p.noResponsePenaltyMax.toString(),
+    job_retention_blocks: p.jobRetentionBlocks.toString(),
+    job_record_retention_blocks: p.jobRecordRetentionBlocks.toString(),
+    max_prunes_per_block: p.maxPrunesPerBlock,
   };
 }
 
@@ -114,6 +135,11 @@ export function jobToJson(j: Job): JobJson {
     challenge_end_height: j.challengeEndHeight.toString(),
     finalized_height: j.finalizedHeight.toString(),
     refunded: j.refunded.toString(),
+    cannot_run: j.cannotRun,
+    cannot_run_reason: j.cannotRunReason,
+    output_sha256: j.outputSha256,
+    prune_height: j.pruneHeight.toString(),
+    pruned: j.pruned,
   };
 }
 
@@ -180,12 +206,17 @@ function parseParams(raw: unknown): InferenceParams {
   const params: InferenceParams = {
     maxAttempts: Number(uint(p.max_attempts, "params.max_attempts", 0xffff_ffffn)),
     latePenaltyPpm: uint(p.late_penalty_ppm, "params.late_penalty_ppm"),
-    slashFractionNoResponsePpm: uint(p.slash_fraction_no_response_ppm, "params.slash_fraction_no_response_ppm"),
     challengeWindowBlocks: uint(p.challenge_window_blocks, "params.challenge_window_blocks", INT64_MAX),
     verificationSharePpm: uint(p.verification_share_ppm, "params.verification_share_ppm"),
     protocolSharePpm: uint(p.protocol_share_ppm, "params.protocol_share_ppm"),
     paramsAuthority: str(p.params_authority, "params.params_authority"),
     maxAssignmentsPerBlock: Number(uint(p.max_assignments_per_block, "params.max_assignments_per_block", 0xffff_ffffn)),
+    noResponsePenaltyPpm: uint(p.no_response_penalty_ppm, "params.no_response_penalty_ppm"),
+    noResponsePenaltyMin: amount(p.no_response_penalty_min, "params.no_response_penalty_min"),
+    noResponsePenaltyMax: amount(p.no_response_penalty_max, "params.no_response_penalty_max"),
+    jobRetentionBlocks: uint(p.job_retention_blocks, "params.job_retention_blocks", INT64_MAX),
+    jobRecordRetentionBlocks: uint(p.job_record_retention_blocks, "params.job_record_retention_blocks", INT64_MAX),
+    maxPrunesPerBlock: Number(uint(p.max_prunes_per_block, "params.max_prunes_per_block", 0xffff_ffffn)),
   };
   try {
     validateParams(params);
@@ -227,6 +258,11 @@ export function jobFromJson(raw: unknown, what: string): Job {
     challengeEndHeight: h("challenge_end_height"),
     finalizedHeight: h("finalized_height"),
     refunded: amount(o.refunded ?? "0", `${what}.refunded`),
+    cannotRun: bool(o.cannot_run ?? false, `${what}.cannot_run`),
+    cannotRunReason: str(o.cannot_run_reason ?? "", `${what}.cannot_run_reason`),
+    outputSha256: str(o.output_sha256 ?? "", `${what}.output_sha256`),
+    pruneHeight: h("prune_height"),
+    pruned: bool(o.pruned ?? false, `${what}.pruned`),
   };
   checkJob(job, what);
   return job;
@@ -240,7 +276,19 @@ function checkJob(j: Job, what: string): void {
   if (j.id === 0n) bad("ids start at 1");
   if (!isValidModelId(j.modelId)) bad(`invalid model id ${j.modelId}`);
   if (j.fee <= 0n) bad("fee must be positive");
-  if (j.inputUri !== "" || j.inputSha256 !== "") bad("input by uri is not supported yet");
+  if (j.inputUri !== "") bad("input by uri is not supported yet");
+  const finished = isFinished(j.status);
+  if (j.refunded > j.fee) bad("refunded must not exceed the fee");
+  if (j.pruned && !finished) bad("only a finished job is pruned");
+  if (j.pruneHeight > 0n && !finished) bad("only a finished job has a prune height");
+  if (j.pruned && (j.input.length > 0 || j.output.length > 0)) bad("a pruned job keeps no input or output bytes");
+  const sha = /^([0-9a-f]{64})?$/;
+  if (!sha.test(j.inputSha256) || !sha.test(j.outputSha256)) bad("input_sha256 / output_sha256 must be empty or 64 lowercase hex digits");
+  if (!j.pruned && (j.inputSha256 !== "" || j.outputSha256 !== "")) bad("input_sha256 / output_sha256 are set only once pruned (input by uri is not supported yet)");
+  if (!j.pruned && j.input.length === 0) bad("input is empty");
+  if (j.cannotRun && j.output.length > 0) bad("a cannot-run result carries no output");
+  if (!j.cannotRun && j.cannotRunReason !== "") bad("cannot_run_reason without cannot_run");
+  if (new TextEncoder().encode(j.cannotRunReason).length > MAX_CANNOT_RUN_REASON_BYTES) bad(`cannot_run_reason above ${MAX_CANNOT_RUN_REASON_BYTES} bytes`);
   if (new Set(j.triedOperators).size !== j.triedOperators.length) bad("an operator is tried twice");
   if (BigInt(j.triedOperators.length) !== BigInt(j.attempts)) bad("tried_operators must list one operator per attempt");
   const assigned = j.attempts > 0;
@@ -248,8 +296,11 @@ function checkJob(j: Job, what: string): void {
   if (assigned && j.triedOperators[j.triedOperators.length - 1] !== j.operator) bad("operator must be the last tried operator");
   if (assigned && !(j.assignedHeight < j.deadlineHeight && j.deadlineHeight < j.hardDeadlineHeight)) bad("want assigned_height < deadline_height < hard_deadline_height");
   const hasResult = j.status === JobStatus.JOB_STATUS_RESULT_POSTED || j.status === JobStatus.JOB_STATUS_FINALIZED;
-  if (hasResult && (!assigned || j.output.length === 0 || j.challengeEndHeight <= j.resultHeight)) bad("a posted result needs an assignee, an output and challenge_end_height > result_height");
-  if (!hasResult && j.output.length > 0) bad(`a ${jobStatusToJSON(j.status)} job has no output`);
+  const needsOutput = hasResult && !j.cannotRun && !j.pruned;
+  if (hasResult && (!assigned || (needsOutput && j.output.length === 0) || j.challengeEndHeight <= j.resultHeight)) {
+    bad("a posted result needs an assignee, an output (unless cannot_run or pruned) and challenge_end_height > result_height");
+  }
+  if (!hasResult && (j.output.length > 0 || j.cannotRun)) bad(`a ${jobStatusToJSON(j.status)} job has no result`);
   if (j.status === JobStatus.JOB_STATUS_ASSIGNED && !assigned) bad("an ASSIGNED job needs an assignee");
 }
 

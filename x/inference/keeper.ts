@@ -11,6 +11,7 @@ import {
   DEADLINE_QUEUE_PREFIX,
   FINALIZE_QUEUE_PREFIX,
   JOBS_PREFIX,
+  PRUNE_QUEUE_PREFIX,
   NEXT_JOB_ID_KEY,
   PARAMS_KEY,
   jobIndexKeys,
@@ -19,7 +20,7 @@ import {
   statusPrefix,
   trailingId,
 } from "./keys";
-import { Params, defaultParams, fromWire, type InferenceParams } from "./params";
+import { Params, defaultParams, fromWire, paramsToWire, type InferenceParams } from "./params";
 import { JobStatus, jobFromWire, jobToWire, type Job } from "./types";
 
 /** Module account holding the fees of open jobs. */
@@ -32,6 +33,7 @@ const DEFAULT_TREASURY = "treasury";
 /** Slash kinds of the SLA penalties, as x/slashing records them (SlashEvent.kind, `slash.kind`). */
 export const KIND_LATE_RESULT = "late_result";
 export const KIND_NO_RESPONSE = "no_response";
+/** Before issue 7: the no-response fee refund to the client; kept so old slash records read back. */
 export const KIND_NO_RESPONSE_REFUND = "no_response_refund";
 
 const enc = new TextEncoder();
@@ -77,7 +79,7 @@ export class InferenceKeeper {
 
   /** Params are never empty bytes: params_authority is required. */
   setParams(s: KVStore, p: InferenceParams): void {
-    s.set(PARAMS_KEY, Params.encode(p).finish());
+    s.set(PARAMS_KEY, Params.encode(paramsToWire(p)).finish());
   }
 
   // ------------------------------------------------------------ job ids
@@ -109,6 +111,12 @@ export class InferenceKeeper {
     s.set(jobKey(job.id), WireJob.encode(jobToWire(job)).finish());
   }
 
+  /** Deletes a job with every index and queue entry it has (the last prune step). */
+  deleteJob(s: KVStore, job: Job): void {
+    for (const k of jobIndexKeys(job)) s.delete(k);
+    s.delete(jobKey(job.id));
+  }
+
   /** Every job, in id order (genesis export). */
   *jobs(s: KVReader): IterableIterator<Job> {
     for (const [, v] of s.iterate(JOBS_PREFIX)) yield jobFromWire(WireJob.decode(v));
@@ -134,6 +142,11 @@ export class InferenceKeeper {
   dueFinalizations(s: KVReader, height: bigint): Array<[bigint, bigint]> {
     return due(s, FINALIZE_QUEUE_PREFIX, height);
   }
+
+  /** Up to `limit` finished jobs whose prune height is ≤ `height`, in height then id order; the rest wait. */
+  duePrunes(s: KVReader, height: bigint, limit: number): Array<[bigint, bigint]> {
+    return due(s, PRUNE_QUEUE_PREFIX, height, limit);
+  }
 }
 
 /** `amount` in the keeper's denom, as bank takes it. */
@@ -146,13 +159,15 @@ export function coinString(k: InferenceKeeper, amount: bigint): string {
   return formatCoins(coins(k, amount));
 }
 
-/** Queue entries up to `height`; stops at the first later one, so only what is due is read. */
-function due(s: KVReader, prefix: string, height: bigint): Array<[bigint, bigint]> {
+/** Queue entries up to `height` (at most `limit`); stops at the first later one, so only what is due is read. */
+function due(s: KVReader, prefix: string, height: bigint, limit = Infinity): Array<[bigint, bigint]> {
   const out: Array<[bigint, bigint]> = [];
+  if (limit <= 0) return out;
   for (const [k] of s.iterate(prefix)) {
     const [h, id] = parseQueueKey(prefix, k);
     if (h > height) break;
     out.push([h, id]);
+    if (out.length >= limit) break;
   }
   return out;
 }

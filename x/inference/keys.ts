@@ -11,6 +11,8 @@
  *   inference/jobs_by_worker/<worker infer1…>/<id>     → 0x01 (the current or last assignee)
  *   inference/deadline_queue/<height>/<id>             → 0x01 (ASSIGNED jobs by hard deadline)
  *   inference/finalize_queue/<height>/<id>             → 0x01 (RESULT_POSTED jobs by challenge end)
+ *   inference/prune_queue/<height>/<id>                → 0x01 (FINALIZED / FAILED jobs by prune height:
+ *                                                        drop the bytes, later the compact record)
  *
  * Every index and queue entry is derived from the job record alone (`jobIndexKeys`), so the
  * keeper keeps them in step by diffing a job's keys before and after each write.
@@ -43,6 +45,9 @@ export const deadlineQueueKey = (height: bigint, id: bigint): string => `${DEADL
 export const FINALIZE_QUEUE_PREFIX = "inference/finalize_queue/";
 export const finalizeQueueKey = (height: bigint, id: bigint): string => `${FINALIZE_QUEUE_PREFIX}${pad20(height)}/${pad20(id)}`;
 
+export const PRUNE_QUEUE_PREFIX = "inference/prune_queue/";
+export const pruneQueueKey = (height: bigint, id: bigint): string => `${PRUNE_QUEUE_PREFIX}${pad20(height)}/${pad20(id)}`;
+
 /** The job id that ends any index or queue key. */
 export const trailingId = (key: string): bigint => BigInt(key.slice(key.length - 20));
 
@@ -60,11 +65,13 @@ export interface IndexedJob {
   readonly worker: string;
   readonly hardDeadlineHeight: bigint;
   readonly challengeEndHeight: bigint;
+  readonly pruneHeight: bigint;
 }
 
 /**
  * Every index and queue key a job has in this state: by status, by client, by worker (once
- * assigned), and the deadline queue while ASSIGNED or the finalize queue while RESULT_POSTED.
+ * assigned), and the deadline queue while ASSIGNED, the finalize queue while RESULT_POSTED, or
+ * the prune queue once finished (with a prune height).
  * A status without a queue here (a future DISPUTED) simply leaves both queues.
  */
 export function jobIndexKeys(j: IndexedJob): string[] {
@@ -72,5 +79,7 @@ export function jobIndexKeys(j: IndexedJob): string[] {
   if (j.worker !== "") out.push(jobByWorkerKey(j.worker, j.id));
   if (j.status === JobStatus.JOB_STATUS_ASSIGNED) out.push(deadlineQueueKey(j.hardDeadlineHeight, j.id));
   if (j.status === JobStatus.JOB_STATUS_RESULT_POSTED) out.push(finalizeQueueKey(j.challengeEndHeight, j.id));
+  const finished = j.status === JobStatus.JOB_STATUS_FINALIZED || j.status === JobStatus.JOB_STATUS_FAILED;
+  if (finished && j.pruneHeight > 0n) out.push(pruneQueueKey(j.pruneHeight, j.id));
   return out;
 }

@@ -6,6 +6,8 @@ import { encodeTensorList } from "../models";
 import { endBlocker } from "./abci";
 import {
   ErrAfterHardDeadline,
+  ErrCannotRunWithOutput,
+  ErrInvalidReason,
   ErrFeeBelowMinimum,
   ErrInputUriNotSupported,
   ErrInvalidFee,
@@ -66,11 +68,11 @@ function submitJobBytes(over: Partial<{ client: string; modelId: string; input: 
   return MsgSubmitJob.encode({ client: testAccount(1), modelId: MODEL.id, input: sampleInput(), inputUri: "", inputSha256: "", fee: FEE.toString(), ...over }).finish();
 }
 
-function resultBytes(worker: string, jobId: bigint, output = sampleOutput()): Uint8Array {
-  return MsgSubmitResult.encode({ worker, jobId, output }).finish();
+function resultBytes(worker: string, jobId: bigint, output = sampleOutput(), cannotRun = false, reason = ""): Uint8Array {
+  return MsgSubmitResult.encode({ worker, jobId, output, cannotRun, reason }).finish();
 }
 
-/** Two validators, a funded client, a job submitted at height 5 and assigned at the end of block 5. */
+/** Two validators, a funded client, a job submitted at height 5 and assigned at the end of block 6 (never in its own block: issue 7). */
 function assignedJob(params: Parameters<typeof testSetup>[0] = {}): { t: TestSetup; job: Job; client: string; other: string } {
   const t = testSetup(params);
   const a = addValidator(t, 0, 1000n * M);
@@ -78,6 +80,7 @@ function assignedJob(params: Parameters<typeof testSetup>[0] = {}): { t: TestSet
   const client = fundedClient(t, 100n * M);
   deliver(t, msgSubmitJobHandler(t.k), submitJobBytes({ client }), 5n);
   endBlocker(t.k, ctxAt(t.store, 5n));
+  endBlocker(t.k, ctxAt(t.store, 6n));
   const job = t.k.getJob(t.store, 1n)!;
   expect(job.status).toBe(JobStatus.JOB_STATUS_ASSIGNED);
   const other = job.worker === a.worker ? b.worker : a.worker;
@@ -155,11 +158,54 @@ describe("MsgSubmitJob", () => {
   });
 });
 
+describe("MsgSubmitResult: cannot run (issue 7)", () => {
+  test("the assigned worker may say it cannot run the input: RESULT_POSTED with the flag and reason, no penalty even late, challenge window opens", () => {
+    const { t, job, client } = assignedJob();
+    const tokens = t.staking.validator(t.store, job.operator)!.tokens;
+    const clientBefore = t.bank.balance(t.store, client);
+    const resp = MsgSubmitResultResponse.decode(deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id, new Uint8Array(), true, "output NaN: cannot quantize"), job.deadlineHeight + 1n));
+    expect(resp.late).toBe(true);
+    expect(t.k.getJob(t.store, job.id)).toMatchObject({
+      status: JobStatus.JOB_STATUS_RESULT_POSTED,
+      cannotRun: true,
+      cannotRunReason: "output NaN: cannot quantize",
+      late: true,
+      refunded: 0n,
+      challengeEndHeight: job.deadlineHeight + 1n + defaultParams().challengeWindowBlocks,
+    });
+    expect(t.staking.validator(t.store, job.operator)!.tokens).toBe(tokens);
+    expect(t.bank.balance(t.store, client)).toBe(clientBefore);
+  });
+
+  test("checked like any result: only the assigned worker, only by the hard deadline, only while assigned", () => {
+    const { t, job, other } = assignedJob();
+    const h = msgSubmitResultHandler(t.k);
+    expectAppError(() => deliver(t, h, resultBytes(other, job.id, new Uint8Array(), true, "no"), job.deadlineHeight), ErrNotAssignedWorker);
+    expectAppError(() => deliver(t, h, resultBytes(job.worker, job.id, new Uint8Array(), true, "no"), job.hardDeadlineHeight + 1n), ErrAfterHardDeadline);
+    deliver(t, h, resultBytes(job.worker, job.id, new Uint8Array(), true, "no"), job.deadlineHeight);
+    expectAppError(() => deliver(t, h, resultBytes(job.worker, job.id, new Uint8Array(), true, "no"), job.deadlineHeight), ErrJobNotAwaitingResult);
+  });
+
+  test.each<[string, Uint8Array, boolean, string, AppError]>([
+    ["an output with cannot_run", sampleOutput(), true, "x", ErrCannotRunWithOutput],
+    ["a reason without cannot_run", sampleOutput(), false, "x", ErrInvalidReason],
+    ["a reason above 256 UTF-8 bytes", new Uint8Array(), true, "é".repeat(129), ErrInvalidReason],
+  ])("refused statelessly with its own code: %s", (_name, output, cannotRun, reason, kind) => {
+    const h = msgSubmitResultHandler(testSetup().k);
+    expectAppError(() => h.validateBasic(h.decode(resultBytes(testAccount(100), 1n, output, cannotRun, reason))), kind);
+  });
+
+  test("a reason of exactly 256 bytes is accepted", () => {
+    const h = msgSubmitResultHandler(testSetup().k);
+    expect(() => h.validateBasic(h.decode(resultBytes(testAccount(100), 1n, new Uint8Array(), true, "a".repeat(256))))).not.toThrow();
+  });
+});
+
 describe("MsgSubmitResult", () => {
   test("on time (at the deadline height itself): RESULT_POSTED, challenge window opens, no penalty", () => {
     const { t, job } = assignedJob();
-    expect(job.deadlineHeight).toBe(5n + MODEL.slaBlocks);
-    expect(job.hardDeadlineHeight).toBe(5n + 2n * MODEL.slaBlocks);
+    expect(job.deadlineHeight).toBe(6n + MODEL.slaBlocks);
+    expect(job.hardDeadlineHeight).toBe(6n + 2n * MODEL.slaBlocks);
     const tokens = t.staking.validator(t.store, job.operator)!.tokens;
 
     const resp = MsgSubmitResultResponse.decode(deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id), job.deadlineHeight));

@@ -18,6 +18,8 @@ import { Bech32Prefix, parseAddress } from "../../app/types/address";
 import { decodeInput, decodeOutput, isValidModelId } from "../models";
 import {
   ErrAfterHardDeadline,
+  ErrCannotRunWithOutput,
+  ErrInvalidReason,
   ErrFeeBelowMinimum,
   ErrInputUriNotSupported,
   ErrInvalidFee,
@@ -30,7 +32,7 @@ import {
   ErrUnknownModel,
 } from "./errors";
 import { emitJobSubmitted, emitResultSubmitted, emitUpdateParams } from "./events";
-import { latePenalty, resultTiming } from "./fees";
+import { capRefund, latePenalty, resultTiming } from "./fees";
 import { KIND_LATE_RESULT, coinString, coins, type InferenceKeeper } from "./keeper";
 import { fromWire, type InferenceParams } from "./params";
 import { JobStatus, newJob, statusName } from "./types";
@@ -103,19 +105,29 @@ export interface SubmitResult {
   readonly worker: string;
   readonly jobId: bigint;
   readonly output: Uint8Array;
+  /** The worker cannot run this input; `output` is empty and `reason` says why. */
+  readonly cannotRun: boolean;
+  readonly reason: string;
 }
+
+/** Most UTF-8 bytes of a cannot-run reason. */
+export const MAX_CANNOT_RUN_REASON_BYTES = 256;
 
 export function msgSubmitResultHandler(k: InferenceKeeper): MsgHandler<SubmitResult> {
   return {
     typeUrl: MSG_SUBMIT_RESULT,
     decode(value: Uint8Array): SubmitResult {
       const m = MsgSubmitResult.decode(value);
-      return { worker: m.worker, jobId: m.jobId, output: m.output };
+      return { worker: m.worker, jobId: m.jobId, output: m.output, cannotRun: m.cannotRun, reason: m.reason };
     },
     signers: (msg) => [msg.worker],
     validateBasic(msg): void {
       parseAddress(msg.worker, Bech32Prefix.account, "worker");
       if (msg.jobId === 0n) throw ErrUnknownJob.wrap("job ids start at 1");
+      if (msg.cannotRun && msg.output.length > 0) throw ErrCannotRunWithOutput.wrap(`job ${msg.jobId}: ${msg.output.length} output bytes`);
+      if (!msg.cannotRun && msg.reason !== "") throw ErrInvalidReason.wrap("a reason is given only with cannot_run");
+      const bytes = new TextEncoder().encode(msg.reason).length;
+      if (bytes > MAX_CANNOT_RUN_REASON_BYTES) throw ErrInvalidReason.wrap(`reason is ${bytes} bytes; at most ${MAX_CANNOT_RUN_REASON_BYTES}`);
     },
     execute(ctx: Context, msg): MsgResponse {
       ctx.gas.consume(TENSOR_GAS_PER_BYTE * BigInt(msg.output.length), "job output");
@@ -128,23 +140,30 @@ export function msgSubmitResultHandler(k: InferenceKeeper): MsgHandler<SubmitRes
       if (timing === "too_late") throw ErrAfterHardDeadline.wrap(`job ${job.id}: hard deadline ${job.hardDeadlineHeight}, now ${height}`);
       const model = k.models.getModel(ctx.store, job.modelId);
       if (!model) throw new Error(`inference: job ${job.id} names missing model ${job.modelId}`);
-      try {
-        decodeOutput(model, msg.output);
-      } catch (e) {
-        if (e instanceof AppError) throw new AppError(ErrInvalidOutput.codespace, ErrInvalidOutput.code, `${e.message}: ${ErrInvalidOutput.message}`, e);
-        throw e;
+      // A cannot-run result has no output to check; it is signed by the assigned worker within
+      // the hard deadline like any result and goes through the challenge window like any result.
+      if (!msg.cannotRun) {
+        try {
+          decodeOutput(model, msg.output);
+        } catch (e) {
+          if (e instanceof AppError) throw new AppError(ErrInvalidOutput.codespace, ErrInvalidOutput.code, `${e.message}: ${ErrInvalidOutput.message}`, e);
+          throw e;
+        }
       }
 
       const params = k.getParams(ctx.store);
       const late = timing === "late";
       // A late worker refunds late_penalty_ppm of the fee to the client from its stake, through
-      // the slash path; the stake at risk is the one it had when it was assigned the job.
+      // the slash path (the stake at risk is the one it had when it was assigned the job),
+      // capped so that the client's refunds never exceed the fee. A cannot-run result earns
+      // nothing and pays nothing: the fee goes back to the client at finalization.
       let penalty = 0n;
-      if (late) {
+      const owed = msg.cannotRun || !late ? 0n : capRefund(latePenalty(job.fee, params), job);
+      if (owed > 0n) {
         penalty = k.slashing.compensate(ctx, {
           operator: job.operator,
           infractionHeight: job.assignedHeight,
-          amount: latePenalty(job.fee, params),
+          amount: owed,
           kind: KIND_LATE_RESULT,
           beneficiary: job.client,
           reason: `job ${job.id}: result at ${height}, deadline ${job.deadlineHeight}`,
@@ -159,8 +178,20 @@ export function msgSubmitResultHandler(k: InferenceKeeper): MsgHandler<SubmitRes
         late,
         challengeEndHeight,
         refunded: job.refunded + penalty,
+        cannotRun: msg.cannotRun,
+        cannotRunReason: msg.reason,
       });
-      emitResultSubmitted(ctx.events, { jobId: job.id, operator: job.operator, worker: job.worker, late, resultHeight: height, challengeEndHeight, penalty: coinString(k, penalty) });
+      emitResultSubmitted(ctx.events, {
+        jobId: job.id,
+        operator: job.operator,
+        worker: job.worker,
+        late,
+        cannotRun: msg.cannotRun,
+        reason: msg.reason,
+        resultHeight: height,
+        challengeEndHeight,
+        penalty: coinString(k, penalty),
+      });
       return { typeUrl: TYPE_URL + "MsgSubmitResultResponse", value: MsgSubmitResultResponse.encode({ late }).finish() };
     },
   };

@@ -1,7 +1,9 @@
 /**
  * Inference params: defaults, validation and the stored wire type. Fractions are ppm, windows
- * blocks (SPEC §3); every number is a governance parameter changed by `MsgUpdateParams` from
- * `params_authority`.
+ * blocks, amounts uinf (decimal strings on the wire, bigint here) (SPEC §3); every number is a
+ * governance parameter changed by `MsgUpdateParams` from `params_authority`. Every number that
+ * ends up in a height, a count or an amount has a bound, checked here, so no params change can
+ * make a block hook overflow an int64 height or loop without end.
  */
 import { Params } from "../../gen/inferchain/inference/v1/inference";
 import { moduleAddress, parseAddress } from "../../app/types/address";
@@ -12,56 +14,97 @@ export { Params };
 /** 10^6: fractions are parts per million. */
 export const PPM = 1_000_000n;
 
-/** Params as keepers use them: the generated message, read-only. */
-export type InferenceParams = Readonly<Params>;
+/** Params as keepers use them: the wire message with amounts as bigint. */
+export interface InferenceParams {
+  readonly maxAttempts: number;
+  readonly latePenaltyPpm: bigint;
+  readonly challengeWindowBlocks: bigint;
+  readonly verificationSharePpm: bigint;
+  readonly protocolSharePpm: bigint;
+  readonly paramsAuthority: string;
+  readonly maxAssignmentsPerBlock: number;
+  /** No-response penalty: this share of the fee, clamped to [min, max] uinf, to the treasury. */
+  readonly noResponsePenaltyPpm: bigint;
+  readonly noResponsePenaltyMin: bigint;
+  readonly noResponsePenaltyMax: bigint;
+  /** Blocks a finished job keeps its input and output bytes. */
+  readonly jobRetentionBlocks: bigint;
+  /** Blocks the compact record of a pruned job is kept after that. */
+  readonly jobRecordRetentionBlocks: bigint;
+  readonly maxPrunesPerBlock: number;
+}
 
 /** No gov module yet: by default nobody holds the authority's key, so params change only by genesis. */
 export const DEFAULT_PARAMS_AUTHORITY = moduleAddress("gov");
 
 /**
- * SPEC's slash table (late result: 50% of the fee from stake; no response: 1% and a full
- * refund), three attempts, a 10-block challenge window (localnets: 1-second blocks), 10% of
- * each fee to the verification pool and 5% to the treasury.
+ * SPEC's slash table (late result: 50% of the fee from stake; no response: a multiple of the
+ * fee, 1× here, at least 1000uinf and at most 10^12 uinf, to the treasury), three attempts, a
+ * 10-block challenge window (localnets: 1-second blocks), 10% of each fee to the verification
+ * pool and 5% to the treasury; finished jobs keep their bytes 1000 blocks and their compact
+ * record 100000 more.
  */
 export function defaultParams(): InferenceParams {
   return {
     maxAttempts: 3,
     latePenaltyPpm: 500_000n,
-    slashFractionNoResponsePpm: 10_000n,
     challengeWindowBlocks: 10n,
     verificationSharePpm: 100_000n,
     protocolSharePpm: 50_000n,
     paramsAuthority: DEFAULT_PARAMS_AUTHORITY,
     maxAssignmentsPerBlock: 100,
+    noResponsePenaltyPpm: 1_000_000n,
+    noResponsePenaltyMin: 1_000n,
+    noResponsePenaltyMax: 1_000_000_000_000n,
+    jobRetentionBlocks: 1_000n,
+    jobRecordRetentionBlocks: 100_000n,
+    maxPrunesPerBlock: 100,
   };
 }
 
 export const MAX_ATTEMPTS = 100;
 export const MAX_CHALLENGE_WINDOW = 1_000_000n;
 export const MAX_ASSIGNMENTS_PER_BLOCK = 10_000;
+/** At most 100× the fee. */
+export const MAX_NO_RESPONSE_PENALTY_PPM = 100n * PPM;
+/** Amounts below 10^30 uinf, like every other amount param. */
+export const MAX_AMOUNT = 10n ** 30n;
+export const MAX_RETENTION_BLOCKS = 10_000_000n;
+export const MAX_PRUNES_PER_BLOCK = 10_000;
 
-function ppm(name: string, v: bigint): void {
-  if (v < 0n || v > PPM) throw ErrInvalidParams.wrap(`${name} must be in 0..1000000 ppm, got ${v}`);
+function ppm(name: string, v: bigint, max = PPM): void {
+  if (v < 0n || v > max) throw ErrInvalidParams.wrap(`${name} must be in 0..${max} ppm, got ${v}`);
+}
+
+function count(name: string, v: number, max: number): void {
+  if (!Number.isInteger(v) || v < 1 || v > max) throw ErrInvalidParams.wrap(`${name} must be in 1..${max}, got ${v}`);
+}
+
+function blocks(name: string, v: bigint, min: bigint, max: bigint): void {
+  if (v < min || v > max) throw ErrInvalidParams.wrap(`${name} must be in ${min}..${max}, got ${v}`);
 }
 
 export function validateParams(p: InferenceParams): void {
-  if (!Number.isInteger(p.maxAttempts) || p.maxAttempts < 1 || p.maxAttempts > MAX_ATTEMPTS) {
-    throw ErrInvalidParams.wrap(`max_attempts must be in 1..${MAX_ATTEMPTS}, got ${p.maxAttempts}`);
-  }
+  count("max_attempts", p.maxAttempts, MAX_ATTEMPTS);
   ppm("late_penalty_ppm", p.latePenaltyPpm);
-  ppm("slash_fraction_no_response_ppm", p.slashFractionNoResponsePpm);
   // At least one block, so a challenge can land after the result's block and before the split.
-  if (p.challengeWindowBlocks < 1n || p.challengeWindowBlocks > MAX_CHALLENGE_WINDOW) {
-    throw ErrInvalidParams.wrap(`challenge_window_blocks must be in 1..${MAX_CHALLENGE_WINDOW}, got ${p.challengeWindowBlocks}`);
-  }
+  blocks("challenge_window_blocks", p.challengeWindowBlocks, 1n, MAX_CHALLENGE_WINDOW);
   ppm("verification_share_ppm", p.verificationSharePpm);
   ppm("protocol_share_ppm", p.protocolSharePpm);
   if (p.verificationSharePpm + p.protocolSharePpm > PPM) {
     throw ErrInvalidParams.wrap(`verification_share_ppm + protocol_share_ppm must not exceed 1000000, got ${p.verificationSharePpm + p.protocolSharePpm}`);
   }
-  if (!Number.isInteger(p.maxAssignmentsPerBlock) || p.maxAssignmentsPerBlock < 1 || p.maxAssignmentsPerBlock > MAX_ASSIGNMENTS_PER_BLOCK) {
-    throw ErrInvalidParams.wrap(`max_assignments_per_block must be in 1..${MAX_ASSIGNMENTS_PER_BLOCK}, got ${p.maxAssignmentsPerBlock}`);
+  count("max_assignments_per_block", p.maxAssignmentsPerBlock, MAX_ASSIGNMENTS_PER_BLOCK);
+  ppm("no_response_penalty_ppm", p.noResponsePenaltyPpm, MAX_NO_RESPONSE_PENALTY_PPM);
+  if (p.noResponsePenaltyMin < 0n || p.noResponsePenaltyMin >= MAX_AMOUNT) throw ErrInvalidParams.wrap(`no_response_penalty_min must be in 0..10^30, got ${p.noResponsePenaltyMin}`);
+  if (p.noResponsePenaltyMax < p.noResponsePenaltyMin || p.noResponsePenaltyMax >= MAX_AMOUNT) {
+    throw ErrInvalidParams.wrap(`no_response_penalty_max must be in no_response_penalty_min..10^30, got ${p.noResponsePenaltyMax}`);
   }
+  // At least one block after the challenge window's end, so a finished job is never pruned
+  // in the block that finishes it.
+  blocks("job_retention_blocks", p.jobRetentionBlocks, 1n, MAX_RETENTION_BLOCKS);
+  blocks("job_record_retention_blocks", p.jobRecordRetentionBlocks, 1n, MAX_RETENTION_BLOCKS);
+  count("max_prunes_per_block", p.maxPrunesPerBlock, MAX_PRUNES_PER_BLOCK);
   try {
     parseAddress(p.paramsAuthority, undefined, "params_authority");
   } catch (e) {
@@ -69,9 +112,36 @@ export function validateParams(p: InferenceParams): void {
   }
 }
 
+const AMOUNT = /^[0-9]{1,30}$/;
+
+function amount(s: string, what: string): bigint {
+  if (!AMOUNT.test(s)) throw ErrInvalidParams.wrap(`${what} must be a decimal integer of uinf, got ${JSON.stringify(s)}`);
+  return BigInt(s);
+}
+
+/** Checked params → the stored / wire message. */
+export function paramsToWire(p: InferenceParams): Params {
+  return { ...p, noResponsePenaltyMin: p.noResponsePenaltyMin.toString(), noResponsePenaltyMax: p.noResponsePenaltyMax.toString() };
+}
+
 /** Wire params (from a message or the store) → checked params. */
 export function fromWire(p: Params | undefined): InferenceParams {
   if (!p) throw ErrInvalidParams.wrap("params missing");
-  validateParams(p);
-  return p;
+  const out: InferenceParams = {
+    maxAttempts: p.maxAttempts,
+    latePenaltyPpm: p.latePenaltyPpm,
+    challengeWindowBlocks: p.challengeWindowBlocks,
+    verificationSharePpm: p.verificationSharePpm,
+    protocolSharePpm: p.protocolSharePpm,
+    paramsAuthority: p.paramsAuthority,
+    maxAssignmentsPerBlock: p.maxAssignmentsPerBlock,
+    noResponsePenaltyPpm: p.noResponsePenaltyPpm,
+    noResponsePenaltyMin: amount(p.noResponsePenaltyMin, "no_response_penalty_min"),
+    noResponsePenaltyMax: amount(p.noResponsePenaltyMax, "no_response_penalty_max"),
+    jobRetentionBlocks: p.jobRetentionBlocks,
+    jobRecordRetentionBlocks: p.jobRecordRetentionBlocks,
+    maxPrunesPerBlock: p.maxPrunesPerBlock,
+  };
+  validateParams(out);
+  return out;
 }

@@ -11,7 +11,7 @@ import type { QueryHandler } from "../../app/module";
 import { inferenceQueries } from "./queries";
 import { MODEL, testAccount, testSetup, testValidatorAddrs, testWorker, type TestSetup } from "./testutil";
 import { JobStatus, jobFromWire, newJob, type Job } from "./types";
-import { defaultParams } from "./params";
+import { defaultParams, paramsToWire } from "./params";
 import { jobKey } from "./keys";
 
 const dec = new TextDecoder();
@@ -133,6 +133,6 @@ describe("inference queries", () => {
   test("Params", () => {
     const { t, q } = seeded();
     const r = QueryParamsResponse.decode(q("Params").handle({ store: t.store, height: 1n }, QueryParamsRequest.encode({}).finish()));
-    expect(r.params).toEqual(defaultParams());
+    expect(r.params).toEqual(paramsToWire(defaultParams()));
   });
 });

@@ -19,6 +19,7 @@ import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../
 import type { KVReader } from "../../app/store/kv";
 import { Bech32Prefix, parseAddress } from "../../app/types/address";
 import type { InferenceKeeper } from "./keeper";
+import { paramsToWire } from "./params";
 import { JOBS_PREFIX, clientPrefix, jobByClientKey, jobByStatusKey, jobByWorkerKey, statusPrefix, trailingId, workerPrefix } from "./keys";
 import { JobStatus, jobToWire, type Job } from "./types";
 
@@ -101,7 +102,7 @@ export function inferenceQueries(k: InferenceKeeper): QueryHandler[] {
       path: SERVICE + "Params",
       handle(ctx, data) {
         decodeRequest(QueryParamsRequest, data);
-        return encodeResponse(QueryParamsResponse, { params: { ...k.getParams(ctx.store) } });
+        return encodeResponse(QueryParamsResponse, { params: paramsToWire(k.getParams(ctx.store)) });
       },
     },
   ];

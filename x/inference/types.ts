@@ -38,8 +38,22 @@ export interface Job {
   /** The job finalizes at the end of this block unless disputed first. */
   readonly challengeEndHeight: bigint;
   readonly finalizedHeight: bigint;
-  /** uinf the client got back: escrow refunds plus penalties paid from workers' stake. */
+  /** uinf the client got back: escrow refunds plus penalties paid from workers' stake; never more than `fee`. */
   readonly refunded: bigint;
+  /** The worker signed that it cannot run the input (output empty): the fee goes back at finalization. */
+  readonly cannotRun: boolean;
+  readonly cannotRunReason: string;
+  /** Hex sha256 of the dropped output once `pruned` (`inputSha256` holds the input's). */
+  readonly outputSha256: string;
+  /** Height of the next prune step of a finished job (0: none yet). */
+  readonly pruneHeight: bigint;
+  /** Input and output bytes dropped; only the compact record and hashes remain. */
+  readonly pruned: boolean;
+}
+
+/** Statuses a job never leaves (its fee was paid out or refunded). */
+export function isFinished(status: JobStatus): boolean {
+  return status === JobStatus.JOB_STATUS_FINALIZED || status === JobStatus.JOB_STATUS_FAILED;
 }
 
 /** Statuses whose fee is still in escrow. */
@@ -77,6 +91,11 @@ export function newJob(p: { id: bigint; client: string; modelId: string; input: 
     challengeEndHeight: 0n,
     finalizedHeight: 0n,
     refunded: 0n,
+    cannotRun: false,
+    cannotRunReason: "",
+    outputSha256: "",
+    pruneHeight: 0n,
+    pruned: false,
   };
 }
 

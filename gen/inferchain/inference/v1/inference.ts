@@ -109,8 +109,30 @@ export interface Job {
   late: boolean;
   challengeEndHeight: bigint;
   finalizedHeight: bigint;
-  /** Total refunded to the client (escrow refunds and penalties from workers' stake). */
+  /**
+   * Total refunded to the client (escrow refunds and late penalties from workers' stake);
+   * never more than fee.
+   */
   refunded: string;
+  /**
+   * The assigned worker signed that it cannot run this input (output empty); at finalization
+   * the escrowed fee goes back to the client and the worker neither earns nor pays.
+   */
+  cannotRun: boolean;
+  /** The worker's reason for cannot_run (≤ 256 bytes of UTF-8). */
+  cannotRunReason: string;
+  /**
+   * Hex sha256 of the output, set when the output bytes are pruned (input_sha256 likewise
+   * holds the pruned input's sha256) so a later dispute can check them.
+   */
+  outputSha256: string;
+  /**
+   * Height of this finished job's next prune step (0: none): at it the input and output are
+   * dropped (pruned becomes true), then, after job_record_retention_blocks, the record itself.
+   */
+  pruneHeight: bigint;
+  /** The input and output bytes were dropped; input_sha256 / output_sha256 keep their hashes. */
+  pruned: boolean;
 }
 
 export interface Params {
@@ -118,8 +140,6 @@ export interface Params {
   maxAttempts: number;
   /** Share of the fee a late worker refunds to the client from its stake. */
   latePenaltyPpm: bigint;
-  /** Slash of a worker that posts nothing by 2 × sla_blocks. */
-  slashFractionNoResponsePpm: bigint;
   challengeWindowBlocks: bigint;
   /** Fee shares at finalization: verification pool and treasury; the worker gets the rest. */
   verificationSharePpm: bigint;
@@ -127,6 +147,23 @@ export interface Params {
   paramsAuthority: string;
   /** Most jobs a single block may assign (bounds FinalizeBlock work). */
   maxAssignmentsPerBlock: number;
+  /**
+   * No response by 2 × sla_blocks: the worker pays no_response_penalty_ppm of the fee from its
+   * stake, at least no_response_penalty_min and at most no_response_penalty_max uinf (decimal
+   * strings), to the treasury.
+   */
+  noResponsePenaltyPpm: bigint;
+  noResponsePenaltyMin: string;
+  noResponsePenaltyMax: string;
+  /**
+   * A finished (finalized or failed) job's input and output are dropped this many blocks after
+   * it finished, leaving a compact record with their sha256.
+   */
+  jobRetentionBlocks: bigint;
+  /** The compact record is deleted this many blocks after the bytes were dropped. */
+  jobRecordRetentionBlocks: bigint;
+  /** Most prune steps a single block runs (bounds FinalizeBlock work). */
+  maxPrunesPerBlock: number;
 }
 
 function createBaseJob(): Job {
@@ -153,6 +190,11 @@ function createBaseJob(): Job {
     challengeEndHeight: 0n,
     finalizedHeight: 0n,
     refunded: "",
+    cannotRun: false,
+    cannotRunReason: "",
+    outputSha256: "",
+    pruneHeight: 0n,
+    pruned: false,
   };
 }
 
@@ -247,6 +289,24 @@ export const Job: MessageFns<Job> = {
     }
     if (message.refunded !== "") {
       writer.uint32(178).string(message.refunded);
+    }
+    if (message.cannotRun !== false) {
+      writer.uint32(184).bool(message.cannotRun);
+    }
+    if (message.cannotRunReason !== "") {
+      writer.uint32(194).string(message.cannotRunReason);
+    }
+    if (message.outputSha256 !== "") {
+      writer.uint32(202).string(message.outputSha256);
+    }
+    if (message.pruneHeight !== 0n) {
+      if (BigInt.asIntN(64, message.pruneHeight) !== message.pruneHeight) {
+        throw new globalThis.Error("value provided for field message.pruneHeight of type int64 too large");
+      }
+      writer.uint32(208).int64(message.pruneHeight);
+    }
+    if (message.pruned !== false) {
+      writer.uint32(216).bool(message.pruned);
     }
     return writer;
   },
@@ -440,6 +500,46 @@ export const Job: MessageFns<Job> = {
             message.refunded = reader.string();
             continue;
           }
+          case 23: {
+            if (tag !== 184) {
+              break;
+            }
+
+            message.cannotRun = reader.bool();
+            continue;
+          }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.cannotRunReason = reader.string();
+            continue;
+          }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.outputSha256 = reader.string();
+            continue;
+          }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.pruneHeight = reader.int64() as bigint;
+            continue;
+          }
+          case 27: {
+            if (tag !== 216) {
+              break;
+            }
+
+            message.pruned = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -520,6 +620,27 @@ export const Job: MessageFns<Job> = {
         ? BigInt(object.finalized_height)
         : 0n,
       refunded: isSet(object.refunded) ? globalThis.String(object.refunded) : "",
+      cannotRun: isSet(object.cannotRun)
+        ? globalThis.Boolean(object.cannotRun)
+        : isSet(object.cannot_run)
+        ? globalThis.Boolean(object.cannot_run)
+        : false,
+      cannotRunReason: isSet(object.cannotRunReason)
+        ? globalThis.String(object.cannotRunReason)
+        : isSet(object.cannot_run_reason)
+        ? globalThis.String(object.cannot_run_reason)
+        : "",
+      outputSha256: isSet(object.outputSha256)
+        ? globalThis.String(object.outputSha256)
+        : isSet(object.output_sha256)
+        ? globalThis.String(object.output_sha256)
+        : "",
+      pruneHeight: isSet(object.pruneHeight)
+        ? BigInt(object.pruneHeight)
+        : isSet(object.prune_height)
+        ? BigInt(object.prune_height)
+        : 0n,
+      pruned: isSet(object.pruned) ? globalThis.Boolean(object.pruned) : false,
     };
   },
 
@@ -591,6 +712,21 @@ export const Job: MessageFns<Job> = {
     if (message.refunded !== "") {
       obj.refunded = message.refunded;
     }
+    if (message.cannotRun !== false) {
+      obj.cannotRun = message.cannotRun;
+    }
+    if (message.cannotRunReason !== "") {
+      obj.cannotRunReason = message.cannotRunReason;
+    }
+    if (message.outputSha256 !== "") {
+      obj.outputSha256 = message.outputSha256;
+    }
+    if (message.pruneHeight !== 0n) {
+      obj.pruneHeight = message.pruneHeight.toString();
+    }
+    if (message.pruned !== false) {
+      obj.pruned = message.pruned;
+    }
     return obj;
   },
 
@@ -635,6 +771,13 @@ export const Job: MessageFns<Job> = {
       ? BigInt(object.finalizedHeight)
       : 0n;
     message.refunded = object.refunded ?? "";
+    message.cannotRun = object.cannotRun ?? false;
+    message.cannotRunReason = object.cannotRunReason ?? "";
+    message.outputSha256 = object.outputSha256 ?? "";
+    message.pruneHeight = (object.pruneHeight !== undefined && object.pruneHeight !== null)
+      ? BigInt(object.pruneHeight)
+      : 0n;
+    message.pruned = object.pruned ?? false;
     return message;
   },
 };
@@ -643,12 +786,17 @@ function createBaseParams(): Params {
   return {
     maxAttempts: 0,
     latePenaltyPpm: 0n,
-    slashFractionNoResponsePpm: 0n,
     challengeWindowBlocks: 0n,
     verificationSharePpm: 0n,
     protocolSharePpm: 0n,
     paramsAuthority: "",
     maxAssignmentsPerBlock: 0,
+    noResponsePenaltyPpm: 0n,
+    noResponsePenaltyMin: "",
+    noResponsePenaltyMax: "",
+    jobRetentionBlocks: 0n,
+    jobRecordRetentionBlocks: 0n,
+    maxPrunesPerBlock: 0,
   };
 }
 
@@ -662,14 +810,6 @@ export const Params: MessageFns<Params> = {
         throw new globalThis.Error("value provided for field message.latePenaltyPpm of type uint64 too large");
       }
       writer.uint32(16).uint64(message.latePenaltyPpm);
-    }
-    if (message.slashFractionNoResponsePpm !== 0n) {
-      if (BigInt.asUintN(64, message.slashFractionNoResponsePpm) !== message.slashFractionNoResponsePpm) {
-        throw new globalThis.Error(
-          "value provided for field message.slashFractionNoResponsePpm of type uint64 too large",
-        );
-      }
-      writer.uint32(24).uint64(message.slashFractionNoResponsePpm);
     }
     if (message.challengeWindowBlocks !== 0n) {
       if (BigInt.asIntN(64, message.challengeWindowBlocks) !== message.challengeWindowBlocks) {
@@ -694,6 +834,33 @@ export const Params: MessageFns<Params> = {
     }
     if (message.maxAssignmentsPerBlock !== 0) {
       writer.uint32(64).uint32(message.maxAssignmentsPerBlock);
+    }
+    if (message.noResponsePenaltyPpm !== 0n) {
+      if (BigInt.asUintN(64, message.noResponsePenaltyPpm) !== message.noResponsePenaltyPpm) {
+        throw new globalThis.Error("value provided for field message.noResponsePenaltyPpm of type uint64 too large");
+      }
+      writer.uint32(72).uint64(message.noResponsePenaltyPpm);
+    }
+    if (message.noResponsePenaltyMin !== "") {
+      writer.uint32(82).string(message.noResponsePenaltyMin);
+    }
+    if (message.noResponsePenaltyMax !== "") {
+      writer.uint32(90).string(message.noResponsePenaltyMax);
+    }
+    if (message.jobRetentionBlocks !== 0n) {
+      if (BigInt.asIntN(64, message.jobRetentionBlocks) !== message.jobRetentionBlocks) {
+        throw new globalThis.Error("value provided for field message.jobRetentionBlocks of type int64 too large");
+      }
+      writer.uint32(96).int64(message.jobRetentionBlocks);
+    }
+    if (message.jobRecordRetentionBlocks !== 0n) {
+      if (BigInt.asIntN(64, message.jobRecordRetentionBlocks) !== message.jobRecordRetentionBlocks) {
+        throw new globalThis.Error("value provided for field message.jobRecordRetentionBlocks of type int64 too large");
+      }
+      writer.uint32(104).int64(message.jobRecordRetentionBlocks);
+    }
+    if (message.maxPrunesPerBlock !== 0) {
+      writer.uint32(112).uint32(message.maxPrunesPerBlock);
     }
     return writer;
   },
@@ -725,14 +892,6 @@ export const Params: MessageFns<Params> = {
             }
 
             message.latePenaltyPpm = reader.uint64() as bigint;
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.slashFractionNoResponsePpm = reader.uint64() as bigint;
             continue;
           }
           case 4: {
@@ -775,6 +934,54 @@ export const Params: MessageFns<Params> = {
             message.maxAssignmentsPerBlock = reader.uint32();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.noResponsePenaltyPpm = reader.uint64() as bigint;
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.noResponsePenaltyMin = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.noResponsePenaltyMax = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.jobRetentionBlocks = reader.int64() as bigint;
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.jobRecordRetentionBlocks = reader.int64() as bigint;
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.maxPrunesPerBlock = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -798,11 +1005,6 @@ export const Params: MessageFns<Params> = {
         ? BigInt(object.latePenaltyPpm)
         : isSet(object.late_penalty_ppm)
         ? BigInt(object.late_penalty_ppm)
-        : 0n,
-      slashFractionNoResponsePpm: isSet(object.slashFractionNoResponsePpm)
-        ? BigInt(object.slashFractionNoResponsePpm)
-        : isSet(object.slash_fraction_no_response_ppm)
-        ? BigInt(object.slash_fraction_no_response_ppm)
         : 0n,
       challengeWindowBlocks: isSet(object.challengeWindowBlocks)
         ? BigInt(object.challengeWindowBlocks)
@@ -829,6 +1031,36 @@ export const Params: MessageFns<Params> = {
         : isSet(object.max_assignments_per_block)
         ? globalThis.Number(object.max_assignments_per_block)
         : 0,
+      noResponsePenaltyPpm: isSet(object.noResponsePenaltyPpm)
+        ? BigInt(object.noResponsePenaltyPpm)
+        : isSet(object.no_response_penalty_ppm)
+        ? BigInt(object.no_response_penalty_ppm)
+        : 0n,
+      noResponsePenaltyMin: isSet(object.noResponsePenaltyMin)
+        ? globalThis.String(object.noResponsePenaltyMin)
+        : isSet(object.no_response_penalty_min)
+        ? globalThis.String(object.no_response_penalty_min)
+        : "",
+      noResponsePenaltyMax: isSet(object.noResponsePenaltyMax)
+        ? globalThis.String(object.noResponsePenaltyMax)
+        : isSet(object.no_response_penalty_max)
+        ? globalThis.String(object.no_response_penalty_max)
+        : "",
+      jobRetentionBlocks: isSet(object.jobRetentionBlocks)
+        ? BigInt(object.jobRetentionBlocks)
+        : isSet(object.job_retention_blocks)
+        ? BigInt(object.job_retention_blocks)
+        : 0n,
+      jobRecordRetentionBlocks: isSet(object.jobRecordRetentionBlocks)
+        ? BigInt(object.jobRecordRetentionBlocks)
+        : isSet(object.job_record_retention_blocks)
+        ? BigInt(object.job_record_retention_blocks)
+        : 0n,
+      maxPrunesPerBlock: isSet(object.maxPrunesPerBlock)
+        ? globalThis.Number(object.maxPrunesPerBlock)
+        : isSet(object.max_prunes_per_block)
+        ? globalThis.Number(object.max_prunes_per_block)
+        : 0,
     };
   },
 
@@ -839,9 +1071,6 @@ export const Params: MessageFns<Params> = {
     }
     if (message.latePenaltyPpm !== 0n) {
       obj.latePenaltyPpm = message.latePenaltyPpm.toString();
-    }
-    if (message.slashFractionNoResponsePpm !== 0n) {
-      obj.slashFractionNoResponsePpm = message.slashFractionNoResponsePpm.toString();
     }
     if (message.challengeWindowBlocks !== 0n) {
       obj.challengeWindowBlocks = message.challengeWindowBlocks.toString();
@@ -858,6 +1087,24 @@ export const Params: MessageFns<Params> = {
     if (message.maxAssignmentsPerBlock !== 0) {
       obj.maxAssignmentsPerBlock = Math.round(message.maxAssignmentsPerBlock);
     }
+    if (message.noResponsePenaltyPpm !== 0n) {
+      obj.noResponsePenaltyPpm = message.noResponsePenaltyPpm.toString();
+    }
+    if (message.noResponsePenaltyMin !== "") {
+      obj.noResponsePenaltyMin = message.noResponsePenaltyMin;
+    }
+    if (message.noResponsePenaltyMax !== "") {
+      obj.noResponsePenaltyMax = message.noResponsePenaltyMax;
+    }
+    if (message.jobRetentionBlocks !== 0n) {
+      obj.jobRetentionBlocks = message.jobRetentionBlocks.toString();
+    }
+    if (message.jobRecordRetentionBlocks !== 0n) {
+      obj.jobRecordRetentionBlocks = message.jobRecordRetentionBlocks.toString();
+    }
+    if (message.maxPrunesPerBlock !== 0) {
+      obj.maxPrunesPerBlock = Math.round(message.maxPrunesPerBlock);
+    }
     return obj;
   },
 
@@ -870,10 +1117,6 @@ export const Params: MessageFns<Params> = {
     message.latePenaltyPpm = (object.latePenaltyPpm !== undefined && object.latePenaltyPpm !== null)
       ? BigInt(object.latePenaltyPpm)
       : 0n;
-    message.slashFractionNoResponsePpm =
-      (object.slashFractionNoResponsePpm !== undefined && object.slashFractionNoResponsePpm !== null)
-        ? BigInt(object.slashFractionNoResponsePpm)
-        : 0n;
     message.challengeWindowBlocks =
       (object.challengeWindowBlocks !== undefined && object.challengeWindowBlocks !== null)
         ? BigInt(object.challengeWindowBlocks)
@@ -886,6 +1129,19 @@ export const Params: MessageFns<Params> = {
       : 0n;
     message.paramsAuthority = object.paramsAuthority ?? "";
     message.maxAssignmentsPerBlock = object.maxAssignmentsPerBlock ?? 0;
+    message.noResponsePenaltyPpm = (object.noResponsePenaltyPpm !== undefined && object.noResponsePenaltyPpm !== null)
+      ? BigInt(object.noResponsePenaltyPpm)
+      : 0n;
+    message.noResponsePenaltyMin = object.noResponsePenaltyMin ?? "";
+    message.noResponsePenaltyMax = object.noResponsePenaltyMax ?? "";
+    message.jobRetentionBlocks = (object.jobRetentionBlocks !== undefined && object.jobRetentionBlocks !== null)
+      ? BigInt(object.jobRetentionBlocks)
+      : 0n;
+    message.jobRecordRetentionBlocks =
+      (object.jobRecordRetentionBlocks !== undefined && object.jobRecordRetentionBlocks !== null)
+        ? BigInt(object.jobRecordRetentionBlocks)
+        : 0n;
+    message.maxPrunesPerBlock = object.maxPrunesPerBlock ?? 0;
     return message;
   },
 };

@@ -33,6 +33,13 @@ export interface MsgSubmitResult {
   jobId: bigint;
   /** Canonical inferchain.models.v1.QuantizedTensorList matching the model's output spec. */
   output: Uint8Array;
+  /**
+   * The worker cannot run this input (the runtime refused it, or its output does not fit the
+   * model's output spec): output must be empty; the job finalizes with the fee refunded.
+   */
+  cannotRun: boolean;
+  /** Why, for cannot_run (≤ 256 bytes of UTF-8); empty otherwise. */
+  reason: string;
 }
 
 export interface MsgSubmitResultResponse {
@@ -279,7 +286,7 @@ export const MsgSubmitJobResponse: MessageFns<MsgSubmitJobResponse> = {
 };
 
 function createBaseMsgSubmitResult(): MsgSubmitResult {
-  return { worker: "", jobId: 0n, output: new Uint8Array(0) };
+  return { worker: "", jobId: 0n, output: new Uint8Array(0), cannotRun: false, reason: "" };
 }
 
 export const MsgSubmitResult: MessageFns<MsgSubmitResult> = {
@@ -295,6 +302,12 @@ export const MsgSubmitResult: MessageFns<MsgSubmitResult> = {
     }
     if (message.output.length !== 0) {
       writer.uint32(26).bytes(message.output);
+    }
+    if (message.cannotRun !== false) {
+      writer.uint32(32).bool(message.cannotRun);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
     }
     return writer;
   },
@@ -336,6 +349,22 @@ export const MsgSubmitResult: MessageFns<MsgSubmitResult> = {
             message.output = reader.bytes();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.cannotRun = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -353,6 +382,12 @@ export const MsgSubmitResult: MessageFns<MsgSubmitResult> = {
       worker: isSet(object.worker) ? globalThis.String(object.worker) : "",
       jobId: isSet(object.jobId) ? BigInt(object.jobId) : isSet(object.job_id) ? BigInt(object.job_id) : 0n,
       output: isSet(object.output) ? bytesFromBase64(object.output) : new Uint8Array(0),
+      cannotRun: isSet(object.cannotRun)
+        ? globalThis.Boolean(object.cannotRun)
+        : isSet(object.cannot_run)
+        ? globalThis.Boolean(object.cannot_run)
+        : false,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
 
@@ -367,6 +402,12 @@ export const MsgSubmitResult: MessageFns<MsgSubmitResult> = {
     if (message.output.length !== 0) {
       obj.output = base64FromBytes(message.output);
     }
+    if (message.cannotRun !== false) {
+      obj.cannotRun = message.cannotRun;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
     return obj;
   },
 
@@ -378,6 +419,8 @@ export const MsgSubmitResult: MessageFns<MsgSubmitResult> = {
     message.worker = object.worker ?? "";
     message.jobId = (object.jobId !== undefined && object.jobId !== null) ? BigInt(object.jobId) : 0n;
     message.output = object.output ?? new Uint8Array(0);
+    message.cannotRun = object.cannotRun ?? false;
+    message.reason = object.reason ?? "";
     return message;
   },
 };
