@@ -19,6 +19,7 @@ import {
   type PromptIO,
   type PromptInput,
   StdinClosedError,
+  WeakKeyFileError,
   WrongPassphraseError,
   openKeyring,
   readMnemonicFromStdin,
@@ -272,7 +273,7 @@ describe("signer", () => {
 });
 
 describe("file backend", () => {
-  it("seals the secret: no mnemonic words or private key in the file", async () => {
+  it("seals the secret with scrypt N=2^18, r=8, p=1: no mnemonic words or private key in the file", async () => {
     const kr = await openKeyring({ home, backend: "file", passphrase: async () => PASS });
     const { info, mnemonic } = await kr.add("alice");
     const privHex = await kr.exportPrivateKeyHex("alice");
@@ -293,7 +294,8 @@ describe("file backend", () => {
 
     const record = JSON.parse(text);
     expect(record).toMatchObject({ name: "alice", type: "local", address: info.address, pubkey: info.pubkey });
-    expect(record.secret).toMatchObject({ kind: "sealed", kdf: "scrypt", cipher: "aes-256-gcm" });
+    expect(record.version).toBe(2);
+    expect(record.secret).toMatchObject({ kind: "sealed", kdf: "scrypt", cipher: "aes-256-gcm", kdfParams: { n: 2 ** 18, r: 8, p: 1 } });
     expect(Object.keys(record.secret).sort()).toEqual(["cipher", "ciphertext", "kdf", "kdfParams", "kind", "nonce", "tag"]);
     // Salt and nonce are fresh per file.
     await kr.add("bob");
@@ -303,7 +305,7 @@ describe("file backend", () => {
   });
 
   it("round-trips add/list/show/export/delete and recovers to the CosmJS address", async () => {
-    const kr = await openKeyring({ home, backend: "file", passphrase: async () => PASS });
+    const kr = await openKeyring({ home, backend: "file", insecureTestScrypt: true, passphrase: async () => PASS });
     const { info } = await kr.add("abandon", { mnemonic: ABANDON });
     expect(info.address).toBe((await cosmjsAccount(ABANDON)).address);
     await kr.importPrivateKey("raw", "03".repeat(32));
@@ -311,7 +313,7 @@ describe("file backend", () => {
     expect((await kr.list()).map((k) => k.name)).toEqual(["abandon", "raw"]);
     expect(await kr.show(info.address)).toEqual(info);
 
-    const reopened = await openKeyring({ home, backend: "file", passphrase: async () => PASS });
+    const reopened = await openKeyring({ home, backend: "file", insecureTestScrypt: true, passphrase: async () => PASS });
     expect(await reopened.exportMnemonic("abandon")).toBe(ABANDON);
     expect(await reopened.exportMnemonic("raw")).toBeUndefined();
     expect(await reopened.exportPrivateKeyHex("raw")).toBe("03".repeat(32));
@@ -324,9 +326,9 @@ describe("file backend", () => {
 
   it("asks for the passphrase lazily, at most once", async () => {
     const passphrase = jest.fn(async () => PASS);
-    await (await openKeyring({ home, backend: "file", passphrase: async () => PASS })).add("alice");
+    await (await openKeyring({ home, backend: "file", insecureTestScrypt: true, passphrase: async () => PASS })).add("alice");
 
-    const kr = await openKeyring({ home, backend: "file", passphrase });
+    const kr = await openKeyring({ home, backend: "file", insecureTestScrypt: true, passphrase });
     await kr.list();
     await kr.show("alice");
     expect(passphrase).not.toHaveBeenCalled();
@@ -339,8 +341,8 @@ describe("file backend", () => {
   });
 
   it("fails with WrongPassphraseError on a wrong passphrase", async () => {
-    await (await openKeyring({ home, backend: "file", passphrase: async () => PASS })).add("alice");
-    const kr = await openKeyring({ home, backend: "file", passphrase: async () => "wrong" });
+    await (await openKeyring({ home, backend: "file", insecureTestScrypt: true, passphrase: async () => PASS })).add("alice");
+    const kr = await openKeyring({ home, backend: "file", insecureTestScrypt: true, passphrase: async () => "wrong" });
 
     await expect(kr.exportMnemonic("alice")).rejects.toBeInstanceOf(WrongPassphraseError);
     await expect(kr.signer("alice")).rejects.toBeInstanceOf(WrongPassphraseError);
@@ -351,9 +353,9 @@ describe("file backend", () => {
   });
 
   it("needs a non-empty passphrase", async () => {
-    const none = await openKeyring({ home, backend: "file" });
+    const none = await openKeyring({ home, backend: "file", insecureTestScrypt: true });
     await expect(none.add("alice")).rejects.toBeInstanceOf(PassphraseRequiredError);
-    const empty = await openKeyring({ home, backend: "file", passphrase: async () => "" });
+    const empty = await openKeyring({ home, backend: "file", insecureTestScrypt: true, passphrase: async () => "" });
     await expect(empty.add("alice")).rejects.toBeInstanceOf(PassphraseRequiredError);
     expect(await none.list()).toEqual([]);
   });
@@ -499,4 +501,83 @@ describe("keys command", () => {
     expect((err as CliError).message).toMatch(/^key "ghost" not found in the test keyring \([^\n]*\)$/);
     expect((err as CliError).cause).toBeInstanceOf(KeyNotFoundError);
   });
+});
+
+describe("file backend: the header is authenticated, weak scrypt params are refused, version 1 files migrate", () => {
+  const fast = (passphrase = PASS) => openKeyring({ home, backend: "file", insecureTestScrypt: true, passphrase: async () => passphrase });
+  const file = (name: string): string => path.join(home, "keyring-file", `${name}.json`);
+  const readRecord = async (name: string) => JSON.parse(await fs.readFile(file(name), "utf8"));
+  const writeRecord = (name: string, r: unknown) => fs.writeFile(file(name), JSON.stringify(r));
+
+  it("any change to the header (salt, nonce, kdf params, hdPath, version...) makes decryption fail", async () => {
+    const kr = await fast();
+    await kr.add("alice", { mnemonic: ABANDON });
+    const original = await readRecord("alice");
+    expect(await (await fast()).exportMnemonic("alice")).toBe(ABANDON);
+    const other = (await (await openKeyring({ home, backend: "test" })).add("other")).info;
+    const edits: Array<[string, (r: any) => void]> = [
+      ["hdPath", (r) => (r.hdPath = "m/44'/118'/0'/0/1")],
+      ["address and pubkey (another key's)", (r) => Object.assign(r, { address: other.address, pubkey: other.pubkey })],
+      ["kdf r", (r) => (r.secret.kdfParams.r = 9)],
+      ["kdf N", (r) => (r.secret.kdfParams.n = 2 ** 11)],
+      ["salt", (r) => (r.secret.kdfParams.salt = Buffer.alloc(16, 7).toString("base64"))],
+      ["nonce", (r) => (r.secret.nonce = Buffer.alloc(12, 7).toString("base64"))],
+      ["downgrade to version 1 (no associated data)", (r) => (r.version = 1)],
+    ];
+    for (const [what, edit] of edits) {
+      const r = JSON.parse(JSON.stringify(original));
+      edit(r);
+      await writeRecord("alice", r);
+      const err = await (await fast()).exportMnemonic("alice").then(() => undefined, (e: unknown) => e);
+      expect([what, err]).toEqual([what, expect.any(WrongPassphraseError)]);
+    }
+    // The untouched file still opens.
+    await writeRecord("alice", original);
+    expect(await (await fast()).exportMnemonic("alice")).toBe(ABANDON);
+  });
+
+  it("refuses files whose scrypt parameters are below the floor, with a clear error, before deriving", async () => {
+    // Written by the test-only fast mode (N=2^10): a normal keyring refuses it.
+    await (await fast()).add("alice", { mnemonic: ABANDON });
+    const normal = await openKeyring({ home, backend: "file", passphrase: async () => PASS });
+    await expect(normal.exportMnemonic("alice")).rejects.toBeInstanceOf(WeakKeyFileError);
+    await expect(normal.exportMnemonic("alice")).rejects.toThrow(/N=1024 r=8 p=1 are below the floor for version 2 files \(N ≥ 262144, r ≥ 8, p ≥ 1\).*inferd keys add alice --recover/);
+    // list and show still work (no secret is read), so the key can be seen and deleted.
+    expect((await normal.list()).map((k) => k.name)).toEqual(["alice"]);
+
+    // N = 2 (the old code accepted it), and r = 1, even in the fast mode.
+    const r = await readRecord("alice");
+    await writeRecord("alice", { ...r, secret: { ...r.secret, kdfParams: { ...r.secret.kdfParams, n: 2 } } });
+    await expect((await fast()).exportMnemonic("alice")).rejects.toBeInstanceOf(WeakKeyFileError);
+    await writeRecord("alice", { ...r, secret: { ...r.secret, kdfParams: { ...r.secret.kdfParams, r: 1 } } });
+    await expect((await fast()).exportMnemonic("alice")).rejects.toThrow(/r=1/);
+  });
+
+  it("a version 1 file (N=2^15, no associated data) opens and is re-sealed as version 2 on that unlock", async () => {
+    // The previous version's format, sealed here with node:crypto as it sealed it.
+    const { createCipheriv, randomBytes, scryptSync } = await import("node:crypto");
+    const salt = randomBytes(16);
+    const nonce = randomBytes(12);
+    const key = scryptSync(PASS, salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    const cipher = createCipheriv("aes-256-gcm", key, nonce);
+    const ciphertext = Buffer.concat([cipher.update(JSON.stringify({ kind: "mnemonic", mnemonic: ABANDON }), "utf8"), cipher.final()]);
+    const { address, pubkey } = await cosmjsAccount(ABANDON);
+    await fs.mkdir(path.join(home, "keyring-file"), { recursive: true, mode: 0o700 });
+    const v1 = {
+      version: 1, name: "old", type: "local", algo: "secp256k1", address, pubkey: toBase64(pubkey), hdPath: "m/44'/118'/0'/0/0",
+      secret: { kind: "sealed", kdf: "scrypt", kdfParams: { n: 2 ** 15, r: 8, p: 1, salt: salt.toString("base64") }, cipher: "aes-256-gcm", nonce: nonce.toString("base64"), ciphertext: ciphertext.toString("base64"), tag: cipher.getAuthTag().toString("base64") },
+    };
+    await writeRecord("old", v1);
+
+    // A version 1 file below its own floor (N=2^14) is refused.
+    await writeRecord("weak", { ...v1, name: "weak", secret: { ...v1.secret, kdfParams: { ...v1.secret.kdfParams, n: 2 ** 14 } } });
+    const kr = await openKeyring({ home, backend: "file", passphrase: async () => PASS });
+    await expect(kr.exportMnemonic("weak")).rejects.toThrow(/N=16384 r=8 p=1 are below the floor for version 1 files \(N ≥ 32768/);
+
+    expect(await kr.exportMnemonic("old")).toBe(ABANDON);
+    const migrated = await readRecord("old");
+    expect(migrated).toMatchObject({ version: 2, name: "old", address, secret: { kdfParams: { n: 2 ** 18, r: 8, p: 1 } } });
+    expect(migrated.secret.kdfParams.salt).not.toBe(v1.secret.kdfParams.salt);
+    expect(await (await openKeyring({ home, backend: "file", passphrase: async () => PASS })).exportMnemonic("old")).toBe(ABANDON);
+  }, 30_000);
 });

@@ -7,6 +7,14 @@
  * Files are 0600, directories 0700. Only the secret is sealed: name, address and
  * pubkey stay readable so `keys list` / `keys show` never ask for the passphrase.
  *
+ * Sealing (file backend, record version 2): scrypt N=2^18, r=8, p=1 (geth's "standard"
+ * strength, ~1 s and 256 MiB per unlock) and the whole header — version, name, type, algo,
+ * address, pubkey, hdPath, kdf and its params and salt, cipher, nonce — bound to the
+ * ciphertext as AES-GCM associated data, so changing any of it makes decryption fail. Reading
+ * refuses scrypt params below a floor (N ≥ 2^18, r ≥ 8, p ≥ 1) before deriving anything.
+ * Version 1 files (this project's earlier format: N=2^15, no associated data) are read with
+ * a floor of N ≥ 2^15 and re-sealed as version 2 on their next successful unlock.
+ *
  * All key derivation and signing is CosmJS (BIP-39, SLIP-10 on m/44'/118'/0'/0/0,
  * secp256k1, bech32 prefix `infer`); node:crypto is used only to seal files.
  */
@@ -43,6 +51,12 @@ export interface OpenKeyringOptions {
   backend: KeyringBackend;
   /** Asked lazily, at most once per Keyring, and only by the `file` backend. */
   passphrase?: () => Promise<string>;
+  /**
+   * TESTS ONLY: seal with scrypt N=2^10 (milliseconds instead of a second) and accept files
+   * that weak. Nothing outside tests sets it, and a keyring opened without it refuses such
+   * files like any other below the floor.
+   */
+  insecureTestScrypt?: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -69,10 +83,12 @@ export class InvalidKeyNameError extends KeyringError {}
 export class InvalidMnemonicError extends KeyringError {}
 export class InvalidPrivateKeyError extends KeyringError {}
 export class WrongPassphraseError extends KeyringError {
-  constructor(where: string) {
-    super(`wrong passphrase for ${where}`);
+  constructor(where: string, headerBound = false) {
+    super(`wrong passphrase for ${where}${headerBound ? " (or the key file was modified: its header is authenticated with the secret)" : ""}`);
   }
 }
+/** A sealed key file whose scrypt parameters are below the floor: refused before deriving anything. */
+export class WeakKeyFileError extends KeyringError {}
 /** The file backend was used without a passphrase source, or the passphrase was empty. */
 export class PassphraseRequiredError extends KeyringError {}
 /** A key file that does not parse, or whose secret does not match its address. */
@@ -98,7 +114,8 @@ interface SealedSecret {
 }
 
 interface KeyRecord {
-  readonly version: 1;
+  /** 2: sealed with associated data (file backend, this version); 1: test backend, or a file sealed before it. */
+  readonly version: 1 | 2;
   readonly name: string;
   readonly type: "local";
   readonly algo: "secp256k1";
@@ -109,11 +126,22 @@ interface KeyRecord {
   readonly secret: PlainSecret | SealedSecret;
 }
 
-// scrypt N=2^15, r=8 costs ~32 MiB and ~0.1 s: paid once per key file read.
-const SCRYPT_DEFAULTS = { n: 1 << 15, r: 8, p: 1 } as const;
-// Bounds on parameters read back from a file, so a crafted file cannot exhaust memory.
+interface ScryptParams {
+  readonly n: number;
+  readonly r: number;
+  readonly p: number;
+}
+// scrypt N=2^18, r=8 costs 256 MiB and ~1 s: paid once per key file read.
+const SCRYPT_DEFAULTS: ScryptParams = { n: 1 << 18, r: 8, p: 1 };
+/** The least a version 2 file may use, and the least a version 1 file (written with N=2^15) may. */
+const SCRYPT_FLOOR: ScryptParams = SCRYPT_DEFAULTS;
+const SCRYPT_FLOOR_V1: ScryptParams = { n: 1 << 15, r: 8, p: 1 };
+const SCRYPT_TEST: ScryptParams = { n: 1 << 10, r: 8, p: 1 };
+// Bounds on parameters read back from a file, so a crafted file cannot exhaust memory (1 GiB).
 const SCRYPT_MAX_N = 1 << 20;
-const SCRYPT_MAXMEM = 256 * 1024 * 1024;
+const SCRYPT_MAX_MEM = 1024 * 1024 * 1024;
+/** Domain separation of the associated data. */
+const AAD_TAG = "inferd-keyring-aad-v2";
 
 const KEY_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const MNEMONIC_WORD_COUNTS: readonly number[] = [12, 15, 18, 21, 24];
@@ -134,7 +162,7 @@ export async function openKeyring(opts: OpenKeyringOptions): Promise<Keyring> {
   if (stat !== undefined && !stat.isDirectory()) {
     throw new KeyringCorruptError(`${dir} exists and is not a directory`);
   }
-  return new Keyring(opts.backend, dir, opts.passphrase);
+  return new Keyring(opts.backend, dir, opts.passphrase, opts.insecureTestScrypt === true);
 }
 
 interface Unlocked {
@@ -151,6 +179,7 @@ export class Keyring {
     readonly backend: KeyringBackend,
     readonly dir: string,
     private readonly passphraseSource: (() => Promise<string>) | undefined,
+    private readonly insecureTestScrypt = false,
   ) {}
 
   /** Creates a key from `mnemonic`, or from a fresh 24-word mnemonic, which is returned. */
@@ -238,26 +267,30 @@ export class Keyring {
       throw new KeyExistsError(`address ${address} is already stored as key "${sameAddress.name}"`);
     }
 
-    let stored: PlainSecret | SealedSecret = secret;
-    if (this.backend === "file") {
-      const passphrase = await this.passphrase();
-      // One passphrase per keyring: a typo here must not seal a key nobody can open later.
-      const witness = existing.find((r) => r.secret.kind === "sealed");
-      if (witness !== undefined) await this.openSecret(witness);
-      stored = await seal(secret, passphrase);
-    }
-    const record: KeyRecord = {
-      version: 1,
+    const header: RecordHeader = {
+      version: this.backend === "file" ? 2 : 1,
       name,
       type: "local",
       algo: "secp256k1",
       address,
       pubkey: toBase64(pubkey),
       hdPath,
-      secret: stored,
     };
+    let stored: PlainSecret | SealedSecret = secret;
+    if (this.backend === "file") {
+      const passphrase = await this.passphrase();
+      // One passphrase per keyring: a typo here must not seal a key nobody can open later.
+      const witness = existing.find((r) => r.secret.kind === "sealed");
+      if (witness !== undefined) await this.openSecret(witness);
+      stored = await seal(secret, passphrase, header, this.sealParams());
+    }
+    const record: KeyRecord = { ...header, secret: stored };
     await this.write(record);
     return toKeyInfo(record);
+  }
+
+  private sealParams(): ScryptParams {
+    return this.insecureTestScrypt ? SCRYPT_TEST : SCRYPT_DEFAULTS;
   }
 
   private async unlock(name: string): Promise<Unlocked> {
@@ -280,9 +313,26 @@ export class Keyring {
     return { record, secret, privkey };
   }
 
+  /** Unseals a file-backend secret; a version 1 file is re-sealed as version 2 once it opened. */
   private async openSecret(record: KeyRecord): Promise<PlainSecret> {
     if (record.secret.kind !== "sealed") return record.secret;
-    return unseal(record.secret, await this.passphrase(), this.where(), this.file(record.name));
+    const file = this.file(record.name);
+    const floor = this.insecureTestScrypt ? SCRYPT_TEST : record.version === 1 ? SCRYPT_FLOOR_V1 : SCRYPT_FLOOR;
+    const { n, r, p } = record.secret.kdfParams;
+    if (n < floor.n || r < floor.r || p < floor.p) {
+      throw new WeakKeyFileError(
+        `${file}: scrypt parameters N=${n} r=${r} p=${p} are below the floor for version ${record.version} files ` +
+          `(N ≥ ${floor.n}, r ≥ ${floor.r}, p ≥ ${floor.p}): such a file is cheap to brute-force, so it is not opened. ` +
+          `If you wrote it, re-import the key from its mnemonic (inferd keys add ${record.name} --recover --keyring-backend file) and delete this file.`,
+      );
+    }
+    const passphrase = await this.passphrase();
+    const secret = await unseal(record.secret, passphrase, this.where(), file, record.version === 1 ? undefined : headerOf(record));
+    if (record.version === 1) {
+      const header: RecordHeader = { ...headerOf(record), version: 2 };
+      await this.write({ ...header, secret: await seal(secret, passphrase, header, this.sealParams()) });
+    }
+    return secret;
   }
 
   private passphrase(): Promise<string> {
@@ -415,42 +465,62 @@ function toKeyInfo(record: KeyRecord): KeyInfo {
 // ---------------------------------------------------------------------------
 // Sealing (file backend)
 
-function deriveKey(passphrase: string, salt: Uint8Array, params: { n: number; r: number; p: number }): Promise<Buffer> {
+function deriveKey(passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<Buffer> {
+  // scrypt needs 128·N·r bytes (plus 128·r·p); parameters are bounded at parse time.
+  const maxmem = 128 * params.n * params.r + 128 * params.r * params.p + 1024 * 1024;
   return new Promise((resolve, reject) => {
-    scrypt(passphrase.normalize("NFKC"), salt, 32, { N: params.n, r: params.r, p: params.p, maxmem: SCRYPT_MAXMEM }, (err, key) =>
+    scrypt(passphrase.normalize("NFKC"), salt, 32, { N: params.n, r: params.r, p: params.p, maxmem }, (err, key) =>
       err ? reject(err) : resolve(key),
     );
   });
 }
 
-async function seal(secret: PlainSecret, passphrase: string): Promise<SealedSecret> {
-  const salt = randomBytes(16);
-  const nonce = randomBytes(12);
-  const key = await deriveKey(passphrase, salt, SCRYPT_DEFAULTS);
-  const cipher = createCipheriv("aes-256-gcm", key, nonce);
-  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(secret), "utf8"), cipher.final()]);
-  return {
-    kind: "sealed",
-    kdf: "scrypt",
-    kdfParams: { ...SCRYPT_DEFAULTS, salt: salt.toString("base64") },
-    cipher: "aes-256-gcm",
-    nonce: nonce.toString("base64"),
-    ciphertext: ciphertext.toString("base64"),
-    tag: cipher.getAuthTag().toString("base64"),
-  };
+/** Everything in a record but its secret. */
+type RecordHeader = Omit<KeyRecord, "secret">;
+
+function headerOf(r: KeyRecord): RecordHeader {
+  return { version: r.version, name: r.name, type: r.type, algo: r.algo, address: r.address, pubkey: r.pubkey, hdPath: r.hdPath };
 }
 
-async function unseal(sealed: SealedSecret, passphrase: string, where: string, file: string): Promise<PlainSecret> {
+/**
+ * The associated data of a version 2 file: the record header and every sealing field but the
+ * ciphertext and tag, in a fixed order (a JSON array, so field boundaries are unambiguous).
+ */
+function associatedData(h: RecordHeader, s: Omit<SealedSecret, "ciphertext" | "tag">): Buffer {
+  const fields = [AAD_TAG, h.version, h.name, h.type, h.algo, h.address, h.pubkey, h.hdPath, s.kind, s.kdf, s.kdfParams.n, s.kdfParams.r, s.kdfParams.p, s.kdfParams.salt, s.cipher, s.nonce];
+  return Buffer.from(JSON.stringify(fields), "utf8");
+}
+
+async function seal(secret: PlainSecret, passphrase: string, header: RecordHeader, params: ScryptParams): Promise<SealedSecret> {
+  const salt = randomBytes(16);
+  const nonce = randomBytes(12);
+  const key = await deriveKey(passphrase, salt, params);
+  const head: Omit<SealedSecret, "ciphertext" | "tag"> = {
+    kind: "sealed",
+    kdf: "scrypt",
+    kdfParams: { n: params.n, r: params.r, p: params.p, salt: salt.toString("base64") },
+    cipher: "aes-256-gcm",
+    nonce: nonce.toString("base64"),
+  };
+  const cipher = createCipheriv("aes-256-gcm", key, nonce);
+  cipher.setAAD(associatedData(header, head));
+  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(secret), "utf8"), cipher.final()]);
+  return { ...head, ciphertext: ciphertext.toString("base64"), tag: cipher.getAuthTag().toString("base64") };
+}
+
+/** `header` undefined: a version 1 file, sealed without associated data. */
+async function unseal(sealed: SealedSecret, passphrase: string, where: string, file: string, header: RecordHeader | undefined): Promise<PlainSecret> {
   const key = await deriveKey(passphrase, Buffer.from(sealed.kdfParams.salt, "base64"), sealed.kdfParams);
   const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(sealed.nonce, "base64"));
   decipher.setAuthTag(Buffer.from(sealed.tag, "base64"));
+  if (header !== undefined) decipher.setAAD(associatedData(header, sealed));
   let plain: Buffer;
   try {
     plain = Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, "base64")), decipher.final()]);
   } catch {
-    // GCM cannot tell a wrong key from a modified ciphertext; a wrong passphrase is
-    // by far the likelier cause.
-    throw new WrongPassphraseError(where);
+    // GCM cannot tell a wrong key from a modified ciphertext or header; a wrong passphrase
+    // is by far the likelier cause.
+    throw new WrongPassphraseError(where, header !== undefined);
   }
   let parsed: unknown;
   try {
@@ -475,7 +545,8 @@ function parseRecord(text: string, file: string, expectedName: string, backend: 
     throw new KeyringCorruptError(`${file}: not JSON`, { cause: err });
   }
   if (!isObject(raw)) throw bad("not a JSON object");
-  if (raw.version !== 1) throw bad(`unsupported version ${JSON.stringify(raw.version)}`);
+  if (raw.version !== 1 && raw.version !== 2) throw bad(`unsupported version ${JSON.stringify(raw.version)}`);
+  if (raw.version === 2 && backend !== "file") throw bad("version 2 records are sealed (file backend only)");
   if (raw.name !== expectedName) throw bad(`name ${JSON.stringify(raw.name)} does not match the file name`);
   if (raw.type !== "local" || raw.algo !== "secp256k1") throw bad("only local secp256k1 keys are supported");
   if (typeof raw.address !== "string" || !isAccountAddress(raw.address)) throw bad("bad address");
@@ -491,7 +562,7 @@ function parseRecord(text: string, file: string, expectedName: string, backend: 
     if (secret === undefined) throw bad("secret has an unknown shape (test backend)");
   }
   return {
-    version: 1,
+    version: raw.version,
     name: raw.name,
     type: "local",
     algo: "secp256k1",
@@ -517,7 +588,7 @@ function parseSealedSecret(raw: unknown): SealedSecret | undefined {
   if (!isObject(kp) || typeof kp.salt !== "string") return undefined;
   const { n, r, p } = kp;
   if (!isPositiveInt(n) || !isPositiveInt(r) || !isPositiveInt(p)) return undefined;
-  if (n > SCRYPT_MAX_N || (n & (n - 1)) !== 0 || r > 32 || p > 16) return undefined;
+  if (n < 2 || n > SCRYPT_MAX_N || (n & (n - 1)) !== 0 || r > 32 || p > 16 || 128 * n * r > SCRYPT_MAX_MEM) return undefined;
   if (typeof raw.nonce !== "string" || typeof raw.ciphertext !== "string" || typeof raw.tag !== "string") return undefined;
   if (Buffer.from(raw.nonce, "base64").length !== 12 || Buffer.from(raw.tag, "base64").length !== 16) return undefined;
   return {
