@@ -124,10 +124,15 @@ export function jobToJson(job: Job, model?: Model): Record<string, unknown> {
     challenge_end_height: job.challengeEndHeight.toString(),
     finalized_height: job.finalizedHeight.toString(),
     refunded: job.refunded,
+    cannot_run: job.cannotRun,
+    cannot_run_reason: job.cannotRunReason,
+    pruned: job.pruned,
+    prune_height: job.pruneHeight.toString(),
     input: Buffer.from(job.input).toString("base64"),
     input_uri: job.inputUri,
     input_sha256: job.inputSha256,
     output: Buffer.from(job.output).toString("base64"),
+    output_sha256: job.outputSha256,
   };
   const result = resultTensors(job, model);
   if (result) out.result = result;
@@ -359,6 +364,8 @@ export function inferCommand(): Command {
           result_height: job.resultHeight.toString(),
           blocks: job.resultHeight > 0n ? (job.resultHeight - job.submittedHeight).toString() : undefined,
           late: job.late,
+          cannot_run: job.cannotRun,
+          cannot_run_reason: job.cannotRun ? job.cannotRunReason : undefined,
           fee: job.fee,
           refunded: job.refunded,
         };
@@ -367,7 +374,9 @@ export function inferCommand(): Command {
           print("json", { ...summary, output: output ?? null });
         } else {
           print("text", summary);
-          process.stdout.write(output ? `output:\n${compactTensorJson(output)}\n` : "output: none\n");
+          process.stdout.write(
+            output ? `output:\n${compactTensorJson(output)}\n` : job.cannotRun ? `output: none (the worker cannot run this input: ${job.cannotRunReason}; the fee is refunded at finalization)\n` : "output: none\n",
+          );
         }
         if (job.status === JobStatus.JOB_STATUS_FAILED) process.exitCode = 1;
       });

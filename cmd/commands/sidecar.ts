@@ -4,6 +4,7 @@ import pino from "pino";
 import { createSidecar, SidecarSetupError, type Sidecar } from "../../server/sidecar";
 import { EXECUTION_PROVIDERS, parseExecutionProvider } from "../../server/sidecar/executionProvider";
 import { FAULT_MODES, parseFaultMode } from "../../server/sidecar/faults";
+import { DEFAULT_MAX_CONCURRENT, MAX_MAX_CONCURRENT } from "../../server/sidecar/scheduler";
 import { defaultModelsDir } from "../../lib/models/builtin";
 import { CliError } from "../errors";
 import { DEFAULT_HOME, readAppConfig } from "../home";
@@ -36,6 +37,7 @@ interface SidecarFlags {
   fault?: string;
   logLevel: string;
   resyncBlocks: string;
+  maxConcurrent: string;
 }
 
 export function sidecarCommand(): Command {
@@ -59,11 +61,14 @@ export function sidecarCommand(): Command {
     )
     .addOption(new Option("--log-level <level>", "log level (trace, debug, info, warn, error)").default("info"))
     .addOption(new Option("--resync-blocks <n>", "re-read this worker's assigned jobs from chain state every n blocks (besides events)").default("5"))
+    .addOption(new Option("--max-concurrent <n>", "jobs run at once (1..256); waiting jobs go by earliest hard deadline").default(String(DEFAULT_MAX_CONCURRENT)))
     .action(async (f: SidecarFlags) => {
       const home = expandHome(f.home);
       const c = resolveClient({ home, node: f.node, chainId: f.chainId, keyringBackend: f.keyringBackend });
       const resync = Number(f.resyncBlocks);
       if (!Number.isInteger(resync) || resync < 1) throw new CliError("--resync-blocks must be an integer ≥ 1");
+      const maxConcurrent = Number(f.maxConcurrent);
+      if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1 || maxConcurrent > MAX_MAX_CONCURRENT) throw new CliError(`--max-concurrent must be an integer in 1..${MAX_MAX_CONCURRENT}`);
       const log = pino({ level: f.logLevel, base: { module: "sidecar" } });
       let stopped = false;
       let sidecar: Sidecar | undefined;
@@ -89,6 +94,7 @@ export function sidecarCommand(): Command {
             fault: f.fault ? parseFaultMode(f.fault) : undefined,
             gasPrice: c.gasPrices,
             resyncEveryBlocks: resync,
+            maxConcurrent,
             log,
             progress: (line) => process.stdout.write(line + "\n"),
             warn: (line) => process.stderr.write(line + "\n"),

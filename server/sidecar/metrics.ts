@@ -46,7 +46,7 @@ export class SidecarMetrics {
     this.confirmed = new Counter({ name: "inferchain_sidecar_results_confirmed_total", help: "MsgSubmitResult txs that succeeded in a block", labelNames: ["model"], registers });
     this.failed = new Counter({
       name: "inferchain_sidecar_results_failed_total",
-      help: "Jobs whose result did not land: reason = inference, rejected (CheckTx), tx_failed (in a block), broadcast (RPC error)",
+      help: "Jobs whose result did not land: reason = cannot_run (the runtime refused the input or its output; a cannot-run result is posted), rejected (CheckTx), tx_failed (in a block), broadcast (RPC error)",
       labelNames: ["model", "reason"],
       registers,
     });

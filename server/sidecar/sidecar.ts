@@ -10,11 +10,16 @@
  *            after every (re)connect, "resume from chain state": every ASSIGNED job of this
  *            worker not yet answered is queued
  *   per job  decode → dequantize → run → quantize → encode → MsgSubmitResult through the
- *            signer queue (broadcast_tx_sync; the block that includes it confirms it)
+ *            signer queue (broadcast_tx_sync; the block that includes it confirms it); up to
+ *            `maxConcurrent` jobs at once, the waiting ones by earliest hard deadline
+ *            (scheduler.ts)
  *
- * A job that cannot be run (bad input, unknown model) is logged, counted and dropped; a
- * result that did not land (RPC error, dropped from the mempool, failed in its block) is
- * retried while the job is still assigned to us, up to MAX_TRIES times.
+ * A job whose input onnxruntime refuses, or whose output cannot be quantized or does not fit
+ * the model's output spec, gets a signed cannot-run result (`cannot_run`, the error as the
+ * reason): the client gets its fee back and the worker pays no no-response penalty. A job this
+ * sidecar cannot take up at all (a model it has not loaded, an input by URI) is logged, counted
+ * and dropped; a result that did not land (RPC error, dropped from the mempool, failed in its
+ * block) is retried while the job is still assigned to us, up to MAX_TRIES times.
  */
 import http from "node:http";
 import { GasPrice } from "@cosmjs/stargate";
@@ -31,6 +36,7 @@ import type { FaultMode } from "./faults";
 import { SidecarMetrics, serveMetrics } from "./metrics";
 import { loadModels } from "./models";
 import { runJob, type LoadedModel } from "./pipeline";
+import { DEFAULT_MAX_CONCURRENT, DeadlineScheduler, byDeadline, cannotRunReason } from "./scheduler";
 
 export interface SidecarConfig {
   readonly home: string;
@@ -48,6 +54,8 @@ export interface SidecarConfig {
   /** e.g. 0.025uinf */
   readonly gasPrice: string;
   readonly resyncEveryBlocks?: number;
+  /** Jobs run at once (default 4); the waiting ones go by earliest hard deadline. */
+  readonly maxConcurrent?: number;
   readonly stallMs?: number;
   readonly log: Logger;
   /** Human progress lines (model loading) — stdout. */
@@ -89,8 +97,7 @@ export class Sidecar {
   private readonly tracked = new Map<string, Tracked>();
   private readonly tries = new Map<string, number>();
   private readonly byTx = new Map<string, Tracked>();
-  private readonly queue: Tracked[] = [];
-  private draining = false;
+  private readonly scheduler: DeadlineScheduler<Tracked>;
   private watcher: BlockWatcher | undefined;
   private readonly gas = new Map<string, { bytes: number; gas: number }>();
   private blocksSinceResync = 0;
@@ -108,7 +115,18 @@ export class Sidecar {
     private readonly query: InferchainQueryClient,
     private readonly signer: SignerQueue,
     private readonly server: http.Server | undefined,
-  ) {}
+  ) {
+    this.scheduler = new DeadlineScheduler<Tracked>(
+      cfg.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
+      (t) => (this.stopping ? Promise.resolve() : this.handle(t)),
+      (t, e) => {
+        // Never let one job take the sidecar down.
+        t.state = "done";
+        this.cfg.log.error({ job: t.job.id.toString(), err: (e as Error).message }, "job failed");
+      },
+      (n) => this.metrics.queueDepth.set(n),
+    );
+  }
 
   /** Subscribes to blocks and starts answering jobs. */
   start(): void {
@@ -132,7 +150,8 @@ export class Sidecar {
     if (this.stopping) return this.done;
     this.stopping = true;
     await this.watcher?.stop();
-    while (this.draining) await sleep(20);
+    this.scheduler.clear();
+    await this.scheduler.idle();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     for (const m of this.models.values()) await m.session.release().catch(() => undefined);
     this.cfg.log.info("sidecar stopped");
@@ -141,7 +160,7 @@ export class Sidecar {
   }
 
   get queueDepth(): number {
-    return this.queue.length;
+    return this.scheduler.waitingCount;
   }
 
   // ------------------------------------------------------------------ chain state
@@ -151,7 +170,9 @@ export class Sidecar {
     const jobs = await this.query.inferchain.inference.jobs({ status: JobStatus.JOB_STATUS_ASSIGNED, worker: this.worker.address });
     let queued = 0;
     const assigned = new Set<string>();
-    for (const job of jobs) {
+    // Earliest hard deadline first, so the free slots go to the most urgent jobs.
+    const urgent = [...jobs].sort((a, b) => byDeadline({ job: a }, { job: b }));
+    for (const job of urgent) {
       assigned.add(jobKey(job));
       if (this.enqueue(job)) queued++;
     }
@@ -231,29 +252,8 @@ export class Sidecar {
       return false;
     }
     this.tries.set(key, tries + 1);
-    this.queue.push(t);
-    this.metrics.queueDepth.set(this.queue.length);
-    void this.drain();
+    this.scheduler.push(t);
     return true;
-  }
-
-  private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      for (let t = this.queue.shift(); t !== undefined; t = this.queue.shift()) {
-        this.metrics.queueDepth.set(this.queue.length);
-        if (this.stopping) break;
-        await this.handle(t).catch((e: unknown) => {
-          // Never let one job take the sidecar down.
-          t.state = "done";
-          this.cfg.log.error({ job: t.job.id.toString(), err: (e as Error).message }, "job failed");
-        });
-      }
-    } finally {
-      this.draining = false;
-      this.metrics.queueDepth.set(this.queue.length);
-    }
   }
 
   private async handle(t: Tracked): Promise<void> {
@@ -278,23 +278,36 @@ export class Sidecar {
     try {
       output = await runJob(loaded, job.input, this.cfg.fault);
     } catch (e) {
-      t.state = "done";
-      this.metrics.failed.inc({ model: job.modelId, reason: "inference" });
-      this.cfg.log.error({ job: id, err: (e as Error).message }, "cannot run job");
+      // onnxruntime refused the input, or the output cannot be quantized / does not fit the
+      // output spec: say so, signed, instead of letting the job time out.
+      const reason = cannotRunReason(e);
+      this.metrics.failed.inc({ model: job.modelId, reason: "cannot_run" });
+      this.cfg.log.warn({ job: id, err: reason }, "cannot run job; posting a cannot-run result");
+      await this.submit(t, loaded.model, msgSubmitResult({ worker: this.worker.address, jobId: job.id, output: new Uint8Array(), cannotRun: true, reason }), 0, 0);
       return;
     }
     const seconds = (performance.now() - started) / 1000;
     this.metrics.observeInference(job.modelId, seconds);
-    const msg = msgSubmitResult({ worker: this.worker.address, jobId: job.id, output, cannotRun: false, reason: "" });
+    await this.submit(t, loaded.model, msgSubmitResult({ worker: this.worker.address, jobId: job.id, output, cannotRun: false, reason: "" }), output.length, seconds);
+  }
+
+  /** Signs and broadcasts a result (or a cannot-run result) through the signer queue. */
+  private async submit(t: Tracked, model: Model, msg: ReturnType<typeof msgSubmitResult>, bytes: number, seconds: number): Promise<void> {
+    const job = t.job;
+    const id = job.id.toString();
     try {
-      const gas = await this.gasFor(loaded.model, msg, output.length);
+      const gas = await this.gasFor(model, msg, bytes);
       const b = await this.signer.submit([msg], gas);
       t.state = "submitted";
       t.txhash = b.txhash;
       t.since = this.height;
       this.byTx.set(b.txhash, t);
       this.metrics.submitted.inc({ model: job.modelId });
-      this.cfg.log.info({ job: id, model: job.modelId, ms: Math.round(seconds * 1e4) / 10, txhash: b.txhash, sequence: b.sequence.toString(), gas }, "result submitted");
+      const cannotRun = msg.value.cannotRun;
+      this.cfg.log.info(
+        { job: id, model: job.modelId, ms: Math.round(seconds * 1e4) / 10, txhash: b.txhash, sequence: b.sequence.toString(), gas, ...(cannotRun ? { cannotRun, reason: msg.value.reason } : {}) },
+        cannotRun ? "cannot-run result submitted" : "result submitted",
+      );
     } catch (e) {
       const rejected = e instanceof TxRejectedError || /simulat|rpc error|failed to execute message/i.test((e as Error).message);
       this.metrics.failed.inc({ model: job.modelId, reason: rejected ? "rejected" : "broadcast" });
