@@ -16,6 +16,7 @@ import { MsgUpdateParams as SlashingMsgUpdateParams } from "cosmjs-types/cosmos/
 import { Params as SlashingParams } from "cosmjs-types/cosmos/slashing/v1beta1/slashing";
 import { MsgUpdateParams as StakingMsgUpdateParams } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { openKeyring } from "../../cmd/keyring";
 import { inferd, inferdOk, rpc } from "../support/node";
 import { TestNetwork, consAddresses, sendTx, sendTxOk, withNetworkLogs } from "../support/network";
 
@@ -297,16 +298,24 @@ describe("a 4-validator network: staking with CosmJS and the inferd CLI", () => 
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/not found/);
 
-    // A worker key for node0's sidecar.
-    const worker = (await (await DirectSecp256k1HdWallet.fromMnemonic(mnemonic("inferchain-mn-worker"), { prefix: "infer" })).getAccounts())[0].address;
-    const reg = await inferd(["tx", "staking", "register-worker", worker, "--models", "mlp-16x8,silero-vad", "--from", "validator", "--home", home0, "--yes", "--output", "json"]);
+    // A new worker key for node0's sidecar. It co-signs its registration, so it must be in
+    // node0's keyring and its account must exist on chain (the operator pays the fee).
+    const worker = (await (await openKeyring({ home: home0, backend: "test" })).add("worker2", { mnemonic: mnemonic("inferchain-mn-worker") })).info.address;
+    const register = (models: string) => inferd(["tx", "staking", "register-worker", worker, "--worker-key", "worker2", "--models", models, "--from", "validator", "--home", home0, "--yes", "--output", "json"]);
+    const unfunded = await register("mlp-16x8,silero-vad");
+    expect(unfunded.code).toBe(1);
+    expect(unfunded.stderr).toMatch(/account infer1\w+ not found on chain/);
+    expect(JSON.parse(await inferdOk(["tx", "bank", "send", "validator", worker, "1000uinf", "--yes", "--output", "json", "--home", home0])).code).toBe(0);
+    const reg = await register("mlp-16x8,silero-vad");
     expect(JSON.parse(reg.stdout)).toMatchObject({ code: 0 });
     const w = JSON.parse(await inferdOk(["query", "staking", "worker", v0.operator, "--home", home0, "--output", "json"])) as unknown;
     expect(w).toEqual({ operator_address: v0.operator, worker_address: worker, model_ids: ["mlp-16x8", "silero-vad"] });
     const byWorker = JSON.parse(await inferdOk(["query", "staking", "worker", worker, "--home", home0, "--output", "json"])) as { operator_address: string };
     expect(byWorker.operator_address).toBe(v0.operator);
-    const badModel = await inferd(["tx", "staking", "register-worker", worker, "--models", "-bad", "--from", "validator", "--home", home0, "--yes", "--output", "json"]);
+    const badModel = await register("-bad");
     expect(JSON.parse(badModel.stdout)).toMatchObject({ code: 20, codespace: "staking" });
+    const unknownModel = await register("mlp-16x8,no-such-model");
+    expect(JSON.parse(unknownModel.stdout)).toMatchObject({ code: 23, codespace: "staking" });
 
     // Signing info by operator or consensus address; nobody has been slashed.
     const byOp = JSON.parse(await inferdOk(["query", "slashing", "signing-info", v2.operator, "--home", home0, "--output", "json"])) as Record<string, unknown>;

@@ -19,6 +19,7 @@ import { AnteHandler, AuthKeeper, FEE_COLLECTOR, authModule } from "../auth";
 import { BankKeeper, bankModule } from "../bank";
 import { signMultiTx, signTx, testKey, type TestKey } from "../../test/support/txs";
 import { MsgRegisterWorker } from "../../gen/inferchain/staking/v1/tx";
+import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { BONDED_POOL, NOT_BONDED_POOL, StakingKeeper, stakingModule } from "./index";
 
 const CHAIN_ID = "staking-module-1";
@@ -164,7 +165,7 @@ describe("MsgRegisterWorker in BaseApp: the worker key co-signs", () => {
   }
   const register = (operator: string, w: string, modelIds = ["mlp-16x8"]) => ({ typeUrl: "/inferchain.staking.v1.MsgRegisterWorker", value: MsgRegisterWorker.fromPartial({ operator, worker: w, modelIds }) });
   const balance = (address: string): bigint =>
-    BigInt(require("cosmjs-types/cosmos/bank/v1beta1/query").QueryBalanceResponse.decode(app.runQuery("/cosmos.bank.v1beta1.Query/Balance", require("cosmjs-types/cosmos/bank/v1beta1/query").QueryBalanceRequest.encode({ address, denom: "uinf" }).finish())).balance!.amount);
+    BigInt(QueryBalanceResponse.decode(app.runQuery("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom: "uinf" }).finish())).balance!.amount);
 
   beforeAll(async () => {
     [alice, bob, worker] = await Promise.all([testKey(21), testKey(22), testKey(23)]);
