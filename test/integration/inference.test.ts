@@ -121,6 +121,8 @@ describe("inference jobs on a node with a sidecar", () => {
     const wrongShape = encodeTensorList([{ name: "y", shape: [1n, 7n], values: new Array<bigint>(7).fill(0n) }]);
     const badShape = await sendTx(rpc, worker, [submitResultMsg(worker.address, id, wrongShape)]);
     expect([badShape.codespace, badShape.code]).toEqual(["inference", 10]);
+    const cannotWithOutput = await sendTx(rpc, worker, [submitResultMsg(worker.address, id, good, true, "x")]);
+    expect([cannotWithOutput.codespace, cannotWithOutput.code]).toEqual(["inference", 15]);
 
     const ok = await sendTx(rpc, worker, [submitResultMsg(worker.address, id, good)]);
     expect(ok.code).toBe(0);
@@ -132,6 +134,17 @@ describe("inference jobs on a node with a sidecar", () => {
     await waitForJob(q, id, (j) => j.status === JobStatus.JOB_STATUS_FINALIZED);
     const afterFinal = await sendTx(rpc, worker, [submitResultMsg(worker.address, id, good)]);
     expect([afterFinal.codespace, afterFinal.code]).toEqual(["inference", 9]);
+
+    // A signed cannot-run result (issue 7): checked like any result, the fee back in full at finalization.
+    const sub2 = await sendTx(rpc, client, [submitJobMsg(client.address, mlp.id, encodeTensorList(input), 1000n)]);
+    expect(sub2.code).toBe(0);
+    const id2 = jobIdFromEvents(sub2.events);
+    const job2 = await waitForJob(q, id2, (j) => j.status === JobStatus.JOB_STATUS_ASSIGNED);
+    expect(job2.assignedHeight).toBeGreaterThan(job2.submittedHeight); // never drawn in its own block
+    const cannot = await sendTx(rpc, worker, [submitResultMsg(worker.address, id2, new Uint8Array(), true, "test: cannot run")]);
+    expect(cannot.code).toBe(0);
+    const refunded = await waitForJob(q, id2, (j) => j.status === JobStatus.JOB_STATUS_FINALIZED);
+    expect(refunded).toMatchObject({ cannotRun: true, cannotRunReason: "test: cannot run", refunded: "1000" });
   }));
 
   test("the sidecar answers jobs; each on-chain result equals onnxruntime run here within one quantization step", logged(async () => {
