@@ -87,6 +87,40 @@ describe("inference genesis", () => {
     expect(u.k.getJob(u.store, 2n)?.status).toBe(JobStatus.JOB_STATUS_FINALIZED);
   });
 
+  test("pruned and cannot-run jobs round-trip: the compact record, its hashes and its prune step come back as they were", () => {
+    const t = testSetup({ challengeWindowBlocks: 2n, jobRetentionBlocks: 3n, jobRecordRetentionBlocks: 50n });
+    addValidator(t, 0, 1000n * M);
+    const client = fundedClient(t, 1000n * M);
+    for (let i = 0; i < 2; i++) {
+      const handler = msgSubmitJobHandler(t.k);
+      const b = new Branch(t.store);
+      handler.execute(ctxAt(b, 1n), handler.decode(MsgSubmitJob.encode({ client, modelId: MODEL.id, input: sampleInput(), inputUri: "", inputSha256: "", fee: "5000" }).finish()));
+      b.write();
+    }
+    endBlocker(t.k, ctxAt(t.store, 2n));
+    const post = (id: bigint, cannotRun: boolean): void => {
+      const j = t.k.getJob(t.store, id)!;
+      const handler = msgSubmitResultHandler(t.k);
+      const b = new Branch(t.store);
+      handler.execute(ctxAt(b, 3n), handler.decode(MsgSubmitResult.encode({ worker: j.worker, jobId: id, output: cannotRun ? new Uint8Array() : sampleOutput(), cannotRun, reason: cannotRun ? "no" : "" }).finish()));
+      b.write();
+    };
+    post(1n, false);
+    post(2n, true);
+    for (let h = 4n; h <= 8n; h++) endBlocker(t.k, ctxAt(t.store, h)); // finalized at 5, pruned at 8
+    const g = exportGenesis(t.k, { store: t.store, height: 8n });
+    expect(g.jobs.map((j) => [j.status, j.pruned, j.cannot_run, j.prune_height, j.input === "", j.output_sha256.length])).toEqual([
+      ["JOB_STATUS_FINALIZED", true, false, "58", true, 64],
+      ["JOB_STATUS_FINALIZED", true, true, "58", true, 0],
+    ]);
+    const u = testSetup();
+    initGenesis(u.k, ctxAt(u.store, 1n), JSON.parse(JSON.stringify(g)) as unknown);
+    const inference = (s: MemKV): Array<[string, string]> => [...s.iterate("inference/")].map(([k, v]) => [k, Buffer.from(v).toString("hex")]);
+    expect(inference(u.store)).toEqual(inference(t.store));
+    endBlocker(u.k, ctxAt(u.store, 58n));
+    expect(u.k.getJob(u.store, 1n)).toBeUndefined();
+  });
+
   const base = (): InferenceGenesis => {
     const t = liveState();
     return exportGenesis(t.k, { store: t.store, height: 10n });

@@ -12,7 +12,9 @@ import { Job as WireJob } from "../../gen/inferchain/inference/v1/inference";
 import { MsgSubmitJob, MsgSubmitResult } from "../../gen/inferchain/inference/v1/tx";
 import { endBlocker, operatorAccount } from "./abci";
 import { DEADLINE_QUEUE_PREFIX, PRUNE_QUEUE_PREFIX, finalizeQueueKey, jobKey } from "./keys";
+import { QueryJobRequest, QueryJobResponse } from "../../gen/inferchain/inference/v1/query";
 import { msgSubmitJobHandler, msgSubmitResultHandler } from "./msgServer";
+import { inferenceQueries } from "./queries";
 import {
   JOB_ESCROW_MODULE,
   MODEL,
@@ -328,10 +330,17 @@ describe("pruning finished jobs (finding 7)", () => {
     });
     expect([...t.store.iterate(`inference/jobs_by_client/${client}/`)].length).toBe(1);
 
+    // The Job query returns the compact record, saying the bytes were pruned.
+    const jobQuery = inferenceQueries(t.k).find((q) => q.path.endsWith("/Job"))!;
+    const wire = QueryJobResponse.decode(jobQuery.handle({ store: t.store, height: done + 5n }, QueryJobRequest.encode({ id }).finish())).job!;
+    expect(wire).toMatchObject({ pruned: true, inputSha256: sha256Hex(sampleInput()), outputSha256: sha256Hex(sampleOutput()), fee: "2000", client });
+    expect(wire.input.length + wire.output.length).toBe(0);
+
     endBlock(t, done + 11n);
     expect(t.k.getJob(t.store, id)).toBeDefined();
     endBlock(t, done + 12n);
     expect(t.k.getJob(t.store, id)).toBeUndefined();
+    expect(() => jobQuery.handle({ store: t.store, height: done + 12n }, QueryJobRequest.encode({ id }).finish())).toThrow(/pruned after its retention window/);
     const left = [...t.store.iterate("inference/")].map(([k]) => k).filter((k) => k !== "inference/params" && k !== "inference/next_job_id");
     expect(left).toEqual([]);
   });
