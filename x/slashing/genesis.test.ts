@@ -86,6 +86,27 @@ describe("genesis", () => {
     expect((err as AppError).is(ErrInvalidGenesis)).toBe(true);
   });
 
+  test("heights, offsets and ids stay below 2^63, so a block's + 1 or + window never leaves uint64", () => {
+    const { store, k } = busyChain();
+    const g = JSON.parse(JSON.stringify(exportGenesis(k, { store, height: 6n }))) as SlashingGenesis;
+    const refused = (edit: (x: SlashingGenesis) => void): boolean => {
+      const x = JSON.parse(JSON.stringify(g)) as SlashingGenesis;
+      edit(x);
+      try {
+        initGenesis(k, testContext(new MemKV(), 1n), x);
+      } catch (e) {
+        return (e as AppError).is(ErrInvalidGenesis);
+      }
+      return false;
+    };
+    const max = ((1n << 64n) - 1n).toString();
+    expect(refused(() => undefined)).toBe(false);
+    expect(refused((x) => ((x.signing_infos[0] as { index_offset: string }).index_offset = max))).toBe(true);
+    expect(refused((x) => ((x.signing_infos[0] as { index_offset: string }).index_offset = ((1n << 63n) - 1n).toString()))).toBe(false);
+    expect(refused((x) => ((x.signing_infos[0] as { start_height: string }).start_height = (1n << 63n).toString()))).toBe(true);
+    expect(refused((x) => (x.next_slash_event_id = max))).toBe(true);
+  });
+
   test("signing infos keep their bech32 consensus address", () => {
     const { store, k, vals } = busyChain();
     const g = exportGenesis(k, { store, height: 6n });

@@ -108,10 +108,14 @@ export function defaultGenesis(): SlashingGenesis {
 
 // ------------------------------------------------------------------ parsing
 
+/**
+ * Heights, ids, offsets and params: at most 2^63 − 1, so the `+ 1` and `+ window` a block
+ * applies to them (index_offset, next ids, jailed_until) can never leave their uint64 fields.
+ */
 function uint(v: unknown, what: string): bigint {
   if (typeof v !== "string" || !/^[0-9]{1,20}$/.test(v)) throw ErrInvalidGenesis.wrap(`${what} must be a decimal string`);
   const n = BigInt(v);
-  if (n >= 1n << 64n) throw ErrInvalidGenesis.wrap(`${what} exceeds uint64`);
+  if (n >= 1n << 63n) throw ErrInvalidGenesis.wrap(`${what} exceeds 2^63 - 1`);
   return n;
 }
 

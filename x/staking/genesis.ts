@@ -129,7 +129,7 @@ function uint(x: unknown, what: string): bigint {
   throw ErrInvalidGenesis.wrap(`${what} must be a non-negative integer (number or decimal string)`);
 }
 
-/** A height in an exported state: it is stored as uint64 and later has windows added, so it stays below 2^63. */
+/** A height or id in an exported state: stored as uint64 and later added to (windows, `+ 1`), so it stays below 2^63. */
 function height(x: unknown, what: string): bigint {
   const n = uint(x, what);
   if (n > MAX_HEIGHT) throw ErrInvalidGenesis.wrap(`${what} ${n} exceeds 2^63 - 1`);
@@ -324,7 +324,7 @@ function restoreState(staking: StakingKeeper, deps: StakingDeps, ctx: Context, p
   for (const [i, e] of list<ExportedState["unbonding_entries"][number]>(st.unbonding_entries, "unbonding_entries").entries()) {
     at(`state.unbonding_entries[${i}]`, () => {
       const entry = {
-        id: uint(e.id, "id"),
+        id: height(e.id, "id"),
         delegator: address(e.delegator_address, Bech32Prefix.account, "delegator_address"),
         operator: address(e.validator_address, Bech32Prefix.operator, "validator_address"),
         creationHeight: height(e.creation_height, "creation_height"),
@@ -339,7 +339,7 @@ function restoreState(staking: StakingKeeper, deps: StakingDeps, ctx: Context, p
       if (entry.id > maxId) maxId = entry.id;
     });
   }
-  const nextId = uint(st.next_unbonding_id, "state.next_unbonding_id");
+  const nextId = height(st.next_unbonding_id, "state.next_unbonding_id");
   if (nextId <= maxId) throw ErrInvalidGenesis.wrap("state.next_unbonding_id must exceed every entry id");
   staking.setNextUnbondingId(s, nextId);
   for (const [i, lp] of list<ExportedState["last_validator_powers"][number]>(st.last_validator_powers, "last_validator_powers").entries()) {

@@ -670,6 +670,15 @@ describe("genesis", () => {
     const stakingKeys = (s: MemKV): Array<[string, string]> => [...s.iterate("staking/")].map(([k, v]) => [k, Buffer.from(v).toString("hex")]);
     expect(stakingKeys(h2.root)).toEqual(stakingKeys(h.root));
 
+    // Ids and heights past 2^63 − 1 are refused (a later + 1 or + unbonding_blocks would leave uint64).
+    for (const over of [{ next_unbonding_id: ((1n << 64n) - 1n).toString() }, { next_unbonding_id: (1n << 63n).toString() }]) {
+      const h4 = new Harness();
+      for (const [k, v] of h.root.iterate("fakebank/")) h4.root.set(k, v);
+      const g = JSON.parse(JSON.stringify(exported));
+      g.state = { ...g.state, ...over };
+      expect(codeOf(() => h4.tx((ctx) => initGenesis(h4.staking, DEPS, ctx, g)))).toBe(code(errors.ErrInvalidGenesis));
+    }
+
     // A state whose pools do not match the bank is refused.
     const h3 = new Harness();
     expect(codeOf(() => h3.tx((ctx) => initGenesis(h3.staking, DEPS, ctx, JSON.parse(JSON.stringify(exported)))))).toBe(code(errors.ErrInvalidGenesis));
