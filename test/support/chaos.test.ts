@@ -7,7 +7,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { sha256 } from "@cosmjs/crypto";
-import { auditHashes, auditTxs, resultLine, stallStats, type BlockMeta } from "./chaos";
+import { appHashRejections, auditHashes, auditTxs, resultLine, stallStats, type BlockMeta } from "./chaos";
 
 interface FakeChain {
   /** height → app hash (upper hex); block hash and results hash derive from it. */
@@ -92,11 +92,31 @@ describe("chaos audits", () => {
     expect(a.details.join("\n")).toMatch(/node2: app's own hash at 44/);
   });
 
+  test("halted apps at the same height that disagree are a mismatch, though no header carries their hashes", async () => {
+    const a = chain(20);
+    const b = chain(20);
+    a.appInfo = { height: 20, hash: "22".repeat(32) };
+    b.appInfo = { height: 20, hash: "33".repeat(32) };
+    const r = await auditHashes(await nodes(a, b), 1, 20, 0);
+    expect(r.mismatches).toEqual([20]);
+    expect(r.details.join("\n")).toMatch(/apps at height 20 report different hashes/);
+  });
+
   test("a committed tx that is not in its block on one node is lost", async () => {
     const b = chain(10);
     b.txs.set(3, []);
     const t = await auditTxs(await nodes(chain(10), b), [{ hash: txHash("tx-a"), height: 3, kind: "job", code: 0, codespace: "", log: "" }], 1, 9);
     expect(t.lost).toEqual([`${txHash("tx-a")}@3 (job) not on node1`]);
+  });
+
+  test("CometBFT's refusals of a header's app hash are read from its log", () => {
+    const log = [
+      'I[2026-12-03|09:06:26.101] finalized block                              module=state height=30 num_txs_res=2',
+      'E[2026-12-03|09:06:27.497] prevote step: consensus deems this block invalid; prevoting nil module=consensus height=31 round=4 err="wrong Block.Header.AppHash.  Expected E15C, got B16C"',
+      'E[2026-12-03|09:06:34.003] prevote step: consensus deems this block invalid; prevoting nil module=consensus height=31 round=5 err="wrong Block.Header.AppHash.  Expected E15C, got B16C"',
+    ].join("\n");
+    expect(appHashRejections(log)).toEqual([30]);
+    expect(appHashRejections(log.split("\n")[0])).toEqual([]);
   });
 
   test("stall statistics in expected blocks", () => {

@@ -7,6 +7,7 @@
  * header times) measured in expected blocks. `runScenario` is the one flow the chaos benchmark
  * (bench/chaos.ts) and the determinism and chaos tests (test/integration) share.
  */
+import fs from "node:fs";
 import { sha256 } from "@cosmjs/crypto";
 import { TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { latestHeight, rpc, sleep, type TestNode } from "./node";
@@ -94,13 +95,13 @@ export interface HashAudit {
   /** Heights in [from, to] where the nodes do not all report the same block, app hash and results hash (a node lacking the height counts). */
   readonly mismatches: readonly number[];
   /** Human-readable first few differences. */
-  readonly details: readonly string[];
+  readonly details: string[];
   /** Node 0's metas (for stall statistics and tx scans). */
   readonly metas: ReadonlyMap<number, BlockMeta>;
 }
 
 /** Compares every node's headers over [from, to]; also each app's own last hash (abci_info) against the next header on its node. */
-export async function auditHashes(rpcUrls: readonly string[], from: number, to: number): Promise<HashAudit> {
+export async function auditHashes(rpcUrls: readonly string[], from: number, to: number, nextHeaderWaitMs = 20_000): Promise<HashAudit> {
   const all = await Promise.all(rpcUrls.map((u) => blockMetas(u, from, to)));
   const mismatches: number[] = [];
   const details: string[] = [];
@@ -112,15 +113,20 @@ export async function auditHashes(rpcUrls: readonly string[], from: number, to: 
       if (details.length < 5) details.push(`height ${h}: ${keys.map((k, i) => `node${i} ${k}`).join("; ")}`);
     }
   }
+  /** Each app's own last height and hash: apps at the same height must agree even where no header carries their hash yet (a halt). */
+  const own = new Map<number, Set<string>>();
   for (const [i, u] of rpcUrls.entries()) {
     const info = await rpc<{ response: { last_block_height?: string; last_block_app_hash?: string } }>(u, "abci_info");
     const l = Number(info.response.last_block_height ?? "0");
     const appHash = Buffer.from(info.response.last_block_app_hash ?? "", "base64").toString("hex").toUpperCase();
+    own.set(l, (own.get(l) ?? new Set()).add(appHash));
     // Header l+1 carries the app hash after block l; wait for it (the app commits before cometbft proposes l+1).
     let next: BlockMeta | undefined;
-    for (let tries = 0; tries < 100 && !next; tries++) {
+    const deadline = Date.now() + nextHeaderWaitMs;
+    for (;;) {
       next = (await blockMetas(u, l + 1, l + 1).catch(() => new Map<number, BlockMeta>())).get(l + 1);
-      if (!next) await sleep(200);
+      if (next || Date.now() >= deadline) break;
+      await sleep(200);
     }
     if (!next) details.push(`node${i}: no header ${l + 1} to check its app's hash at ${l}`);
     else if (next.appHash !== appHash) {
@@ -128,7 +134,25 @@ export async function auditHashes(rpcUrls: readonly string[], from: number, to: 
       details.push(`node${i}: app's own hash at ${l} is ${appHash}, header ${l + 1} says ${next.appHash}`);
     }
   }
+  for (const [l, hs] of own) {
+    if (hs.size > 1) {
+      mismatches.push(l);
+      details.push(`apps at height ${l} report different hashes: ${[...hs].join(", ")}`);
+    }
+  }
   return { mismatches: [...new Set(mismatches)].sort((a, b) => a - b), details, metas: all[0] };
+}
+
+/**
+ * Heights whose results some validator's app disagreed on, from CometBFT's own logs: a node
+ * that refuses a proposal because its header's app hash is not what its app computed logs
+ * "wrong Block.Header.AppHash" at height h (the disagreement is about block h−1's results).
+ * This is the evidence when the nodes split evenly and no later header exists to compare.
+ */
+export function appHashRejections(logText: string): number[] {
+  const out = new Set<number>();
+  for (const m of logText.matchAll(/height=(\d+)[^\n]*wrong Block\.Header\.AppHash/g)) out.add(Number(m[1]) - 1);
+  return [...out].sort((a, b) => a - b);
 }
 
 interface ScannedBlock {
@@ -455,7 +479,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
 
     // Every node up and at (or past) the top height before the audit.
     for (const n of net.nodes) if (!n.running) await n.start({ timeoutMs: 120_000 }).catch((e: Error) => problems.push(`final restart: ${e.message.split("\n")[0]}`));
-    const top = await networkHeight(ln);
+    // Up to a height past every reported tx, so each tx's block and the header with its app hash are audited.
+    const top = Math.max(await networkHeight(ln), ...load.committed.map((t) => t.height + 1));
     await Promise.all(
       net.nodes.map((n, i) =>
         n.waitForHeight(top, halt ? 10_000 : 90_000).catch(() => {
@@ -463,16 +488,20 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         }),
       ),
     );
-    const toHeight = Math.max(fromHeight, top - 1);
+    const toHeight = Math.max(fromHeight, top);
     log(`auditing heights ${fromHeight}..${toHeight} on 4 nodes`);
     const urls = net.nodes.map((n) => n.h.rpcUrl);
-    const hashes = await auditHashes(urls, fromHeight, toHeight);
-    const txs = await auditTxs(
-      urls,
-      load.committed.filter((t) => t.height <= toHeight),
-      fromHeight,
-      toHeight,
-    );
+    const hashes = await auditHashes(urls, fromHeight, toHeight, halt ? 2000 : 20_000);
+    const late = load.committed.filter((t) => t.height > toHeight);
+    if (late.length > 0) problems.push(`${late.length} committed txs above the audited height ${toHeight}`);
+    const txs = await auditTxs(urls, load.committed, fromHeight, toHeight);
+    const rejected = new Set<number>();
+    for (const [i, n] of net.nodes.entries()) {
+      const heights = appHashRejections(fs.existsSync(n.h.logFile) ? fs.readFileSync(n.h.logFile, "utf8") : "");
+      if (heights.length > 0) hashes.details.push(`node${i}'s cometbft refused blocks whose app hash its app disagreed with, for the results of heights ${heights.join(", ")}`);
+      for (const h of heights) rejected.add(h);
+    }
+    const mismatched = new Set([...hashes.mismatches, ...rejected]);
     const stalls = stallStats(hashes.metas, fromHeight + 1, toHeight, o.stallThresholdBlocks ?? 10);
     log(`block time ${stalls.expectedMs} ms (median of header gaps); longest gaps: ${stalls.worst.join("; ")}`);
     for (const d of hashes.details) log(`MISMATCH ${d}`);
@@ -482,7 +511,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       kills,
       killLog,
       stalls: stalls.stalls + (halt ? 1 : 0),
-      appHashMismatches: hashes.mismatches.length,
+      appHashMismatches: mismatched.size,
       lostTxs: txs.lost.length,
       maxStallBlocks: Math.max(stalls.maxStallBlocks, haltBlocks),
       halt,
