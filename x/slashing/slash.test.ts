@@ -1,4 +1,4 @@
-import { AppError, ErrInsufficientFunds, ErrInvalidAddress } from "../../app/errors";
+import { AppError, ErrInsufficientFunds, ErrInvalidAddress, InvariantError } from "../../app/errors";
 import { Branch, type KVReader } from "../../app/store/kv";
 import { ErrInvalidSlash, ErrNoValidatorForAddress } from "./errors";
 import type { UnbondingEntryRef } from "./expectedKeepers";
@@ -79,6 +79,19 @@ describe("slash path: cutting stake", () => {
     expect(ev.stakeAtRisk).toBe(800n * M); // 700 bonded + the open entry
     expect(ev.amount).toBe(80n * M);
     expect(staking.validator(store, v.operator)?.tokens).toBe(630n * M);
+  });
+
+  test("a staking keeper that cuts more than asked is a broken invariant (InvariantError: the node stops rather than forks)", () => {
+    const { store, bank, k } = testSetup();
+    const greedy = new (class extends FakeStaking {
+      slashValidatorTokens(ctx: Parameters<FakeStaking["slashValidatorTokens"]>[0], operator: string, amount: bigint, toModule: string): bigint {
+        return super.slashValidatorTokens(ctx, operator, amount, toModule) + 1n;
+      }
+    })(bank);
+    const k2 = new SlashingKeeper({ staking: greedy, bank });
+    k2.setParams(store, k.getParams(store));
+    const v = greedy.addValidator(store, { index: 0, tokens: 1000n * M });
+    expect(() => k2.slash(testContext(store, 20n), args(v.operator))).toThrow(InvariantError);
   });
 
   test("entries staking should not have returned (before the infraction, or matured) are still not cut", () => {

@@ -19,6 +19,7 @@
  * correlation penalty (a refund is not a fault share).
  */
 import type { Context } from "../../app/context";
+import { InvariantError } from "../../app/errors";
 import { EventManager } from "../../app/events";
 import { Branch } from "../../app/store/kv";
 import { Bech32Prefix, parseAddress } from "../../app/types/address";
@@ -260,7 +261,7 @@ function applySlash(k: SlashingKeeper, ctx: Context, params: SlashingParams, pla
     if (want > remaining) want = remaining;
     if (want === 0n) continue;
     const got = k.staking.slashUnbondingEntry(ctx, e, want, k.moduleAccount);
-    if (got < 0n || got > want) throw new Error(`staking cut ${got} from unbonding entry ${e.id}, asked for at most ${want}`);
+    if (got < 0n || got > want) throw new InvariantError(`staking cut ${got} from unbonding entry ${e.id}, asked for at most ${want}`);
     unbondingAmount += got;
     remaining -= got;
   }
@@ -269,7 +270,7 @@ function applySlash(k: SlashingKeeper, ctx: Context, params: SlashingParams, pla
   const want = remaining < validator.tokens ? remaining : validator.tokens;
   if (want > 0n) {
     validatorAmount = k.staking.slashValidatorTokens(ctx, operator, want, k.moduleAccount);
-    if (validatorAmount < 0n || validatorAmount > want) throw new Error(`staking cut ${validatorAmount} from ${operator}, asked for at most ${want}`);
+    if (validatorAmount < 0n || validatorAmount > want) throw new InvariantError(`staking cut ${validatorAmount} from ${operator}, asked for at most ${want}`);
   }
   const amount = unbondingAmount + validatorAmount;
 

@@ -7,7 +7,7 @@ import { toBech32 } from "@cosmjs/encoding";
 import { sha256 } from "@noble/hashes/sha2.js";
 import type { ValidatorUpdate } from "cosmjs-types/tendermint/abci/types";
 import type { Context } from "../../app/context";
-import { AppError, ErrInsufficientFunds } from "../../app/errors";
+import { AppError, ErrInsufficientFunds, InvariantError } from "../../app/errors";
 import { EventManager } from "../../app/events";
 import { GasMeter } from "../../app/gas";
 import { Branch, MemKV, type KVReader, type KVStore } from "../../app/store/kv";
@@ -15,6 +15,7 @@ import { moduleAddress } from "../../app/types/address";
 import type { Coin } from "../../app/types/coins";
 import { endBlocker } from "./abci";
 import * as errors from "./errors";
+import * as keys from "./keys";
 import type { BankKeeper, StakingDeps } from "./expectedKeepers";
 import { exportGenesis, initGenesis } from "./genesis";
 import { BONDED_POOL, BondStatus, NOT_BONDED_POOL, StakingKeeper, consAddress } from "./keeper";
@@ -626,6 +627,12 @@ describe("workers", () => {
 });
 
 describe("genesis", () => {
+  test("an index naming a missing validator is a broken invariant: EndBlock throws InvariantError (the node stops rather than forks)", () => {
+    const h = new Harness();
+    h.root.set(keys.powerKey(5n, "00".repeat(20)), new TextEncoder().encode(actor("ghost").operator));
+    expect(() => h.endBlock()).toThrow(InvariantError);
+  });
+
   test("validators are created from the operators' genesis balances and the initial set is returned; export → import restores it", () => {
     const h = new Harness();
     const a = actor("alice");

@@ -23,6 +23,7 @@ import {
   Worker as StoredWorker,
 } from "../../gen/inferchain/staking/v1/staking";
 import type { Context } from "../../app/context";
+import { InvariantError } from "../../app/errors";
 import type { KVReader, KVStore } from "../../app/store/kv";
 import { Bech32Prefix, moduleAddress, parseAddress } from "../../app/types/address";
 import type { StakingKeeper as SlashingStakingKeeper, UnbondingEntryRef, ValidatorView } from "../slashing/expectedKeepers";
@@ -571,7 +572,7 @@ export class StakingKeeper implements SlashingStakingKeeper {
     const updates: ValidatorUpdate[] = [];
     for (const { operator, power } of next) {
       let v = this.getValidator(s, operator);
-      if (!v) throw new Error(`staking: power index names missing validator ${operator}`);
+      if (!v) throw new InvariantError(`staking: power index names missing validator ${operator}`);
       if (v.status !== BondStatus.BOND_STATUS_BONDED) {
         this.movePool(ctx, NOT_BONDED_POOL, BONDED_POOL, v.tokens, params.bondDenom);
         if (v.status === BondStatus.BOND_STATUS_UNBONDING) s.delete(keys.validatorQueueKey(v.unbondingCompletionHeight, operator));
@@ -586,7 +587,7 @@ export class StakingKeeper implements SlashingStakingKeeper {
     }
     for (const operator of last.keys()) {
       const v = this.getValidator(s, operator);
-      if (!v) throw new Error(`staking: last validator set names missing validator ${operator}`);
+      if (!v) throw new InvariantError(`staking: last validator set names missing validator ${operator}`);
       this.movePool(ctx, BONDED_POOL, NOT_BONDED_POOL, v.tokens, params.bondDenom);
       const completion = ctx.block.height + params.unbondingBlocks;
       const leaving: Validator = { ...v, status: BondStatus.BOND_STATUS_UNBONDING, unbondingHeight: ctx.block.height, unbondingCompletionHeight: completion };
@@ -630,7 +631,7 @@ export class StakingKeeper implements SlashingStakingKeeper {
     const denom = this.getParams(s).bondDenom;
     for (const id of due) {
       const e = this.getUnbondingEntry(s, id);
-      if (!e) throw new Error(`staking: unbonding queue names missing entry ${id}`);
+      if (!e) throw new InvariantError(`staking: unbonding queue names missing entry ${id}`);
       this.removeUnbondingEntry(s, e);
       if (e.balance > 0n) this.bank.sendCoinsFromModuleToAccount(ctx, NOT_BONDED_POOL, e.delegator, [{ denom, amount: e.balance }]);
       emitCompleteUnbonding(ctx.events, e.operator, e.delegator, e.balance, denom, e.id);
