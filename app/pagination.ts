@@ -19,7 +19,7 @@ import type { KVReader } from "./store/kv";
 export const DEFAULT_PAGE_LIMIT = 100n;
 export const MAX_PAGE_LIMIT = 1000n;
 /** The most keys one query may walk to skip an offset, count a total or fill a filtered page. */
-export const MAX_SCAN_KEYS = 10_000n;
+export const MAX_SCAN_KEYS = 5_000n;
 
 /** The fields of cosmos.base.query.v1beta1.PageRequest (cosmjs-types' and gen's are one message). */
 export interface PageRequestLike {
@@ -93,22 +93,27 @@ export function paginateRows<T>(
   opts: PageOptions = {},
 ): Page<T> {
   const req = normalizePageRequest(request);
-  const rowOf = opts.rowOf ?? ((suffix: string): string => suffix);
+  const rowOf = opts.rowOf;
+  const accept = opts.accept;
   const from = req.key.length > 0 ? prefix + dec.decode(req.key) : "";
+  // Numbers on the per-key path: offset ≤ MAX_SCAN_KEYS and limit ≤ MAX_PAGE_LIMIT (checked).
+  const offset = Number(req.offset);
+  const limit = Number(req.limit);
+  const maxScan = Number(MAX_SCAN_KEYS);
   const page: Array<{ keys: string[]; suffix: string }> = [];
-  let rows = 0n; // rows seen from the start key on
+  let rows = 0; // rows seen from the start key on
   let rowId: string | undefined;
   let onPage = false;
   let nextKey = new Uint8Array();
   let counted = req.countTotal;
-  let walked = 0n; // keys walked that are not on the page
+  let walked = 0; // keys walked that are not on the page
 
   /**
    * Called for each walked key that is not on the page; past MAX_SCAN_KEYS it refuses an offset
    * skip or an asked-for count, and otherwise ends the page here. True: stop walking.
    */
   const budgetSpent = (key: string, skipping: boolean): boolean => {
-    if (++walked <= MAX_SCAN_KEYS) return false;
+    if (++walked <= maxScan) return false;
     if (skipping) {
       throw invalidArgument(`pagination offset ${req.offset}: more than ${MAX_SCAN_KEYS} keys to skip; page with next_key instead`);
     }
@@ -120,34 +125,33 @@ export function paginateRows<T>(
   };
 
   for (const k of walkKeys(s, prefix, from, req.reverse)) {
-    if (opts.accept && !opts.accept(k)) {
-      if (budgetSpent(k, rows < req.offset)) break;
+    if (accept && !accept(k)) {
+      if (budgetSpent(k, rows < offset)) break;
       continue;
     }
-    const suffix = k.slice(prefix.length);
-    const id = rowOf(suffix);
+    const id = rowOf ? rowOf(k.slice(prefix.length)) : k;
     if (id === rowId) {
       if (onPage) page[page.length - 1].keys.push(k);
-      else if (budgetSpent(k, rows <= req.offset)) break;
+      else if (budgetSpent(k, rows <= offset)) break;
       continue;
     }
     rowId = id;
     rows++;
     onPage = false;
-    if (rows <= req.offset) {
+    if (rows <= offset) {
       if (budgetSpent(k, true)) break;
       continue;
     }
-    if (BigInt(page.length) < req.limit) {
-      page.push({ keys: [k], suffix });
+    if (page.length < limit) {
+      page.push({ keys: [k], suffix: k.slice(prefix.length) });
       onPage = true;
       continue;
     }
-    if (nextKey.length === 0) nextKey = enc.encode(suffix);
+    if (nextKey.length === 0) nextKey = enc.encode(k.slice(prefix.length));
     if (!req.countTotal || budgetSpent(k, false)) break;
   }
   const items = page.map((r) => load(r.keys, r.suffix));
-  return { items, pagination: { nextKey, total: counted ? rows : 0n } };
+  return { items, pagination: { nextKey, total: counted ? BigInt(rows) : 0n } };
 }
 
 /** One page of rows that are one key each; `load` decodes only the rows returned. */

@@ -56,23 +56,29 @@ export function encodeResponse<T>(codec: { encode(m: T): { finish(): Uint8Array 
 
 /**
  * What one query may cost, in the same gas units as a tx's store reads (app/gas.ts): about
- * 1.5 MB of values, or 5,000 point reads, or 30,000 keys walked. It bounds how long one query
- * holds the app's single thread (and so delays FinalizeBlock); docs/PERFORMANCE.md has the
- * measurement. A query past it fails with ResourceExhausted (ABCI: sdk code 11, out of gas).
+ * 1 MB of values, or 3,000 point reads, or 14,000 keys walked. It bounds how long one query
+ * holds the app's single thread, and so how long it can delay FinalizeBlock (a few ms:
+ * docs/PERFORMANCE.md, `bench/queryFlood.ts`). A query past it fails with ResourceExhausted
+ * (ABCI: sdk code 11, out of gas).
  */
-export const QUERY_GAS_LIMIT = 5_000_000n;
+export const QUERY_GAS_LIMIT = 3_000_000n;
 
 export class QueryGasMeter {
-  private used = 0n;
-  constructor(readonly limit: bigint = QUERY_GAS_LIMIT) {}
-
-  get consumed(): bigint {
-    return this.used;
+  // A number, not a bigint: it is added to once per key walked, and a query's gas stays far
+  // below 2^53 (the limit is checked on every add).
+  private used = 0;
+  private readonly max: number;
+  constructor(readonly limit: bigint = QUERY_GAS_LIMIT) {
+    this.max = Number(limit);
   }
 
-  consume(amount: bigint, descriptor: string): void {
+  get consumed(): bigint {
+    return BigInt(this.used);
+  }
+
+  consume(amount: number, descriptor: string): void {
     this.used += amount;
-    if (this.used > this.limit) {
+    if (this.used > this.max) {
       throw new QueryError(
         GrpcStatus.RESOURCE_EXHAUSTED,
         `query out of gas in location: ${descriptor}; limit ${this.limit}, used ${this.used}: ask for a smaller page (pagination.limit)`,
@@ -80,6 +86,12 @@ export class QueryGasMeter {
     }
   }
 }
+
+// A tx's gas prices (app/gas.ts), as numbers for the per-key hot path.
+const READ_FLAT = Number(GasCosts.readFlat);
+const READ_PER_BYTE = Number(GasCosts.readPerByte);
+const HAS = Number(GasCosts.has);
+const ITER_NEXT_FLAT = Number(GasCosts.iterNextFlat);
 
 /** `iterateFrom` of the committed store (MemKV): a seek instead of a walk. */
 interface SeekableReader extends KVReader {
@@ -98,20 +110,19 @@ export class MeteredReader implements KVReader {
   ) {}
 
   get(key: string): Uint8Array | undefined {
-    this.meter.consume(GasCosts.readFlat, "ReadFlat");
     const v = this.inner.get(key);
-    this.meter.consume(GasCosts.readPerByte * BigInt(key.length + (v?.length ?? 0)), "ReadPerByte");
+    this.meter.consume(READ_FLAT + READ_PER_BYTE * (key.length + (v?.length ?? 0)), "Read");
     return v;
   }
 
   has(key: string): boolean {
-    this.meter.consume(GasCosts.has, "Has");
+    this.meter.consume(HAS, "Has");
     return this.inner.has(key);
   }
 
   *iterate(prefix: string, reverse = false): IterableIterator<[string, Uint8Array]> {
     for (const [k, v] of this.inner.iterate(prefix, reverse)) {
-      this.meter.consume(GasCosts.iterNextFlat + GasCosts.readPerByte * BigInt(k.length + v.length), "IterNext");
+      this.meter.consume(ITER_NEXT_FLAT + READ_PER_BYTE * (k.length + v.length), "IterNext");
       yield [k, v];
     }
   }
@@ -121,7 +132,7 @@ export class MeteredReader implements KVReader {
     const from = start === "" ? undefined : start;
     const it = from !== undefined && seekable(this.inner) ? this.inner.iterateFrom(prefix, from, reverse) : this.inner.iterate(prefix, reverse);
     for (const [k] of it) {
-      this.meter.consume(GasCosts.iterNextFlat + GasCosts.readPerByte * BigInt(k.length), "IterKey");
+      this.meter.consume(ITER_NEXT_FLAT + READ_PER_BYTE * k.length, "IterKey");
       if (from !== undefined && (reverse ? k > from : k < from)) continue;
       yield k;
     }

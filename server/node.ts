@@ -45,7 +45,10 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   const info = app.info({ version: "", blockVersion: 0n, p2pVersion: 0n, abciVersion: "" });
   log.info({ height: info.lastBlockHeight.toString(), appHash: Buffer.from(info.lastBlockAppHash).toString("hex") }, "app state loaded");
 
-  const abci = await startAbciServer(app, cfg.abciAddress, log.child({ module: "abci" }));
+  const abci = await startAbciServer(app, cfg.abciAddress, log.child({ module: "abci" }), {
+    clock: () => process.hrtime.bigint(),
+    yieldToIo: () => new Promise((resolve) => setImmediate(resolve)),
+  });
   const grpc = cfg.grpcEnable
     ? await startGrpcServer({
         address: cfg.grpcAddress,
@@ -56,7 +59,9 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
           query: async (path, data, height) => {
             if (height !== 0n && height !== app.lastHeight) throw new QueryError(3, `only the latest height (${app.lastHeight}) can be queried`);
             try {
-              return { value: app.runQuery(path, data), height: app.lastHeight };
+              // Through the ABCI scheduler, behind any waiting consensus request (app/abci/server.ts).
+              const value = await abci.query(path, data);
+              return { value, height: app.lastHeight };
             } catch (e) {
               if (e instanceof AppQueryError) throw new QueryError(e.grpcCode, e.message);
               throw e;

@@ -12,7 +12,8 @@ import type { QueryHandler } from "../../app/module";
 import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../app/query";
 import { paginate } from "../../app/pagination";
 import { parseAddress } from "../../app/types/address";
-import { accountToAny, type AuthKeeper } from "./keeper";
+import type { Any } from "cosmjs-types/google/protobuf/any";
+import { BASE_ACCOUNT_TYPE, MODULE_ACCOUNT_TYPE, accountToAny, type AuthKeeper } from "./keeper";
 import { ACCOUNTS_PREFIX } from "./keys";
 
 const SERVICE = "/cosmos.auth.v1beta1.Query/";
@@ -37,10 +38,12 @@ export function authQueries(auth: AuthKeeper): QueryHandler[] {
       path: SERVICE + "Accounts",
       handle(ctx, data) {
         const req = decodeRequest(QueryAccountsRequest, data);
-        const page = paginate(ctx.store, ACCOUNTS_PREFIX, req.pagination, (_key, address) => {
-          const acc = auth.getAccount(ctx.store, address);
-          if (!acc) throw new Error(`auth: account key ${address} without an account`);
-          return accountToAny(acc);
+        // The stored bytes are a type tag and the Any's value (keeper.ts), so a page is copied
+        // out without a decode and a re-encode.
+        const page = paginate(ctx.store, ACCOUNTS_PREFIX, req.pagination, (key): Any => {
+          const raw = ctx.store.get(key);
+          if (!raw || (raw[0] !== 1 && raw[0] !== 2)) throw new Error(`auth: bad account record at ${key}`);
+          return { typeUrl: raw[0] === 2 ? MODULE_ACCOUNT_TYPE : BASE_ACCOUNT_TYPE, value: raw.subarray(1) };
         });
         return encodeResponse(QueryAccountsResponse, { accounts: page.items, pagination: page.pagination });
       },

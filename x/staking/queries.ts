@@ -106,8 +106,17 @@ export function toCosmosValidator(v: Validator): CosmosValidator {
   };
 }
 
-function delegationResponse(staking: StakingKeeper, s: KVReader, d: Delegation, denom: string): DelegationResponse {
-  const v = staking.getValidator(s, d.operator);
+/** getValidator, reading each validator once per query (a page of one validator's delegations). */
+function validatorReader(staking: StakingKeeper, s: KVReader): (operator: string) => Validator | undefined {
+  const seen = new Map<string, Validator | undefined>();
+  return (operator) => {
+    if (!seen.has(operator)) seen.set(operator, staking.getValidator(s, operator));
+    return seen.get(operator);
+  };
+}
+
+function delegationResponse(staking: StakingKeeper, validator: (operator: string) => Validator | undefined, d: Delegation, denom: string): DelegationResponse {
+  const v = validator(d.operator);
   const amount = v ? staking.delegationValue(v, d) : 0n;
   return {
     delegation: { delegatorAddress: d.delegator, validatorAddress: d.operator, shares: d.shares.toString() },
@@ -161,14 +170,23 @@ export function stakingQueries(staking: StakingKeeper, models: Pick<ModelsKeeper
           want = STATUS_FILTER[req.status];
           if (want === undefined) throw invalidArgument(`invalid validator status ${req.status}`);
         }
+        // The status is in no key: as in Cosmos (FilteredPaginate) the filter reads each
+        // validator it walks, within the scan bound and the query's gas; those it accepts are
+        // kept for the page.
+        const accepted = new Map<string, Validator>();
         const load = (operator: string): Validator => {
-          const v = staking.getValidator(ctx.store, operator);
+          const v = accepted.get(operator) ?? staking.getValidator(ctx.store, operator);
           if (!v) throw new Error(`staking: validator key ${operator} without a validator`);
           return v;
         };
-        // The status is in no key: as in Cosmos (FilteredPaginate) the filter reads each
-        // validator it walks, within the scan bound and the query's gas.
-        const accept = want === undefined ? undefined : (key: string): boolean => load(key.slice(VALIDATORS_PREFIX.length)).status === want;
+        const accept =
+          want === undefined
+            ? undefined
+            : (key: string): boolean => {
+                const v = load(key.slice(VALIDATORS_PREFIX.length));
+                if (v.status === want) accepted.set(v.operator, v);
+                return v.status === want;
+              };
         const page = paginate(ctx.store, VALIDATORS_PREFIX, req.pagination, (_k, operator) => load(operator), { accept });
         return encodeResponse(QueryValidatorsResponse, { validators: page.items.map(toCosmosValidator), pagination: page.pagination });
       },
@@ -188,13 +206,14 @@ export function stakingQueries(staking: StakingKeeper, models: Pick<ModelsKeeper
         const req = decodeRequest(QueryValidatorDelegationsRequest, data);
         const operator = validatorArg(req.validatorAddr);
         const denom = staking.getParams(ctx.store).bondDenom;
+        const validatorOf = validatorReader(staking, ctx.store);
         const page = paginate(ctx.store, validatorDelegationsPrefix(operator), req.pagination, (_k, delegator) => {
           const d = staking.getDelegation(ctx.store, delegator, operator);
           if (!d) throw new Error(`staking: delegation index ${operator}/${delegator} names no delegation`);
           return d;
         });
         return encodeResponse(QueryValidatorDelegationsResponse, {
-          delegationResponses: page.items.map((d) => delegationResponse(staking, ctx.store, d, denom)),
+          delegationResponses: page.items.map((d) => delegationResponse(staking, validatorOf, d, denom)),
           pagination: page.pagination,
         });
       },
@@ -220,7 +239,8 @@ export function stakingQueries(staking: StakingKeeper, models: Pick<ModelsKeeper
         const d = staking.getDelegation(ctx.store, delegatorArg(req.delegatorAddr), validatorArg(req.validatorAddr));
         if (!d) throw notFound(`delegation with delegator ${req.delegatorAddr} not found for validator ${req.validatorAddr}`);
         const denom = staking.getParams(ctx.store).bondDenom;
-        return encodeResponse(QueryDelegationResponse, { delegationResponse: delegationResponse(staking, ctx.store, d, denom) });
+        const validatorOf = validatorReader(staking, ctx.store);
+        return encodeResponse(QueryDelegationResponse, { delegationResponse: delegationResponse(staking, validatorOf, d, denom) });
       },
     },
     {
@@ -229,13 +249,14 @@ export function stakingQueries(staking: StakingKeeper, models: Pick<ModelsKeeper
         const req = decodeRequest(QueryDelegatorDelegationsRequest, data);
         const delegator = delegatorArg(req.delegatorAddr);
         const denom = staking.getParams(ctx.store).bondDenom;
+        const validatorOf = validatorReader(staking, ctx.store);
         const page = paginate(ctx.store, delegatorDelegationsPrefix(delegator), req.pagination, (_k, operator) => {
           const d = staking.getDelegation(ctx.store, delegator, operator);
           if (!d) throw new Error(`staking: delegation key ${delegator}/${operator} vanished`);
           return d;
         });
         return encodeResponse(QueryDelegatorDelegationsResponse, {
-          delegationResponses: page.items.map((d) => delegationResponse(staking, ctx.store, d, denom)),
+          delegationResponses: page.items.map((d) => delegationResponse(staking, validatorOf, d, denom)),
           pagination: page.pagination,
         });
       },
