@@ -135,7 +135,9 @@ export function setupInferchainExtension(base: QueryClient): InferchainExtension
             });
             out.push(...r.jobs);
             const next = r.pagination?.nextKey ?? new Uint8Array();
-            if (next.length === 0 || r.jobs.length === 0 || (f.limit !== undefined && out.length >= f.limit)) return out;
+            // A page may be short, even empty, with a next_key: a sparse filter ends a page after
+            // a bounded walk (app/pagination.ts). Only an empty next_key ends the list.
+            if (next.length === 0 || (f.limit !== undefined && out.length >= f.limit)) return out;
             key = next;
           }
         },
