@@ -2,7 +2,8 @@
 # The docker-compose localnet, for real: builds the image, brings docker-compose.yml up (4
 # validators and their sidecars, host networking, on port offset 150 so that neither a native
 # `npm run localnet` nor the jest integration tests collide with it), then checks
-#   1. every node makes blocks, and the 4 validators are in the set
+#   0. docker-compose.yml is scripts/compose-file.sh's output for 4 and passes `config -q`
+#   1. every node makes blocks (healthy containers), and the 4 validators are in the set
 #   2. every sidecar serves (its worker registered, its models loaded)
 #   3. a job submitted by the host's CLI (`inferd infer --wait`) gets its result
 #   4. with one validator container stopped the chain goes on, and once started again that
@@ -146,6 +147,14 @@ all_at() { # all_at H [NODE...] â†’ every listed node (default: all) at height â
 }
 passed=()
 pass() { passed+=("$1"); say "ok: $1"; }
+
+# ---------------------------------------------------------------- the files
+diff -u "$root/docker-compose.yml" <(bash "$root/scripts/compose-file.sh" "$VALIDATORS") >"$tmp/compose.diff" || {
+  cat "$tmp/compose.diff"
+  say "FAILED: docker-compose.yml is not \`bash scripts/compose-file.sh $VALIDATORS\`'s output"
+  exit 1
+}
+dc config -q || { say "FAILED: docker-compose config -q"; exit 1; }
 
 # ---------------------------------------------------------------- the image
 t=$SECONDS
