@@ -25,6 +25,7 @@ test(`4 nodes agree on every app hash over ${BLOCKS} blocks of mixed load`, asyn
     log,
   });
   log(`heights ${r.fromHeight}..${r.toHeight}, block time ${r.expectedBlockMs} ms, ${r.committedTxs} txs; ${r.loadSummary}`);
+  log(`code 0 in blocks: ${[...r.okByType.entries()].map(([t, n]) => `${t} ${n}`).join(", ")}`);
   expect({ halt: r.halt, problems: r.problems, appHashMismatches: r.appHashMismatches, lostTxs: r.lostTxs, details: r.details.slice(0, 5) }).toMatchObject({
     halt: undefined,
     problems: [],

@@ -450,7 +450,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         }
         await sleep(250);
       }
-      const line = `kill ${kills}/${o.kills}: node${i} (${mode === "node" ? "inferd + cometbft" : "app alone"}) at height ${hBefore}, down ${down} ms, back in sync ${synced ? `after ${((Date.now() - tRestart) / 1000).toFixed(1)} s` : "NEVER"} at ${await networkHeight(ln)}; ${load.committed.length} txs committed so far`;
+      const line = `kill ${kills}/${o.kills}: node${i} (${mode === "node" ? "inferd + cometbft" : `app alone; its cometbft ${k.cometbftStoppedAlone ? "exited" : "was killed"} ${k.goneMs} ms after`}) at height ${hBefore}, down ${down} ms, back in sync ${synced ? `after ${((Date.now() - tRestart) / 1000).toFixed(1)} s` : "NEVER"} at ${await networkHeight(ln)}; ${load.committed.length} txs committed so far`;
       killLog.push(line);
       log(line);
       if (!synced) {
@@ -504,7 +504,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     const mismatched = new Set([...hashes.mismatches, ...rejected]);
     const stalls = stallStats(hashes.metas, fromHeight + 1, toHeight, o.stallThresholdBlocks ?? 10);
     log(`block time ${stalls.expectedMs} ms (median of header gaps); longest gaps: ${stalls.worst.join("; ")}`);
-    for (const d of hashes.details) log(`MISMATCH ${d}`);
+    for (const d of hashes.details) log(`hash audit: ${d}`);
     for (const l of txs.lost.slice(0, 10)) log(`LOST ${l}`);
     const haltBlocks = halt && stalls.expectedMs > 0 ? Math.round(haltMs / stalls.expectedMs) : 0;
     const result: ScenarioResult = {
