@@ -354,7 +354,8 @@ export function querySlashingCommand(): Command {
       .description("Every application of the slash path, oldest first: kind, infraction height, fraction, amount, jailed, tombstoned")
       .option("--validator <valoper>", "only this validator's")
       .option("--limit <n>", "at most this many", "100")
-      .action(async (f: ClientFlags & { validator?: string; limit: string }) => {
+      .option("--count-total", "also count every matching event (refused past the query's count bound, as Cosmos --count-total)")
+      .action(async (f: ClientFlags & { validator?: string; limit: string; countTotal?: boolean }) => {
         if (f.validator) checkOperator(f.validator);
         if (!/^[1-9][0-9]{0,5}$/.test(f.limit)) throw new CliError(`--limit must be a positive integer, got ${f.limit}`);
         const r = await withQueries(f, (q) =>
@@ -362,14 +363,14 @@ export function querySlashingCommand(): Command {
             q,
             "/inferchain.slashing.v1.Query/SlashEvents",
             QuerySlashEventsRequest,
-            { validator: f.validator ?? "", pagination: { key: new Uint8Array(), offset: 0n, limit: BigInt(f.limit), countTotal: true, reverse: false } },
+            { validator: f.validator ?? "", pagination: { key: new Uint8Array(), offset: 0n, limit: BigInt(f.limit), countTotal: f.countTotal ?? false, reverse: false } },
             QuerySlashEventsResponse,
           ),
         );
         const c = resolveClient(f);
         const events = r.events.map((e) => ({ ...(toCosmosJson(e) as Record<string, unknown>), fraction: formatPpm(e.fractionPpm) }));
         if (c.output === "json") {
-          print("json", { events, pagination: { total: (r.pagination?.total ?? 0n).toString() } });
+          print("json", { events, pagination: { next_key: r.pagination?.nextKey?.length ? Buffer.from(r.pagination.nextKey).toString("base64") : null, total: (r.pagination?.total ?? 0n).toString() } });
           return;
         }
         if (r.events.length === 0) {
