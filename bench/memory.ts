@@ -6,8 +6,8 @@
  * ring. Jobs finalize after the challenge window and, where x/inference prunes finished jobs,
  * lose their bytes and later their record; the store prunes old trie versions per `--pruning`.
  * Every `--sample` blocks it prints RSS, V8 heap, buffers outside the heap, state keys, jobs in
- * state, stored trie nodes and the LevelDB size on disk (after a full GC when run with
- * --expose-gc, as `npm run bench:memory` does).
+ * state, stored trie nodes, the LevelDB size on disk and the entries in BaseApp's decoded-tx
+ * cache (after a full GC when run with --expose-gc, as `npm run bench:memory` does).
  *
  *   npx tsc -p tsconfig.json && npm run bench:memory -- [--blocks 3000] [--sample 250]
  *       [--jobs 8] [--sends 8] [--pruning default|nothing|everything|custom:<keep>:<interval>]
@@ -15,8 +15,8 @@
  *
  * `--retention`/`--record-retention` set x/inference's job_retention_blocks and
  * job_record_retention_blocks (when its params have them) small enough that the run reaches
- * its steady state. The last stdout line is one JSON object: the first and last samples after
- * the warm-up (the first third of the run) and their growth per 1,000 blocks.
+ * its steady state. The last stdout line is one JSON object: for each figure, its [min, max]
+ * in the first and in the second half of the run after the warm-up (the first third).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -38,6 +38,12 @@ const INF = 1_000_000n;
 const JOB_FEE = 2_000n;
 const GAS = 400_000n;
 const fee = (gas: bigint): bigint => (gas * 25n + 999n) / 1000n;
+/**
+ * A tx as the ABCI server hands it over (its own bytes). cosmjs-types' `finish()` returns a view
+ * into a fresh 8 KiB slab, which the app's decoded-tx cache would keep alive: a cost of this
+ * harness, not of the node.
+ */
+const asReceived = async (tx: Promise<Uint8Array>): Promise<Uint8Array> => (await tx).slice();
 
 interface Opts {
   blocks: number;
@@ -60,7 +66,11 @@ interface Sample {
   readonly jobsInState: number;
   readonly trieNodes: number;
   readonly dbMiB: number;
+  /** Entries in BaseApp's decoded-tx cache (bounded; cleared when full): the heap's sawtooth. */
+  readonly txCache: number;
   readonly msPerBlock: number;
+  /** Mean Commit (state, trie nodes, orphan records, pruning: one LevelDB batch) since the last sample. */
+  readonly commitMs: number;
 }
 
 const mib = (n: number): number => Math.round((n / 2 ** 20) * 10) / 10;
@@ -131,6 +141,7 @@ async function run(o: Opts): Promise<void> {
   const samples: Sample[] = [];
   let failed = 0;
   let lastSampleAt = performance.now();
+  let commitMs = 0;
   try {
     await app.initChain({ time: { seconds: 1_700_000_000n, nanos: 0 }, chainId: CHAIN_ID, consensusParams: undefined, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)), initialHeight: 1n });
     const workerKey = new Map(workers.map((w) => [w.address, w]));
@@ -139,26 +150,28 @@ async function run(o: Opts): Promise<void> {
       `pruning ${pruning.strategy} (keep ${pruning.keepRecent || "all"}, every ${pruning.interval || "-"}); ${o.jobs} jobs + ${o.sends} sends per block; ` +
         `job pruning ${jobPruning ? `on (retention ${o.retention}, record ${o.recordRetention})` : "not in x/inference params: jobs accumulate"}; gc ${gc ? "on" : "off (run with --expose-gc)"}`,
     );
-    console.log("height\trss MiB\theap MiB\text MiB\tstate keys\tjobs\ttrie nodes\tdb MiB\tms/block");
+    console.log("height\trss MiB\theap MiB\text MiB\tstate keys\tjobs\ttrie nodes\tdb MiB\ttx cache\tms/block\tcommit ms");
     for (let h = 1; h <= o.blocks; h++) {
       const txs: Uint8Array[] = [];
       const job = (c: TestKey): Any => ({
         typeUrl: "/inferchain.inference.v1.MsgSubmitJob",
         value: MsgSubmitJob.encode(MsgSubmitJob.fromPartial({ client: c.address, modelId: MODEL.id, input: sampleInput(1, BigInt(h)), fee: JOB_FEE.toString() })).finish(),
       });
-      for (const c of clients) txs.push(await signTxFast(c, [job(c)], { chainId: CHAIN_ID, accountNumber: numbers.get(c.address)!, sequence: nextSeq(c), gas: GAS, fee: fee(GAS) }));
+      for (const c of clients) txs.push(await asReceived(signTxFast(c, [job(c)], { chainId: CHAIN_ID, accountNumber: numbers.get(c.address)!, sequence: nextSeq(c), gas: GAS, fee: fee(GAS) })));
       for (const [worker, ids] of assigned) {
         const w = workerKey.get(worker)!;
         const msgs = ids.map((jobId) => ({ typeUrl: "/inferchain.inference.v1.MsgSubmitResult", value: MsgSubmitResult.encode(MsgSubmitResult.fromPartial({ worker, jobId, output: sampleOutput() })).finish() }));
         const gas = GAS * BigInt(ids.length);
-        txs.push(await signTxFast(w, msgs, { chainId: CHAIN_ID, accountNumber: numbers.get(worker)!, sequence: nextSeq(w), gas, fee: fee(gas) }));
+        txs.push(await asReceived(signTxFast(w, msgs, { chainId: CHAIN_ID, accountNumber: numbers.get(worker)!, sequence: nextSeq(w), gas, fee: fee(gas) })));
       }
       for (const [i, s] of senders.entries()) {
         const to = senders[(i + 1) % senders.length];
-        txs.push(await signTxFast(s, [msgSendAny(s.address, to.address, 1n)], { chainId: CHAIN_ID, accountNumber: numbers.get(s.address)!, sequence: nextSeq(s) }));
+        txs.push(await asReceived(signTxFast(s, [msgSendAny(s.address, to.address, 1n)], { chainId: CHAIN_ID, accountNumber: numbers.get(s.address)!, sequence: nextSeq(s) })));
       }
       const fin = await app.finalizeBlock(finalizeRequest(BigInt(h), txs));
+      const c0 = performance.now();
       await app.commit();
+      commitMs += performance.now() - c0;
       for (const r of fin.txResults) if (r.code !== 0) failed++;
       if (failed > 0 && h <= 5) throw new Error(`block ${h}: ${fin.txResults.find((r) => r.code !== 0)?.log}`);
       assigned = new Map();
@@ -184,21 +197,25 @@ async function run(o: Opts): Promise<void> {
           jobsInState,
           trieNodes: await app.store.trieNodeCount(),
           dbMiB: mib(dirBytes(dir)),
+          txCache: (app as unknown as { decoded?: Map<string, unknown> }).decoded?.size ?? -1,
           msPerBlock: Math.round(((now - lastSampleAt) / o.sample) * 10) / 10,
+          commitMs: Math.round((commitMs / o.sample) * 100) / 100,
         };
+        commitMs = 0;
         lastSampleAt = performance.now();
         samples.push(s);
-        console.log([s.height, s.rssMiB, s.heapUsedMiB, s.externalMiB, s.stateKeys, s.jobsInState, s.trieNodes, s.dbMiB, s.msPerBlock].join("\t"));
+        console.log([s.height, s.rssMiB, s.heapUsedMiB, s.externalMiB, s.stateKeys, s.jobsInState, s.trieNodes, s.dbMiB, s.txCache, s.msPerBlock, s.commitMs].join("\t"));
       }
     }
   } finally {
     await app.store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  // After the warm-up (the first third) state and trie should be flat; the heap saws up and down
+  // with the decoded-tx cache, so each half of the steady window is summarised by its range.
   const steady = samples.filter((s) => s.height > o.blocks / 3);
-  const first = steady[0];
-  const last = steady[steady.length - 1];
-  const per1000 = (f: (s: Sample) => number): number => (first && last && last.height > first.height ? Math.round(((f(last) - f(first)) / (last.height - first.height)) * 1000 * 10) / 10 : 0);
+  const halves = [steady.slice(0, Math.ceil(steady.length / 2)), steady.slice(Math.ceil(steady.length / 2))];
+  const range = (f: (s: Sample) => number): Array<[number, number]> => halves.map((h) => (h.length ? [Math.min(...h.map(f)), Math.max(...h.map(f))] : [0, 0]));
   console.log(
     JSON.stringify({
       blocks: o.blocks,
@@ -209,9 +226,17 @@ async function run(o: Opts): Promise<void> {
       sendsPerBlock: o.sends,
       jobPruning,
       failedTxs: failed,
-      first,
-      last,
-      growthPer1000Blocks: { rssMiB: per1000((s) => s.rssMiB), heapUsedMiB: per1000((s) => s.heapUsedMiB), stateKeys: per1000((s) => s.stateKeys), trieNodes: per1000((s) => s.trieNodes), dbMiB: per1000((s) => s.dbMiB) },
+      steadyFrom: steady[0]?.height ?? 0,
+      // [min, max] in the first and in the second half of the steady window.
+      steadyRanges: {
+        rssMiB: range((s) => s.rssMiB),
+        heapUsedMiB: range((s) => s.heapUsedMiB),
+        externalMiB: range((s) => s.externalMiB),
+        stateKeys: range((s) => s.stateKeys),
+        jobsInState: range((s) => s.jobsInState),
+        trieNodes: range((s) => s.trieNodes),
+        dbMiB: range((s) => s.dbMiB),
+      },
     }),
   );
 }
