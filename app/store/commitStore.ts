@@ -29,17 +29,7 @@
  */
 import { createHash } from "node:crypto";
 import { ClassicLevel } from "classic-level";
-import {
-  BranchMPTNode,
-  ExtensionMPTNode,
-  createMPT,
-  createMerkleProof,
-  decodeMPTNode,
-  decodeRawMPTNode,
-  isRawMPTNode,
-  verifyMerkleProof,
-  type MerklePatriciaTrie,
-} from "@ethereumjs/mpt";
+import { createMPT, createMerkleProof, verifyMerkleProof, type MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { ValueEncoding, type BatchDBOp, type DB } from "@ethereumjs/util";
 import { MemKV, type KVReader } from "./kv";
 import { PRUNING_DEFAULT, pruneBelow, type PruningOptions } from "./pruning";
@@ -128,20 +118,52 @@ const sha256 = (b: Uint8Array): Uint8Array => createHash("sha256").update(b).dig
 const TRIE_OPTS = { useKeyHashing: true, useKeyHashingFunction: sha256 } as const;
 const EMPTY_ROOT_HEX = hex(sha256(Uint8Array.of(0x80)));
 
+/** One RLP item at `pos`: where its payload starts and ends, and whether it is a list. */
+function rlpItem(b: Uint8Array, pos: number): { start: number; end: number; list: boolean } {
+  const h = b[pos];
+  if (h < 0x80) return { start: pos, end: pos + 1, list: false };
+  if (h <= 0xb7) return { start: pos + 1, end: pos + 1 + h - 0x80, list: false };
+  if (h < 0xc0 || h > 0xf7) {
+    const list = h >= 0xc0;
+    const n = h - (list ? 0xf7 : 0xb7);
+    let len = 0;
+    for (let i = 1; i <= n; i++) len = len * 256 + b[pos + i];
+    return { start: pos + 1 + n, end: pos + 1 + n + len, list };
+  }
+  return { start: pos + 1, end: pos + 1 + h - 0xc0, list: true };
+}
+
 /**
- * The stored children (by hash) of a serialized trie node. Children under 32 bytes are
- * embedded in their parent, not stored, and hold no references; leaf values are data.
+ * The stored children (by hash) of a serialized trie node, read straight off its RLP (the
+ * block path runs it on every new and every dropped node). A branch is a 17-item list (16
+ * children, then a value), an extension or leaf a 2-item list (hex-prefix path, then child or
+ * value; a path whose first nibble is 2 or 3 is a leaf's). A child is a 32-byte hash or, under
+ * 32 bytes, the node itself embedded as a list (which cannot hold a hash). Leaf values are data.
  */
 export function childHashes(serialized: Uint8Array): string[] {
   const out: string[] = [];
-  const visit = (node: ReturnType<typeof decodeRawMPTNode>): void => {
-    const refs: unknown[] = node instanceof BranchMPTNode ? node.getChildren().map(([, c]) => c) : node instanceof ExtensionMPTNode ? [node.value()] : [];
-    for (const r of refs) {
-      if (isRawMPTNode(r as Uint8Array)) visit(decodeRawMPTNode(r as Uint8Array[]));
-      else if (r instanceof Uint8Array && r.length === 32) out.push(hex(r));
+  const visit = (start: number, end: number): void => {
+    const items: Array<{ start: number; end: number; list: boolean }> = [];
+    for (let p = start; p < end; ) {
+      const it = rlpItem(serialized, p);
+      items.push(it);
+      p = it.end;
+    }
+    let children: typeof items;
+    if (items.length === 17) children = items.slice(0, 16);
+    else if (items.length === 2) {
+      const path = items[0];
+      const first = path.end > path.start ? serialized[path.start] : 0;
+      children = first >> 4 >= 2 ? [] : [items[1]];
+    } else throw new Error(`store: not a trie node (${items.length} items)`);
+    for (const c of children) {
+      if (c.list) visit(c.start, c.end);
+      else if (c.end - c.start === 32) out.push(Buffer.from(serialized.buffer, serialized.byteOffset + c.start, 32).toString("hex"));
     }
   };
-  visit(decodeMPTNode(serialized));
+  const top = rlpItem(serialized, 0);
+  if (!top.list) throw new Error("store: not a trie node");
+  visit(top.start, top.end);
   return out;
 }
 

@@ -3,7 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
-import { CommitStore, verifyProof } from "./commitStore";
+import { BranchMPTNode, ExtensionMPTNode, decodeMPTNode, decodeRawMPTNode, isRawMPTNode } from "@ethereumjs/mpt";
+import { CommitStore, childHashes, verifyProof } from "./commitStore";
 import { PRUNING_DEFAULT, PRUNING_EVERYTHING, PRUNING_NOTHING, PruningConfigError, pruneBelow, pruningOptions, type PruningOptions } from "./pruning";
 import { blockWrites, stateAfter } from "./testdata/workload";
 
@@ -50,6 +51,20 @@ describe("pruning options", () => {
   });
 });
 
+/** childHashes through @ethereumjs/mpt's own node decoding (slower; the reference). */
+function referenceChildHashes(serialized: Uint8Array): string[] {
+  const out: string[] = [];
+  const visit = (node: ReturnType<typeof decodeRawMPTNode>): void => {
+    const refs: unknown[] = node instanceof BranchMPTNode ? node.getChildren().map(([, c]) => c) : node instanceof ExtensionMPTNode ? [node.value()] : [];
+    for (const r of refs) {
+      if (isRawMPTNode(r as Uint8Array)) visit(decodeRawMPTNode(r as Uint8Array[]));
+      else if (r instanceof Uint8Array && r.length === 32) out.push(hex(r));
+    }
+  };
+  visit(decodeMPTNode(serialized));
+  return out;
+}
+
 describe("CommitStore pruning", () => {
   let dir: string;
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "inferchain-prune-"))));
@@ -80,6 +95,33 @@ describe("CommitStore pruning", () => {
       expect(hex(p.value!)).toBe(hex(v));
       expect(hex((await verifyProof(p.appHash, k, p.proof))!)).toBe(hex(v));
     }
+    await store.close();
+  });
+
+  test("childHashes reads the same children off the RLP as @ethereumjs/mpt's decoder", async () => {
+    const store = await CommitStore.open(dir, { pruning: PRUNING_NOTHING });
+    await run(store, 1, 20, new Map());
+    const level = (store as unknown as { level: { get(k: string): Promise<Uint8Array | undefined> } }).level;
+    let refs = 0;
+    for (const h of await store.storedNodes()) {
+      const node = (await level.get(`t/${h}`))!;
+      const got = childHashes(node);
+      expect(got).toEqual(referenceChildHashes(node));
+      refs += got.length;
+    }
+    expect(refs).toBeGreaterThan(100);
+    // A branch with an embedded child and a long-form (≥ 56-byte) value; an extension; a leaf.
+    const { RLP } = await import("@ethereumjs/rlp");
+    const h32 = new Uint8Array(32).fill(9);
+    const embeddedLeaf = [Uint8Array.of(0x35), Uint8Array.of(1)];
+    const branch = RLP.encode([h32, embeddedLeaf, ...Array.from({ length: 14 }, () => new Uint8Array()), new Uint8Array(60).fill(1)]);
+    expect(childHashes(branch)).toEqual(referenceChildHashes(branch));
+    expect(childHashes(branch)).toEqual([hex(h32)]);
+    const ext = RLP.encode([Uint8Array.of(0x00, 0x12), h32]);
+    expect(childHashes(ext)).toEqual([hex(h32)]);
+    const leaf = RLP.encode([Uint8Array.of(0x20, 0x12), h32]);
+    expect(childHashes(leaf)).toEqual([]);
+    expect(referenceChildHashes(leaf)).toEqual([]);
     await store.close();
   });
 
