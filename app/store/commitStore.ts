@@ -25,7 +25,8 @@
  * again). Then "orphaned at w and not re-created since" means "in no version ≥ w", and once
  * every version below w is pruned the node is unreachable from every kept version. This relies
  * on a node never appearing twice within one version, which hashed keys guarantee (two
- * identical nodes would need two keys whose SHA-256 share the same long suffix).
+ * identical nodes would need two keys whose SHA-256 share the same long suffix). `nothing`
+ * records no orphans (it never deletes), so nodes dropped while it was set are kept for good.
  */
 import { createHash } from "node:crypto";
 import { ClassicLevel } from "classic-level";
@@ -265,7 +266,10 @@ export class CommitStore {
     if (!staged) throw new Error("commit without a staged block");
     const info: CommitInfo = { height: staged.height, appHash: staged.root };
     const { fresh, live } = this.freshNodes(hex(staged.root));
-    const orphans = await this.orphanedNodes(hex(this.committedRoot()), fresh, live);
+    // `nothing` keeps every node, so it spends nothing on orphan records; a later switch to a
+    // pruning strategy prunes only what is dropped from then on.
+    const tracking = this.pruning.keepRecent > 0;
+    const orphans = tracking ? await this.orphanedNodes(hex(this.committedRoot()), fresh, live) : [];
 
     const batch = this.level.batch();
     for (const [k, v] of staged.writes) {
@@ -276,7 +280,7 @@ export class CommitStore {
 
     // A written node with an orphan record is live again: drop the record.
     const freshHashes = [...fresh.keys()];
-    const records = freshHashes.length > 0 ? await this.level.getMany(freshHashes.map((h) => ORPHAN_OF + h)) : [];
+    const records = tracking && freshHashes.length > 0 ? await this.level.getMany(freshHashes.map((h) => ORPHAN_OF + h)) : [];
     let revived = 0;
     for (const [i, r] of records.entries()) {
       if (!r) continue;

@@ -130,6 +130,7 @@ describe("CommitStore pruning", () => {
     const roots = new Map<number, Uint8Array>();
     await run(store, 1, 30, roots);
     expect(store.earliestVersion).toBe(1n);
+    expect(store.lastCommitStats.nodesOrphaned).toBe(0);
     expect(sorted(await store.storedNodes())).toEqual(sorted(await store.reachableNodes([...roots.values()])));
     await store.close();
   });
