@@ -35,6 +35,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { cometbftBinary, paths, portsFor, readGenesis, setTomlValues, writeAppConfig, writeGenesis } from "../cmd/home";
+import { mulberry32 } from "../test/support/rng";
 import { msgSendAny, signTxFast, testKey } from "../test/support/txs";
 import { findProfile, formatSummary, summarizeProfile } from "./profile-summary";
 
@@ -179,19 +180,6 @@ function cleanupTemp(keep: boolean): void {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------- deterministic randomness
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------- pre-signing (worker threads)
 

@@ -13,20 +13,12 @@ import { Request, Response } from "cosmjs-types/tendermint/abci/types";
 import { frame, startAbciServer } from "../app/abci/server";
 import { genesisBytes, hex, openChain, runBlock } from "./support/chain";
 import { testKey } from "./support/txs";
+import { mulberry32 } from "./support/rng";
 
 const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) >>> 0 : 0xabc1;
 const FRAMES = process.env.FUZZ_FRAMES !== undefined ? Number(process.env.FUZZ_FRAMES) : 20_000;
 const PER_CONNECTION = 200;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const silent = { info: () => undefined, error: () => undefined, debug: () => undefined };
 

@@ -25,6 +25,7 @@ import type { BaseApp } from "../app/baseapp";
 import { moduleAddress } from "../app/types/address";
 import { account, balance, checkStateWrites, finalizeRequest, genesisBytes, hex, openChain, proposalRequest, runBlock, signDirect, type TestChain } from "./support/chain";
 import { msgSendAny, testKey, type TestKey } from "./support/txs";
+import { mulberry32 } from "./support/rng";
 
 const CHAIN_ID = "fuzz-1";
 const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) >>> 0 : 0x1badc0de;
@@ -35,16 +36,6 @@ const CURVE_N = secp256k1.Point.CURVE().n;
 
 // ---------------------------------------------------------------- seeded randomness
 
-/** mulberry32: small, fast, and the whole run follows from SEED. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   constructor(readonly next: () => number) {}

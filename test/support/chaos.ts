@@ -10,8 +10,9 @@
 import fs from "node:fs";
 import { sha256 } from "@cosmjs/crypto";
 import { TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { latestHeight, rpc, sleep, type TestNode } from "./node";
-import { LOAD_KINDS, MixedLoad, prng, startLoadNetwork, type CommittedTx, type LoadKind, type LoadNetwork } from "./load";
+import { groupAlive, latestHeight, rpc, sleep, type TestNode } from "./node";
+import { LOAD_KINDS, MixedLoad, startLoadNetwork, type CommittedTx, type LoadKind, type LoadNetwork } from "./load";
+import { mulberry32 } from "./rng";
 
 // ---------------------------------------------------------------------------- faults
 
@@ -25,14 +26,6 @@ export interface KillResult {
   readonly goneMs: number;
 }
 
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * SIGKILL a node. "node": the whole process group (inferd and cometbft at once, a power cut).
@@ -368,7 +361,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const log = o.log ?? ((): void => undefined);
   const t0 = Date.now();
   const deadline = t0 + o.maxMs;
-  const rand = prng(o.seed ^ 0x5eed);
+  const rand = mulberry32(o.seed ^ 0x5eed);
   const haltMs = o.haltMs ?? 60_000;
   const [downMin, downMax] = o.downMs ?? [500, 4000];
   const settleBlocks = o.settleBlocks ?? 8;

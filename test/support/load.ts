@@ -25,6 +25,7 @@ import { TestNetwork, type NetworkOptions } from "./network";
 import { REPO_ROOT, rpc, sleep } from "./node";
 import { ensureWorkerRegistered, queryClient, spawnSidecar, type TestSidecar } from "./sidecar";
 import { signTxFast, testKey, type TestKey } from "./txs";
+import { mulberry32 } from "./rng";
 
 export const DENOM = "uinf";
 export const MSG_SEND = "/cosmos.bank.v1beta1.MsgSend";
@@ -36,17 +37,6 @@ export const MSG_SUBMIT_RESULT = "/inferchain.inference.v1.MsgSubmitResult";
 export type LoadKind = "send" | "delegate" | "undelegate" | "job";
 export const LOAD_KINDS: readonly LoadKind[] = ["send", "delegate", "undelegate", "job"];
 
-/** A small seeded PRNG (mulberry32), so a run can be repeated from its printed seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------- the network
 
@@ -226,7 +216,7 @@ export class MixedLoad {
   private readonly registry = inferchainRegistry();
 
   constructor(readonly o: MixedLoadOptions) {
-    this.rand = prng(o.seed);
+    this.rand = mulberry32(o.seed);
   }
 
   start(): void {

@@ -245,7 +245,8 @@ function reapStaleNodes(): void {
   }
 }
 
-function groupAlive(pgid: number): boolean {
+/** Whether any process of process group `pgid` is still alive. */
+export function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;
