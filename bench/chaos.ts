@@ -48,7 +48,7 @@ function parseOpts(argv: string[]): Opts {
     .addOption(new Option("--timeout-propose <d>", "CometBFT timeout_propose (what a dead proposer costs)").env("CHAOS_TIMEOUT_PROPOSE").default("1s"))
     .addOption(new Option("--stall-blocks <n>", "a gap longer than this many expected blocks is a stall").env("CHAOS_STALL_BLOCKS").default(10).argParser(int))
     .addOption(new Option("--min-blocks <n>", "keep the load going until the chain has this many blocks").env("CHAOS_MIN_BLOCKS").default(0).argParser(int))
-    .addOption(new Option("--port-from <k>", "first port index (ports are default + 100·k; 10 indexes are scanned)").env("CHAOS_PORT_FROM").default(120).argParser(int))
+    .addOption(new Option("--port-from <k>", "first port index (ports are default + 100·k; 10 indexes are scanned)").env("CHAOS_PORT_FROM").default(4).argParser(int))
     .addOption(new Option("--no-sidecars", "no sidecars (jobs then time out instead of getting results)"))
     .addOption(new Option("--keep", "keep the homes and logs even when everything passed").default(false));
   p.parse(argv);

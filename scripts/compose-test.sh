@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The docker-compose localnet, for real: builds the image, brings docker-compose.yml up (4
-# validators and their sidecars, host networking, on port offset 200: a native `npm run
+# validators and their sidecars, host networking, on port offset 56: a native `npm run
 # localnet` uses 0..3, the jest integration tests and benchmarks 20..149), then checks
 #   0. docker-compose.yml is scripts/compose-file.sh's output for 4 and passes `config -q`
 #   1. every node makes blocks (healthy containers), and the 4 validators are in the set
@@ -37,7 +37,7 @@ skip() {
 command -v docker-compose >/dev/null || skip "docker-compose is not installed (apt-get install docker-compose)"
 command -v docker >/dev/null || skip "the docker client is not installed (apt-get install docker.io)"
 
-OFFSET=200
+OFFSET=56
 VALIDATORS=4
 PROJECT=inferchain-compose-test
 CHAIN_ID=inferchain-compose-test

@@ -13,7 +13,7 @@ const log = (msg: string): void => void process.stderr.write(`[chaos] ${msg}\n`)
 test("4 SIGKILLs under mixed load: no app hash mismatch, no lost tx, no halt", async () => {
   const seed = Number(process.env.CHAOS_SEED ?? 4);
   const r = await runScenario({
-    portRange: [140, 149],
+    portRange: [36, 43],
     laneSeedBase: 720_000,
     lanes: 6,
     kills: 4,

@@ -21,7 +21,7 @@ import { balance, ensureWorkerRegistered, homeSigner, jobIdFromEvents, queryClie
 jest.setTimeout(180_000);
 
 /** The two-validator localnet's port indexes: two free ones in 70..79, apart from the other test files'. */
-const PORT_RANGE = [70, 79] as const;
+const PORT_RANGE = [44, 45] as const;
 
 async function validatorTokens(rpcUrl: string, operator: string): Promise<bigint> {
   const comet = await connectComet(rpcUrl);

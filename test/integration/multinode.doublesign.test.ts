@@ -65,7 +65,7 @@ describe("double signing on a 4-validator network: evidence, slash, tombstone", 
   beforeAll(async () => {
     const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic("inferchain-mn-carol"), { prefix: "infer" });
     [{ address: carol }] = await wallet.getAccounts();
-    net = await TestNetwork.create({ validators: 4, extraNodes: [{ twinOf: CHEAT }], portRange: [100, 109], accounts: [{ address: carol, amount: 1_000_000_000n }] });
+    net = await TestNetwork.create({ validators: 4, extraNodes: [{ twinOf: CHEAT }], portRange: [4, 11], accounts: [{ address: carol, amount: 1_000_000_000n }] });
     await net.start([0, 1, 2, 3], 2);
     client = await SigningStargateClient.connectWithSigner(net.rpcUrl(0), wallet, { gasPrice: GasPrice.fromString(`0.025${DENOM}`) });
     comet = await connectComet(net.rpcUrl(0));

@@ -52,7 +52,7 @@ describe("downtime on a 4-validator network: jail, slash, unjail", () => {
   const query = async <T>(...args: string[]): Promise<T> => JSON.parse(await inferdOk(["query", ...args, "--home", net!.home(0), "--output", "json"])) as T;
 
   beforeAll(async () => {
-    net = await TestNetwork.create({ validators: 4, portRange: [60, 69] });
+    net = await TestNetwork.create({ validators: 4, portRange: [46, 49] });
     await net.start([0, 1, 2, 3], 2);
     comet = await connectComet(net.rpcUrl(0));
     q = QueryClient.withExtensions(comet, setupStakingExtension, setupSlashingExtension);

@@ -25,7 +25,7 @@ describe("liveness with one dominant validator", () => {
 
   test("after a large delegation, a validator is jailed only for absent precommits, never for nil ones", withNetworkLogs(() => net, async () => {
     const carol = await testKey(7_301);
-    net = await TestNetwork.create({ validators: 4, portRange: [110, 119], accounts: [{ address: carol.address, amount: 200_000_000n }] });
+    net = await TestNetwork.create({ validators: 4, portRange: [28, 34], accounts: [{ address: carol.address, amount: 200_000_000n }] });
     await net.start([0, 1, 2, 3], 2);
     comet = await connectComet(net.rpcUrl(0));
     const q: QueryClient & StakingExtension = QueryClient.withExtensions(comet, setupStakingExtension);

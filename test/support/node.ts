@@ -68,7 +68,7 @@ export interface GenesisAccount {
 }
 
 export interface HomeOptions {
-  /** Port index: every port is the default + 100·index. Use a distinct one (20..40) per test file. */
+  /** Port index: every port is the default + 100·index. Use a distinct one (20..27, 35) per test file; see NetworkOptions.portRange for the map. */
   readonly index: number;
   readonly chainId?: string;
   readonly moniker?: string;
