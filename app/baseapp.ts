@@ -38,7 +38,7 @@ import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta
 import { ProofOps } from "cosmjs-types/tendermint/crypto/proof";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import type { BlockHookInfo, BlockInfo, Context, ExecMode, QueryContext } from "./context";
-import { AppError, ErrBlockGasExceeded, ErrInvalidRequest, ErrPanic, InvariantError, asAppError } from "./errors";
+import { AppError, ErrBlockGasExceeded, ErrInvalidRequest, ErrPanic, InvariantError, asAppError, errorText } from "./errors";
 import { EventManager } from "./events";
 import { GasKV, GasMeter } from "./gas";
 import type { AnyMsgHandler, AppModule, QueryHandler } from "./module";
@@ -109,11 +109,6 @@ export function blockHookInfo(req: Pick<RequestFinalizeBlock, "decidedLastCommit
 
 /** Emitted (block event) when a module's block hook failed and its writes were dropped. */
 export const EVENT_BLOCK_HOOK_ERROR = "block_hook_error";
-
-/** An exception as one line for a log or event: its class and message, never a stack. */
-function errorText(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-}
 
 /**
  * Freezes an object graph (plain objects and arrays). Byte arrays cannot be frozen in

@@ -92,6 +92,12 @@ export class InvariantError extends Error {
   }
 }
 
+/** An exception as one line for a log or event: its class and message (at most 256 characters), never a stack. */
+export function errorText(e: unknown): string {
+  const s = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return s.length > 256 ? s.slice(0, 256) : s;
+}
+
 /** Returned for exceptions that are not AppErrors; the message is not shown to clients. */
 export const ErrInternal = new AppError("undefined", 1, "internal error");
 

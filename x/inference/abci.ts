@@ -33,7 +33,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Context } from "../../app/context";
-import { InvariantError } from "../../app/errors";
+import { InvariantError, errorText } from "../../app/errors";
 import { EventManager } from "../../app/events";
 import { Branch } from "../../app/store/kv";
 import { accountAddress, Bech32Prefix, moduleAddress, parseAddress } from "../../app/types/address";
@@ -112,11 +112,6 @@ export function perJob(k: InferenceKeeper, ctx: Context, params: InferenceParams
   branch.write();
   for (const e of events.events()) ctx.events.emitEvent(e);
   return true;
-}
-
-function errorText(e: unknown): string {
-  const s = e instanceof Error ? e.message : String(e);
-  return s.length > 256 ? s.slice(0, 256) : s;
 }
 
 /**
