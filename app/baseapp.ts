@@ -37,7 +37,7 @@ import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import { ProofOps } from "cosmjs-types/tendermint/crypto/proof";
 import type { Any } from "cosmjs-types/google/protobuf/any";
-import type { BlockHookInfo, BlockInfo, Context, ExecMode, QueryContext } from "./context";
+import { onBranch, type BlockHookInfo, type BlockInfo, type Context, type ExecMode, type QueryContext } from "./context";
 import { AppError, ErrBlockGasExceeded, ErrInvalidRequest, ErrPanic, InvariantError, asAppError, errorText } from "./errors";
 import { EventManager } from "./events";
 import { GasKV, GasMeter } from "./gas";
@@ -381,18 +381,10 @@ export class BaseApp {
    * isolates its items, as x/inference does per job, loses only the bad item).
    */
   private runHook<T>(state: KVStore, block: BlockInfo, blockEvents: EventManager, module: string, hook: string, fn: (ctx: Context) => T): T | undefined {
-    const branch = new Branch(state);
-    const events = new EventManager();
-    try {
-      const out = fn(this.context(branch, "finalize", block, new GasMeter(undefined), events));
-      branch.write();
-      for (const e of events.events()) blockEvents.emitEvent(e);
-      return out;
-    } catch (e) {
-      if (e instanceof InvariantError) throw e;
-      blockEvents.emit(EVENT_BLOCK_HOOK_ERROR, { module, hook, error: errorText(e) });
-      return undefined;
-    }
+    const r = onBranch(this.context(state, "finalize", block, new GasMeter(undefined), blockEvents), fn);
+    if (r.ok) return r.value;
+    blockEvents.emit(EVENT_BLOCK_HOOK_ERROR, { module, hook, error: errorText(r.error) });
+    return undefined;
   }
 
   /** Commit: writes the staged block in one atomic batch; the mempool then rechecks against it. */

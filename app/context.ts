@@ -2,9 +2,10 @@
  * What a handler sees while it runs: a (gas-metered) branch of state, the block it runs in,
  * an event sink and the execution mode. Handlers get nothing else: no clock, no environment.
  */
-import type { EventManager } from "./events";
+import { InvariantError } from "./errors";
+import { EventManager } from "./events";
 import type { GasMeter } from "./gas";
-import type { KVReader, KVStore } from "./store/kv";
+import { Branch, type KVReader, type KVStore } from "./store/kv";
 
 export type ExecMode = "check" | "recheck" | "simulate" | "prepare" | "process" | "finalize" | "genesis";
 
@@ -53,4 +54,27 @@ export interface Misbehavior {
 export interface BlockHookInfo {
   readonly lastCommit: readonly VoteInfo[];
   readonly misbehavior: readonly Misbehavior[];
+}
+
+export type BranchOutcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Runs `f` on a branch of `ctx.store` with its own event sink: the writes and events reach
+ * `ctx` only if `f` returns. An InvariantError (broken committed state) propagates; any other
+ * exception drops the branch and is returned, for the caller to turn into an event. Block
+ * hooks (BaseApp) and per-item block work (x/inference's jobs) isolate failures with it.
+ */
+export function onBranch<T>(ctx: Context, f: (c: Context) => T): BranchOutcome<T> {
+  const branch = new Branch(ctx.store);
+  const events = new EventManager();
+  let value: T;
+  try {
+    value = f({ ...ctx, store: branch, events });
+  } catch (e) {
+    if (e instanceof InvariantError) throw e;
+    return { ok: false, error: e };
+  }
+  branch.write();
+  for (const e of events.events()) ctx.events.emitEvent(e);
+  return { ok: true, value };
 }

@@ -32,10 +32,8 @@
  * before slashing and staking in app.ts, so these slashes show in this block's validator set.
  */
 import { createHash } from "node:crypto";
-import type { Context } from "../../app/context";
+import { onBranch, type Context } from "../../app/context";
 import { InvariantError, errorText } from "../../app/errors";
-import { EventManager } from "../../app/events";
-import { Branch } from "../../app/store/kv";
 import { accountAddress, Bech32Prefix, moduleAddress, parseAddress } from "../../app/types/address";
 import { sampleWorker } from "./assignment";
 import {
@@ -99,19 +97,11 @@ class BadJobRecord extends Error {
  * `job_error{job_id, step, error}` and quarantines the job. Returns whether `f` succeeded.
  */
 export function perJob(k: InferenceKeeper, ctx: Context, params: InferenceParams, step: JobStep, id: bigint, queueKey: string, f: (c: Context) => void): boolean {
-  const branch = new Branch(ctx.store);
-  const events = new EventManager();
-  try {
-    f({ ...ctx, store: branch, events });
-  } catch (e) {
-    if (e instanceof InvariantError) throw e;
-    emitJobError(ctx.events, { jobId: id, step, error: errorText(e) });
-    quarantine(k, ctx, params, id, queueKey);
-    return false;
-  }
-  branch.write();
-  for (const e of events.events()) ctx.events.emitEvent(e);
-  return true;
+  const r = onBranch(ctx, f);
+  if (r.ok) return true;
+  emitJobError(ctx.events, { jobId: id, step, error: errorText(r.error) });
+  quarantine(k, ctx, params, id, queueKey);
+  return false;
 }
 
 /**
@@ -124,24 +114,17 @@ export function perJob(k: InferenceKeeper, ctx: Context, params: InferenceParams
  * handling would apply.
  */
 function quarantine(k: InferenceKeeper, ctx: Context, params: InferenceParams, id: bigint, queueKey: string): void {
-  const branch = new Branch(ctx.store);
-  const events = new EventManager();
-  try {
-    const c: Context = { ...ctx, store: branch, events };
-    const job = k.getJob(branch, id);
+  const r = onBranch(ctx, (c) => {
+    const job = k.getJob(c.store, id);
     if (!job) throw new Error(`job ${id} is gone`);
     if (isOpen(job.status)) failJob(k, c, params, job, "error");
-    else if (isFinished(job.status)) k.setJob(branch, { ...job, pruneHeight: 0n });
+    else if (isFinished(job.status)) k.setJob(c.store, { ...job, pruneHeight: 0n });
     else throw new Error(`job ${id} has status ${job.status}`);
-    if (branch.has(queueKey)) throw new Error(`job ${id} is still on ${queueKey}`);
-  } catch (e) {
-    if (e instanceof InvariantError) throw e;
-    ctx.store.delete(queueKey);
-    emitJobError(ctx.events, { jobId: id, step: "park", error: errorText(e) });
-    return;
-  }
-  branch.write();
-  for (const e of events.events()) ctx.events.emitEvent(e);
+    if (c.store.has(queueKey)) throw new Error(`job ${id} is still on ${queueKey}`);
+  });
+  if (r.ok) return;
+  ctx.store.delete(queueKey);
+  emitJobError(ctx.events, { jobId: id, step: "park", error: errorText(r.error) });
 }
 
 // ---------------------------------------------------------------- 1. timeouts
