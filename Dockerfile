@@ -32,11 +32,14 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts --no-audit --no-fund \
  && npm rebuild classic-level protobufjs
 COPY tsconfig.json ./
-COPY app app
+COPY base base
 COPY x x
+COPY app app
 COPY lib lib
-COPY cmd cmd
+COPY client client
+COPY sidecar sidecar
 COPY server server
+COPY cmd cmd
 COPY gen gen
 COPY bench bench
 COPY test/support test/support

@@ -65,13 +65,13 @@ const determinismRules = {
 export default [
   { ignores: ["dist/", "gen/", "node_modules/"] },
   {
-    files: ["{app,x,lib,cmd,server,test,bench}/**/*.ts"],
+    files: ["{base,x,app,lib,client,sidecar,server,cmd,test,bench}/**/*.ts"],
     languageOptions: { parser: tseslint.parser, ecmaVersion: 2022, sourceType: "module" },
     // Registered so existing `eslint-disable` comments that name its rules resolve; none is enabled.
     plugins: { "@typescript-eslint": tseslint.plugin },
   },
   {
-    files: ["app/**/*.ts", "x/**/*.ts"],
+    files: ["base/**/*.ts", "x/**/*.ts", "app/**/*.ts"],
     ignores: ["**/*.test.ts"],
     rules: determinismRules,
   },

@@ -1,7 +1,7 @@
 /** Tests run from the TypeScript sources through swc; integration tests spawn the built `dist/`. */
 module.exports = {
   testEnvironment: "node",
-  roots: ["<rootDir>/app", "<rootDir>/x", "<rootDir>/lib", "<rootDir>/cmd", "<rootDir>/server", "<rootDir>/test"],
+  roots: ["<rootDir>/base", "<rootDir>/x", "<rootDir>/app", "<rootDir>/lib", "<rootDir>/client", "<rootDir>/sidecar", "<rootDir>/server", "<rootDir>/cmd", "<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   transform: {
     "^.+\\.(t|j|mj)s$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],

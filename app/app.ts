@@ -3,10 +3,10 @@
  * through the interfaces the consumers declare; the module list is also the order in which
  * genesis and the block hooks run.
  */
-import { BaseApp } from "./baseapp";
-import type { AppModule } from "./module";
-import { CommitStore } from "./store/commitStore";
-import { moduleAddress } from "./types/address";
+import { BaseApp } from "../base/baseapp";
+import type { AppModule } from "../base/module";
+import { CommitStore } from "../base/store/commitStore";
+import { moduleAddress } from "../base/types/address";
 import { AnteHandler, AuthKeeper, FEE_COLLECTOR, authModule, type GasPrice } from "../x/auth";
 import { BankKeeper, bankModule } from "../x/bank";
 import { BONDED_POOL, NOT_BONDED_POOL, StakingKeeper, stakingModule } from "../x/staking";

@@ -34,7 +34,8 @@ import { Worker, isMainThread, parentPort, workerData } from "node:worker_thread
 import { Command, InvalidArgumentError, Option } from "commander";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
-import { cometbftBinary, paths, portsFor, readGenesis, setTomlValues, writeAppConfig, writeGenesis } from "../cmd/home";
+import { paths, portsFor, setTomlValues } from "../client/home";
+import { cometbftBinary, readGenesis, writeAppConfig, writeGenesis } from "../server/home";
 import { mulberry32 } from "../test/support/rng";
 import { msgSendAny, signTxFast, testKey } from "../test/support/txs";
 import { findProfile, formatSummary, summarizeProfile } from "./profile-summary";

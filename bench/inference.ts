@@ -4,7 +4,7 @@
  *   1. raw     onnxruntime-node `session.run` on a prepared feed, one model at a time (mlp-16x8,
  *              silero-vad), with the sidecar's session options (DETERMINISTIC_SESSION_OPTIONS)
  *   2. sidecar the sidecar's job pipeline on the same model and input minus the chain
- *              (server/sidecar/pipeline.ts runJob: canonical decode + input check → dequantize →
+ *              (sidecar/pipeline.ts runJob: canonical decode + input check → dequantize →
  *              session.run → quantize → output check → encode); overhead = 1 − sidecar/raw
  *              time per job (goal ≤ 5%); the two alternate call by call and the figures are
  *              per-call medians, so a busy machine moves both alike
@@ -28,15 +28,15 @@ import { decodeTensorList, encodeTensorList } from "../x/models/tensor";
 import type { Model } from "../x/models/types";
 import { builtinModels, defaultModelsDir, MLP_MODEL_ID, SILERO_MODEL_ID } from "../lib/models/builtin";
 import { parseTensorJson, quantizeTensors, dequantizeTensors } from "../lib/tensors";
-import { connectQueryClient, JobStatus } from "../lib/client/queries";
-import { msgSubmitJob } from "../lib/client/registry";
-import { SignerQueue } from "../lib/client/signerQueue";
-import { openKeyring } from "../cmd/keyring";
+import { connectQueryClient, JobStatus } from "../client/queries";
+import { msgSubmitJob } from "../client/registry";
+import { SignerQueue } from "../client/signerQueue";
+import { openKeyring } from "../client/keyring";
 import { GasPrice } from "@cosmjs/stargate";
-import { loadModels } from "../server/sidecar/models";
-import { runJob, type LoadedModel } from "../server/sidecar/pipeline";
-import { parseExecutionProvider } from "../server/sidecar/executionProvider";
-import { portsFor } from "../cmd/home";
+import { loadModels } from "../sidecar/models";
+import { runJob, type LoadedModel } from "../sidecar/pipeline";
+import { parseExecutionProvider } from "../sidecar/executionProvider";
+import { portsFor } from "../client/home";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const INFERD = path.join(ROOT, "dist", "cmd", "inferd.js");

@@ -26,7 +26,7 @@ import { fromBech32, toBech32 } from "@cosmjs/encoding";
 import { sha256 } from "@cosmjs/crypto";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { createInferchainApp, defaultAppState } from "../app/app";
-import { pruningOptions, type PruningOptions } from "../app/store/pruning";
+import { pruningOptions, type PruningOptions } from "../base/store/pruning";
 import { MsgSubmitJob, MsgSubmitResult } from "../gen/inferchain/inference/v1/tx";
 import { modelToJson } from "../x/models";
 import { MODEL, sampleInput, sampleOutput } from "../x/inference/testutil";

@@ -4,16 +4,16 @@ import { Option, type Command } from "commander";
 import { Registry, type EncodeObject } from "@cosmjs/proto-signing";
 import { GasPrice, QueryClient, SigningStargateClient, calculateFee, defaultRegistryTypes, setupAuthExtension, type StdFee } from "@cosmjs/stargate";
 import { connectComet } from "@cosmjs/tendermint-rpc";
-import { broadcastTxSync, waitForTx, type CheckTxResult } from "../lib/client/broadcast";
-import { signMulti, signerAccounts, simulateMulti, type SignerAccount, type TxSigner } from "../lib/client/multiSign";
-import { inferchainTypes } from "../lib/client/registry";
+import { broadcastTxSync, waitForTx, type CheckTxResult } from "../client/broadcast";
+import { signMulti, signerAccounts, simulateMulti, type SignerAccount, type TxSigner } from "../client/multiSign";
+import { inferchainTypes } from "../client/registry";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
-import { parseCoinsString, toWire } from "../app/types/coins";
-import { DEFAULT_HOME, readClientConfig } from "./home";
+import { parseCoinsString, toWire } from "../base/types/coins";
+import { DEFAULT_HOME, readClientConfig } from "../client/home";
 import { expandHome } from "./commands/keys";
-import { CliError } from "./errors";
-import { openKeyring, readPassphraseFromStdin } from "./keyring";
+import { CliError } from "../client/errors";
+import { openKeyring, readPassphraseFromStdin } from "../client/keyring";
 
 export interface ClientFlags {
   home: string;
@@ -112,7 +112,7 @@ export function withTxFlags(cmd: Command): Command {
 
 /**
  * Every message type the CLI signs: the shared client registry (Cosmos defaults and all of
- * inferchain's messages, lib/client/registry.ts) plus Cosmos's MsgUnjail, which CosmJS's
+ * inferchain's messages, client/registry.ts) plus Cosmos's MsgUnjail, which CosmJS's
  * defaults lack.
  */
 export function cliRegistry(): Registry {
@@ -135,7 +135,7 @@ async function confirm(question: string): Promise<boolean> {
 
 const TX_INCLUSION_TIMEOUT_MS = 60_000;
 
-/** CometBFT's `broadcast_tx_sync` without CosmJS (lib/client/broadcast.ts): a refusal keeps its code, codespace and log. */
+/** CometBFT's `broadcast_tx_sync` without CosmJS (client/broadcast.ts): a refusal keeps its code, codespace and log. */
 async function checkTx(rpcUrl: string, tx: Uint8Array): Promise<CheckTxResult> {
   try {
     return await broadcastTxSync(rpcUrl, tx);
@@ -149,7 +149,7 @@ async function checkTx(rpcUrl: string, tx: Uint8Array): Promise<CheckTxResult> {
  * Signs `messages` with the --from key and broadcasts them; prints the result. A tx the node
  * refuses (CheckTx) or that fails in its block prints its code, codespace and log and makes
  * the command exit 1. `coSigners` (keyring names or addresses) sign after --from, which pays
- * the fee — MsgRegisterWorker's worker key (lib/client/multiSign.ts).
+ * the fee — MsgRegisterWorker's worker key (client/multiSign.ts).
  */
 export async function signAndSend(f: TxFlags, messages: EncodeObject[], o: { coSigners?: readonly string[] } = {}): Promise<void> {
   const c = resolveClient(f);

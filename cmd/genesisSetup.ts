@@ -14,8 +14,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { accountOperator } from "../x/staking";
 import { builtinModelGenesis, builtinModels } from "../lib/models/builtin";
-import { addGenesisAccount, paths, type Genesis } from "./home";
-import { openKeyring } from "./keyring";
+import { paths } from "../client/home";
+import { addGenesisAccount, type Genesis } from "../server/home";
+import { openKeyring } from "../client/keyring";
 
 export const VALIDATOR_KEY = "validator";
 /** 1,000 INF balance, 10 INF self-delegated: voting power 10, as CometBFT's own default. */

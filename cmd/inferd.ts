@@ -6,7 +6,7 @@ import { queryCommand, statusCommand, txCommand } from "./commands/client";
 import { inferCommand, inferenceQueryCommand, inferenceTxCommand, modelsQueryCommand } from "./commands/inference";
 import { sidecarCommand } from "./commands/sidecar";
 import { queryStakingCommand, querySlashingCommand, txSlashingCommand, txStakingCommand } from "./commands/staking";
-import { toCliError } from "./errors";
+import { toCliError } from "../client/errors";
 
 export function buildCli(): Command {
   const program = new Command("inferd")

@@ -9,10 +9,11 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { CliError } from "./errors";
+import { CliError } from "../client/errors";
 import { VALIDATOR_KEY } from "./genesisSetup";
-import { initHome, paths, portsFor, readClientConfig, readGenesis, runCometbft, setTomlValues, writeGenesis, type Ports } from "./home";
-import { openKeyring } from "./keyring";
+import { paths, portsFor, readClientConfig, setTomlValues, type Ports } from "../client/home";
+import { initHome, readGenesis, runCometbft, writeGenesis } from "../server/home";
+import { openKeyring } from "../client/keyring";
 import { ensureWorkerRegistered } from "./workerSetup";
 import { defaultSidecarMetricsAddress } from "./commands/sidecar";
 

@@ -11,13 +11,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { GasPrice } from "@cosmjs/stargate";
 import { accountOperator } from "../x/staking";
-import { connectQueryClient } from "../lib/client/queries";
-import { inferchainRegistry, msgRegisterWorker } from "../lib/client/registry";
-import { signAndBroadcastMulti } from "../lib/client/multiSign";
+import { connectQueryClient } from "../client/queries";
+import { inferchainRegistry, msgRegisterWorker } from "../client/registry";
+import { signAndBroadcastMulti } from "../client/multiSign";
 import { VALIDATOR_KEY, WORKER_KEY } from "./genesisSetup";
-import { readClientConfig } from "./home";
-import { openKeyring, KeyNotFoundError } from "./keyring";
-import { CliError } from "./errors";
+import { readClientConfig } from "../client/home";
+import { openKeyring, KeyNotFoundError } from "../client/keyring";
+import { CliError } from "../client/errors";
 
 export interface WorkerRegistration {
   readonly operator: string;

@@ -113,8 +113,8 @@ fi
 source "$root/scripts/ensure-setup.sh" >/dev/null
 cd "$root"
 inferd() { node "$root/dist/cmd/inferd.js" "$@"; }
-port() { # port NAME NODE → that node's port (cmd/home.ts portsFor)
-  node -e 'const { portsFor } = require(process.argv[1]); console.log(portsFor(Number(process.argv[3]))[process.argv[2]])' "$root/dist/cmd/home.js" "$1" "$((OFFSET + $2))"
+port() { # port NAME NODE → that node's port (client/home.ts portsFor)
+  node -e 'const { portsFor } = require(process.argv[1]); console.log(portsFor(Number(process.argv[3]))[process.argv[2]])' "$root/dist/client/home.js" "$1" "$((OFFSET + $2))"
 }
 rpc() { echo "http://127.0.0.1:$(port rpc "$1")"; }
 for i in $(seq 0 $((VALIDATORS - 1))); do

@@ -49,7 +49,7 @@ case "$role" in
     # the foreground so that its log is the container's.
     node -e '
       const { ensureWorkerRegistered, waitForHeight } = require("/app/dist/cmd/workerSetup.js");
-      const { readClientConfig } = require("/app/dist/cmd/home.js");
+      const { readClientConfig } = require("/app/dist/client/home.js");
       const home = process.argv[1];
       const rpcUrl = readClientConfig(home).node.replace(/^tcp:\/\//, "http://");
       (async () => {

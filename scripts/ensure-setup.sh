@@ -8,7 +8,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "==> npm ci"
   npm ci
 fi
-if [ ! -f dist/cmd/inferd.js ] || [ -n "$(find app x lib cmd server gen bench test/support -name '*.ts' -newer dist/cmd/inferd.js -print -quit 2>/dev/null)" ]; then
+if [ ! -f dist/cmd/inferd.js ] || [ -n "$(find base x app lib client sidecar server cmd gen bench test/support -name '*.ts' -newer dist/cmd/inferd.js -print -quit 2>/dev/null)" ]; then
   echo "==> npm run build"
   npm run build
 fi

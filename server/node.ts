@@ -7,11 +7,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import readline from "node:readline";
 import pino, { type Logger } from "pino";
 import { createInferchainApp } from "../app/app";
-import { startAbciServer } from "../app/abci/server";
-import type { BaseApp } from "../app/baseapp";
-import { QueryError as AppQueryError } from "../app/query";
+import { startAbciServer } from "../base/abci/server";
+import type { BaseApp } from "../base/baseapp";
+import { QueryError as AppQueryError } from "../base/query";
 import { parseGasPrice } from "../x/auth";
-import { cometbftBinary, paths, readAppConfig } from "../cmd/home";
+import { paths } from "../client/home";
+import { cometbftBinary, readAppConfig } from "./home";
 import { QueryError, startGrpcServer } from "./grpc";
 
 export interface NodeOptions {
@@ -59,7 +60,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
           query: async (path, data, height) => {
             if (height !== 0n && height !== app.lastHeight) throw new QueryError(3, `only the latest height (${app.lastHeight}) can be queried`);
             try {
-              // Through the ABCI scheduler, behind any waiting consensus request (app/abci/server.ts).
+              // Through the ABCI scheduler, behind any waiting consensus request (base/abci/server.ts).
               const value = await abci.query(path, data);
               return { value, height: app.lastHeight };
             } catch (e) {

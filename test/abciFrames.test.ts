@@ -10,7 +10,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Request, Response } from "cosmjs-types/tendermint/abci/types";
-import { frame, startAbciServer } from "../app/abci/server";
+import { frame, startAbciServer } from "../base/abci/server";
 import { genesisBytes, hex, openChain, runBlock } from "./support/chain";
 import { testKey } from "./support/txs";
 import { mulberry32 } from "./support/rng";

@@ -9,8 +9,8 @@ import { QueryBalanceRequest } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { CheckTxType, ResponseProcessProposal_ProposalStatus } from "cosmjs-types/tendermint/abci/types";
-import type { BaseApp } from "../app/baseapp";
-import { moduleAddress } from "../app/types/address";
+import type { BaseApp } from "../base/baseapp";
+import { moduleAddress } from "../base/types/address";
 import {
   authInfoBytes,
   balance,

@@ -1,6 +1,6 @@
 /**
- * SPEC §6: the state machine (app/, x/) must compute the same thing on every node. The
- * determinism rules live in eslint.config.mjs; this test runs them over app/ and x/ and over
+ * SPEC §6: the state machine (base/, x/, app/) must compute the same thing on every node. The
+ * determinism rules live in eslint.config.mjs; this test runs them over base/, x/ and app/ and over
  * a fixture holding one of each forbidden construct, so a rule that stops firing is caught too.
  *
  * ESLint's file discovery and config loading use dynamic `import()`, which Jest cannot run
@@ -12,7 +12,7 @@ import path from "node:path";
 import { ESLint, type Linter } from "eslint";
 
 const ROOT = path.resolve(__dirname, "..");
-const STATE_MACHINE_DIRS = ["app", "x"];
+const STATE_MACHINE_DIRS = ["base", "x", "app"];
 const DETERMINISM_RULES = ["no-restricted-properties", "no-restricted-globals", "no-restricted-imports", "no-restricted-syntax"];
 
 // eslint.config.mjs is ESM; Jest's swc transform turns it into CommonJS for require().
@@ -77,18 +77,18 @@ const ALLOWED: readonly string[] = [
 ];
 
 describe("determinism lint (SPEC §6)", () => {
-  test("app/ and x/ have no determinism violations", async () => {
+  test("base/, x/ and app/ have no determinism violations", async () => {
     const eslint = newESLint();
     const files = STATE_MACHINE_DIRS.flatMap(tsFiles);
     expect(files.length).toBeGreaterThan(10);
     const results: ESLint.LintResult[] = [];
     for (const f of files) results.push(...(await eslint.lintText(fs.readFileSync(path.join(ROOT, f), "utf8"), { filePath: path.join(ROOT, f) })));
     const errors = describeMessages(results);
-    if (errors !== "") console.error(`determinism lint errors in app/ and x/:\n${errors}`);
+    if (errors !== "") console.error(`determinism lint errors in base/, x/ and app/:\n${errors}`);
     expect(errors).toBe("");
   });
 
-  test("no inline comment in app/ or x/ switches a determinism rule off", () => {
+  test("no inline comment in base/, x/ or app/ switches a determinism rule off", () => {
     const offenders: string[] = [];
     for (const f of STATE_MACHINE_DIRS.flatMap(tsFiles)) {
       const lines = fs.readFileSync(path.join(ROOT, f), "utf8").split("\n");
@@ -123,18 +123,18 @@ describe("determinism lint (SPEC §6)", () => {
     expect(result.errorCount).toBe(FORBIDDEN.length);
   });
 
-  test("the rules cover app/ and x/ only: tests and node-side code may use clocks and JSON", async () => {
+  test("the rules cover base/, x/ and app/ only: tests and node-side code may use clocks and JSON", async () => {
     const eslint = newESLint();
     const code = "export const a = Date.now() + Math.random() + 0.5;\nexport const b = JSON.stringify(process.env);\n";
-    for (const filePath of ["app/baseapp.test.ts", "x/bank/keeper.test.ts", "cmd/x.ts", "server/x.ts", "test/x.ts"]) {
+    for (const filePath of ["base/baseapp.test.ts", "x/bank/keeper.test.ts", "cmd/x.ts", "server/x.ts", "client/x.ts", "sidecar/x.ts", "test/x.ts"]) {
       const [r] = await eslint.lintText(code, { filePath: path.join(ROOT, filePath) });
       expect({ filePath, errors: r.errorCount, fatal: r.fatalErrorCount }).toEqual({ filePath, errors: 0, fatal: 0 });
     }
-    for (const filePath of ["app/anything.ts", "x/bank/anything.ts"]) {
+    for (const filePath of ["base/anything.ts", "app/anything.ts", "x/bank/anything.ts"]) {
       const [r] = await eslint.lintText(code, { filePath: path.join(ROOT, filePath) });
       expect({ filePath, errors: r.errorCount }).toEqual({ filePath, errors: 5 });
     }
     expect(await eslint.isPathIgnored(path.join(ROOT, "gen/inferchain/auth/v1/auth.ts"))).toBe(true);
-    expect(await eslint.isPathIgnored(path.join(ROOT, "dist/app/baseapp.js"))).toBe(true);
+    expect(await eslint.isPathIgnored(path.join(ROOT, "dist/base/baseapp.js"))).toBe(true);
   });
 });

@@ -20,8 +20,8 @@ import { MsgSubmitJob, MsgSubmitResult } from "../gen/inferchain/inference/v1/tx
 import { QueryJobRequest, QueryJobResponse } from "../gen/inferchain/inference/v1/query";
 import { MsgRegisterWorker } from "../gen/inferchain/staking/v1/tx";
 import { createInferchainApp } from "../app/app";
-import type { BaseApp } from "../app/baseapp";
-import { moduleAddress } from "../app/types/address";
+import type { BaseApp } from "../base/baseapp";
+import { moduleAddress } from "../base/types/address";
 import { modelToJson } from "../x/models";
 import { sampleInput, sampleOutput } from "../x/inference/testutil";
 import { sampleModel } from "../x/models/testutil";

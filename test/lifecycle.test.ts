@@ -11,7 +11,7 @@ import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/a
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { CheckTxType, ResponseProcessProposal_ProposalStatus } from "cosmjs-types/tendermint/abci/types";
 import { createInferchainApp } from "../app/app";
-import type { BaseApp } from "../app/baseapp";
+import type { BaseApp } from "../base/baseapp";
 import { msgSendAny, signTx, testKey, type TestKey } from "./support/txs";
 
 const CHAIN_ID = "lifecycle-1";

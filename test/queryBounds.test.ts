@@ -10,8 +10,8 @@ import { QueryAccountsRequest, QueryAccountsResponse } from "cosmjs-types/cosmos
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import type { ResponseQuery } from "cosmjs-types/tendermint/abci/types";
 import { createInferchainApp } from "../app/app";
-import type { BaseApp } from "../app/baseapp";
-import { accountAddress } from "../app/types/address";
+import type { BaseApp } from "../base/baseapp";
+import { accountAddress } from "../base/types/address";
 import { Job as WireJob } from "../gen/inferchain/inference/v1/inference";
 import { QueryJobsRequest, QueryJobsResponse } from "../gen/inferchain/inference/v1/query";
 import { jobIndexKeys, jobKey } from "../x/inference/keys";

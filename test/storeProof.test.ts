@@ -4,8 +4,8 @@
  * of the last committed version, the one `Info` and the latest header report.
  */
 import { ProofOps } from "cosmjs-types/tendermint/crypto/proof";
-import type { BaseApp } from "../app/baseapp";
-import { verifyProof } from "../app/store/commitStore";
+import type { BaseApp } from "../base/baseapp";
+import { verifyProof } from "../base/store/commitStore";
 import { balanceKey } from "../x/bank/keys";
 import { finalizeRequest, genesisBytes, openChain, runBlock, type TestChain } from "./support/chain";
 import { msgSendAny, signTx, testKey } from "./support/txs";

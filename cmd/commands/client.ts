@@ -1,10 +1,10 @@
 /** `inferd tx …`, `inferd query …` and `inferd status`: a Cosmos-style client built on CosmJS. */
 import { Command } from "commander";
 import { StargateClient } from "@cosmjs/stargate";
-import { parseCoinsString, toWire } from "../../app/types/coins";
-import { parseAddress } from "../../app/types/address";
-import { CliError } from "../errors";
-import { openKeyring } from "../keyring";
+import { parseCoinsString, toWire } from "../../base/types/coins";
+import { parseAddress } from "../../base/types/address";
+import { CliError } from "../../client/errors";
+import { openKeyring } from "../../client/keyring";
 import { print, resolveClient, signAndSend, withClientFlags, withTxFlags, type ClientFlags, type TxFlags } from "../common";
 
 export function txCommand(): Command {

@@ -15,12 +15,12 @@ import { MsgSubmitJobResponse } from "../../gen/inferchain/inference/v1/tx";
 import { decodeTensorList, encodeTensorList } from "../../x/models/tensor";
 import type { Model } from "../../x/models/types";
 import { parseTensorJson, quantizeTensors, dequantizeTensors, formatTensorJson, TensorFormatError } from "../../lib/tensors";
-import { connectQueryClient, jobStatusName, parseJobStatus, JobStatus, type InferchainQueryClient, type Job } from "../../lib/client/queries";
-import { inferchainRegistry, msgSubmitJob } from "../../lib/client/registry";
-import { signAndBroadcast } from "../../lib/client/broadcast";
-import { parseAddress } from "../../app/types/address";
-import { CliError } from "../errors";
-import { openKeyring, readPassphraseFromStdin } from "../keyring";
+import { connectQueryClient, jobStatusName, parseJobStatus, JobStatus, type InferchainQueryClient, type Job } from "../../client/queries";
+import { inferchainRegistry, msgSubmitJob } from "../../client/registry";
+import { signAndBroadcast } from "../../client/broadcast";
+import { parseAddress } from "../../base/types/address";
+import { CliError } from "../../client/errors";
+import { openKeyring, readPassphraseFromStdin } from "../../client/keyring";
 import { print, resolveClient, withClientFlags, type ClientFlags, type ResolvedClient } from "../common";
 
 // ---------------------------------------------------------------------------- shared

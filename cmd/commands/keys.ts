@@ -7,7 +7,7 @@
 import { Command, Option } from "commander";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CliError, toCliError } from "../errors";
+import { CliError, toCliError } from "../../client/errors";
 import {
   KEYRING_BACKENDS,
   PASSPHRASE_ENV,
@@ -17,7 +17,7 @@ import {
   openKeyring,
   readMnemonicFromStdin,
   readPassphraseFromStdin,
-} from "../keyring";
+} from "../../client/keyring";
 
 type OutputFormat = "text" | "json";
 

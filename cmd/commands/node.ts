@@ -3,17 +3,18 @@ import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { Command, Option } from "commander";
-import { parseCoinsString, toWire } from "../../app/types/coins";
-import { parseAddress } from "../../app/types/address";
+import { parseCoinsString, toWire } from "../../base/types/coins";
+import { parseAddress } from "../../base/types/address";
 import { startNode } from "../../server/node";
-import { CliError } from "../errors";
-import { DEFAULT_HOME, addGenesisAccount, initHome, paths, portsFor, readClientConfig, readGenesis, setTomlValues, writeGenesis } from "../home";
+import { CliError } from "../../client/errors";
+import { DEFAULT_HOME, paths, portsFor, readClientConfig, setTomlValues } from "../../client/home";
+import { addGenesisAccount, initHome, readGenesis, writeGenesis } from "../../server/home";
 import { expandHome } from "./keys";
-import { openKeyring } from "../keyring";
+import { openKeyring } from "../../client/keyring";
 import { VALIDATOR_KEY, WORKER_KEY, addGenesisValidator, finishGenesis, type GenesisValidatorInfo } from "../genesisSetup";
 import { ensureWorkerRegistered, startHomeSidecar } from "../workerSetup";
 import { addLocalnetNode, hasWorkerKey, runningNodes, startLocalnet, startSidecars, stopLocalnet, waitForBlocks } from "../localnet";
-import { FAULT_MODES } from "../../server/sidecar/faults";
+import { FAULT_MODES } from "../../sidecar/faults";
 
 export function initCommand(): Command {
   return new Command("init")

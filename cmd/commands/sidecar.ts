@@ -1,14 +1,15 @@
-/** `inferd sidecar`: runs a validator's inference sidecar (server/sidecar) against its node. */
+/** `inferd sidecar`: runs a validator's inference sidecar (sidecar) against its node. */
 import { Command, Option } from "commander";
 import pino from "pino";
-import { createSidecar, SidecarSetupError, type Sidecar } from "../../server/sidecar";
-import { EXECUTION_PROVIDERS, parseExecutionProvider } from "../../server/sidecar/executionProvider";
-import { FAULT_MODES, parseFaultMode } from "../../server/sidecar/faults";
-import { DEFAULT_MAX_CONCURRENT, MAX_MAX_CONCURRENT } from "../../server/sidecar/scheduler";
+import { createSidecar, SidecarSetupError, type Sidecar } from "../../sidecar";
+import { EXECUTION_PROVIDERS, parseExecutionProvider } from "../../sidecar/executionProvider";
+import { FAULT_MODES, parseFaultMode } from "../../sidecar/faults";
+import { DEFAULT_MAX_CONCURRENT, MAX_MAX_CONCURRENT } from "../../sidecar/scheduler";
 import { defaultModelsDir } from "../../lib/models/builtin";
-import { CliError } from "../errors";
-import { DEFAULT_HOME, readAppConfig } from "../home";
-import { readPassphraseFromStdin } from "../keyring";
+import { CliError } from "../../client/errors";
+import { DEFAULT_HOME } from "../../client/home";
+import { readAppConfig } from "../../server/home";
+import { readPassphraseFromStdin } from "../../client/keyring";
 import { resolveClient } from "../common";
 import { expandHome } from "./keys";
 

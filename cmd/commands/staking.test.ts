@@ -4,7 +4,7 @@ import path from "node:path";
 import { sha256 } from "@cosmjs/crypto";
 import { fromBech32 } from "@cosmjs/encoding";
 import { consAddressOf, formatDec, parseConsensusPubkey, parseDecFraction } from "./staking";
-import { CliError } from "../errors";
+import { CliError } from "../../client/errors";
 
 describe("commission decimals ↔ Cosmos Dec atomics", () => {
   test.each([

@@ -29,11 +29,11 @@ import {
   QuerySlashEventsRequest,
   QuerySlashEventsResponse,
 } from "../../gen/inferchain/slashing/v1/query";
-import { Bech32Prefix, parseAddress } from "../../app/types/address";
-import { parseCoinsString, toWire } from "../../app/types/coins";
-import { CliError } from "../errors";
-import { paths } from "../home";
-import { openKeyring, readPassphraseFromStdin } from "../keyring";
+import { Bech32Prefix, parseAddress } from "../../base/types/address";
+import { parseCoinsString, toWire } from "../../base/types/coins";
+import { CliError } from "../../client/errors";
+import { paths } from "../../client/home";
+import { openKeyring, readPassphraseFromStdin } from "../../client/keyring";
 import { fromAddress, print, printTable, resolveClient, signAndSend, toCosmosJson, withClientFlags, withTxFlags, type ClientFlags, type TxFlags } from "../common";
 
 const POWER_REDUCTION = 1_000_000n;

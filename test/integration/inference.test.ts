@@ -16,7 +16,7 @@ import { defaultModelsDir } from "../../lib/models/builtin";
 import { DETERMINISTIC_SESSION_OPTIONS, openSession, runQuantized } from "../../lib/models/onnx";
 import { loadModelFile } from "../../lib/models/resolve";
 import { parseTensorJson, quantizeTensors } from "../../lib/tensors";
-import { JobStatus, type InferchainQueryClient } from "../../lib/client/queries";
+import { JobStatus, type InferchainQueryClient } from "../../client/queries";
 import { cleanupNode, inferd, REPO_ROOT, startTestNode, withNodeLogs, type TestNode } from "../support/node";
 import {
   ensureWorkerRegistered,

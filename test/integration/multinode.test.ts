@@ -16,7 +16,7 @@ import { MsgUpdateParams as SlashingMsgUpdateParams } from "cosmjs-types/cosmos/
 import { Params as SlashingParams } from "cosmjs-types/cosmos/slashing/v1beta1/slashing";
 import { MsgUpdateParams as StakingMsgUpdateParams } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { openKeyring } from "../../cmd/keyring";
+import { openKeyring } from "../../client/keyring";
 import { inferd, inferdOk, rpc } from "../support/node";
 import { TestNetwork, consAddresses, sendTx, sendTxOk, withNetworkLogs } from "../support/network";
 

@@ -16,8 +16,8 @@ import { TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import type { RequestFinalizeBlock, RequestPrepareProposal, RequestProcessProposal, ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { createInferchainApp } from "../../app/app";
-import type { BaseApp } from "../../app/baseapp";
-import { Branch } from "../../app/store/kv";
+import type { BaseApp } from "../../base/baseapp";
+import { Branch } from "../../base/store/kv";
 import type { TestKey } from "./txs";
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");

@@ -15,7 +15,7 @@ import { sha256 } from "@cosmjs/crypto";
 import type { EncodeObject } from "@cosmjs/proto-signing";
 import type { SigningStargateClient, StdFee } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { paths, portsFor, setTomlValues, type Ports } from "../../cmd/home";
+import { paths, portsFor, setTomlValues, type Ports } from "../../client/home";
 import { inferdOk, latestHeight, rpc, sleep, TestNode, type GenesisAccount, type TestHome } from "./node";
 
 const PID_FILE = "node.pid";

@@ -2,7 +2,7 @@
  * Real nodes for integration tests: a fresh home made with the built CLI (`node dist/cmd/inferd.js
  * init`, `genesis add-account`), then `inferd start` as a child process (which runs CometBFT as
  * its own child), exactly as a user runs it. Each test file passes its own port index (20..40:
- * every port is the default + 100·index, see cmd/home.ts portsFor) so files can run in parallel.
+ * every port is the default + 100·index, see client/home.ts portsFor) so files can run in parallel.
  *
  * Every node is started in its own process group, so a crash test can SIGKILL `inferd start`
  * and its cometbft child together, and whatever a failing test leaves running is killed when
@@ -13,7 +13,8 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { paths, portsFor, setTomlValues, writeAppConfig, writeClientConfig, type Ports } from "../../cmd/home";
+import { paths, portsFor, setTomlValues, writeClientConfig, type Ports } from "../../client/home";
+import { writeAppConfig } from "../../server/home";
 
 /** The repository root, from the TypeScript sources (jest) or from their build in dist/ (benchmarks). */
 const UP2 = path.resolve(__dirname, "..", "..");

@@ -9,10 +9,10 @@ import path from "node:path";
 import type { OfflineDirectSigner } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { broadcastTxSync, waitForTx } from "../../lib/client/broadcast";
-import { connectQueryClient, JobStatus, type InferchainQueryClient, type Job } from "../../lib/client/queries";
-import { inferchainRegistry, msgSubmitJob, msgSubmitResult } from "../../lib/client/registry";
-import { openKeyring } from "../../cmd/keyring";
+import { broadcastTxSync, waitForTx } from "../../client/broadcast";
+import { connectQueryClient, JobStatus, type InferchainQueryClient, type Job } from "../../client/queries";
+import { inferchainRegistry, msgSubmitJob, msgSubmitResult } from "../../client/registry";
+import { openKeyring } from "../../client/keyring";
 import { ensureWorkerRegistered } from "../../cmd/workerSetup";
 import { INFERD, REPO_ROOT, sleep } from "./node";
 

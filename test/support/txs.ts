@@ -7,9 +7,9 @@ import { Secp256k1, sha256 } from "@cosmjs/crypto";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
-import { secp256k1Address } from "../../app/types/address";
-import { signMulti } from "../../lib/client/multiSign";
-import { inferchainRegistry } from "../../lib/client/registry";
+import { secp256k1Address } from "../../base/types/address";
+import { signMulti } from "../../client/multiSign";
+import { inferchainRegistry } from "../../client/registry";
 
 export interface TestKey {
   readonly privkey: Uint8Array;
@@ -82,7 +82,7 @@ export async function signTxFast(key: TestKey, messages: Any[], o: SignOpts): Pr
 }
 
 /**
- * A tx several test keys sign, through lib/client/multiSign.ts (the one path the CLI and
+ * A tx several test keys sign, through client/multiSign.ts (the one path the CLI and
  * `ensureWorkerRegistered` sign co-signed txs with); the first signer pays the fee.
  */
 export async function signMultiTx(

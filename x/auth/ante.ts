@@ -5,10 +5,10 @@
  * It runs on the tx's branch; if it throws, the tx changes nothing and is not charged.
  */
 import { createPublicKey, verify as opensslVerify, type KeyObject } from "node:crypto";
-import type { KVReader } from "../../app/store/kv";
+import type { KVReader } from "../../base/store/kv";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import type { Context } from "../../app/context";
+import type { Context } from "../../base/context";
 import {
   ErrInsufficientFee,
   ErrInvalidCoins,
@@ -22,10 +22,10 @@ import {
   ErrWrongSequence,
   ErrInsufficientFunds,
   AppError,
-} from "../../app/errors";
-import type { DecodedTx } from "../../app/tx";
-import { secp256k1Address } from "../../app/types/address";
-import { BASE_DENOM, formatCoins } from "../../app/types/coins";
+} from "../../base/errors";
+import type { DecodedTx } from "../../base/tx";
+import { secp256k1Address } from "../../base/types/address";
+import { BASE_DENOM, formatCoins } from "../../base/types/coins";
 import { emitAccountSequence, emitFee, emitSignature } from "./events";
 import type { BankKeeper } from "./expectedKeepers";
 import type { AuthKeeper } from "./keeper";

@@ -1,5 +1,5 @@
-/** x/auth's own errors (codespace "auth"); the tx pipeline's generic ones live in app/errors.ts. */
-import { registerError } from "../../app/errors";
+/** x/auth's own errors (codespace "auth"); the tx pipeline's generic ones live in base/errors.ts. */
+import { registerError } from "../../base/errors";
 
 export const CODESPACE = "auth";
 export const ErrInvalidParams = registerError(CODESPACE, 2, "invalid auth params");

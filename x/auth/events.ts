@@ -1,5 +1,5 @@
 /** Events x/auth emits for every tx (Cosmos SDK names, so explorers and CosmJS read them). */
-import type { EventManager } from "../../app/events";
+import type { EventManager } from "../../base/events";
 
 export const EventTypeTx = "tx";
 export const AttributeKeyFee = "fee";

@@ -1,6 +1,6 @@
 /** What x/auth needs from other modules (the consumer declares it; app/app.ts wires it). */
-import type { Context } from "../../app/context";
-import type { Coin } from "../../app/types/coins";
+import type { Context } from "../../base/context";
+import type { Coin } from "../../base/types/coins";
 
 export interface BankKeeper {
   /** Moves fees from the payer to a module account; throws ErrInsufficientFunds. */

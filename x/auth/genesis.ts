@@ -4,8 +4,8 @@
  *   "accounts": [{"address": "infer1…", "account_number": "0", "sequence": "0"}]}`.
  * Accounts listed only in bank balances are created there, numbered after these.
  */
-import type { Context, QueryContext } from "../../app/context";
-import { parseAddress } from "../../app/types/address";
+import type { Context, QueryContext } from "../../base/context";
+import { parseAddress } from "../../base/types/address";
 import { ErrInvalidGenesis } from "./errors";
 import type { AuthKeeper } from "./keeper";
 import { defaultFeeParams, defaultParams, validateFeeParams, validateParams } from "./params";

@@ -2,8 +2,8 @@
 import { BaseAccount, ModuleAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import type { Any } from "cosmjs-types/google/protobuf/any";
-import type { KVReader, KVStore } from "../../app/store/kv";
-import { moduleAddress } from "../../app/types/address";
+import type { KVReader, KVStore } from "../../base/store/kv";
+import { moduleAddress } from "../../base/types/address";
 import { ACCOUNTS_PREFIX, FEE_PARAMS_KEY, NEXT_ACCOUNT_NUMBER_KEY, PARAMS_KEY, accountKey } from "./keys";
 import { FeeParams, Params, defaultFeeParams, defaultParams } from "./params";
 

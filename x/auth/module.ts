@@ -1,5 +1,5 @@
 /** Registration of x/auth with the app: queries and genesis (its ante handler is wired in app/app.ts). */
-import type { AppModule } from "../../app/module";
+import type { AppModule } from "../../base/module";
 import * as genesis from "./genesis";
 import type { AuthKeeper } from "./keeper";
 import { authQueries } from "./queries";

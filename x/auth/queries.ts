@@ -8,10 +8,10 @@ import {
   QueryParamsResponse,
 } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { QueryFeeParamsRequest, QueryFeeParamsResponse } from "../../gen/inferchain/auth/v1/auth";
-import type { QueryHandler } from "../../app/module";
-import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../app/query";
-import { paginate } from "../../app/pagination";
-import { parseAddress } from "../../app/types/address";
+import type { QueryHandler } from "../../base/module";
+import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../base/query";
+import { paginate } from "../../base/pagination";
+import { parseAddress } from "../../base/types/address";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { BASE_ACCOUNT_TYPE, MODULE_ACCOUNT_TYPE, accountToAny, type AuthKeeper } from "./keeper";
 import { ACCOUNTS_PREFIX } from "./keys";

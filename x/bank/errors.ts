@@ -1,5 +1,5 @@
 /** x/bank's errors (codespace "bank"); insufficient funds uses the SDK's code 5 so clients recognise it. */
-import { registerError } from "../../app/errors";
+import { registerError } from "../../base/errors";
 
 export const CODESPACE = "bank";
 export const ErrNoInputs = registerError(CODESPACE, 2, "no inputs to send transaction");

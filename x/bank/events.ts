@@ -1,6 +1,6 @@
 /** Events of x/bank, with the Cosmos SDK's names and attributes. */
-import type { EventManager } from "../../app/events";
-import { formatCoins, type Coin } from "../../app/types/coins";
+import type { EventManager } from "../../base/events";
+import { formatCoins, type Coin } from "../../base/types/coins";
 
 export const EventTypeTransfer = "transfer";
 export const EventTypeCoinSpent = "coin_spent";

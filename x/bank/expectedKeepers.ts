@@ -1,5 +1,5 @@
 /** What x/bank needs from x/auth. */
-import type { KVReader, KVStore } from "../../app/store/kv";
+import type { KVReader, KVStore } from "../../base/store/kv";
 
 export interface AccountKeeper {
   getAccount(s: KVReader, address: string): unknown | undefined;

@@ -3,9 +3,9 @@
  * `{"params": {"default_send_enabled": true}, "balances": [{"address": "infer1…", "coins": [{"denom": "uinf", "amount": "1000"}]}]}`.
  * The supply is computed from the balances.
  */
-import type { Context, QueryContext } from "../../app/context";
-import { parseAddress } from "../../app/types/address";
-import { parseCoins, toWire, type Coin } from "../../app/types/coins";
+import type { Context, QueryContext } from "../../base/context";
+import { parseAddress } from "../../base/types/address";
+import { parseCoins, toWire, type Coin } from "../../base/types/coins";
 import { ErrInvalidGenesis } from "./errors";
 import type { BankKeeper } from "./keeper";
 

@@ -4,11 +4,11 @@
  * for its store and events; reads take any store view.
  */
 import { Params } from "cosmjs-types/cosmos/bank/v1beta1/bank";
-import type { Context } from "../../app/context";
-import { ErrInsufficientFunds, ErrInvalidCoins } from "../../app/errors";
-import type { KVReader, KVStore } from "../../app/store/kv";
-import { moduleAddress } from "../../app/types/address";
-import type { Coin } from "../../app/types/coins";
+import type { Context } from "../../base/context";
+import { ErrInsufficientFunds, ErrInvalidCoins } from "../../base/errors";
+import type { KVReader, KVStore } from "../../base/store/kv";
+import { moduleAddress } from "../../base/types/address";
+import type { Coin } from "../../base/types/coins";
 import { emitBurn, emitMint, emitTransfer } from "./events";
 import type { AccountKeeper } from "./expectedKeepers";
 import { BALANCES_PREFIX, PARAMS_KEY, SUPPLY_PREFIX, balanceKey, balancesPrefix, supplyKey } from "./keys";

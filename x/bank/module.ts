@@ -1,5 +1,5 @@
 /** Registration of x/bank with the app. */
-import type { AppModule } from "../../app/module";
+import type { AppModule } from "../../base/module";
 import * as genesis from "./genesis";
 import type { BankKeeper } from "./keeper";
 import { msgSendHandler } from "./msgServer";

@@ -1,10 +1,10 @@
 /** Message handlers of x/bank: validation and effects. */
 import { MsgSend, MsgSendResponse } from "cosmjs-types/cosmos/bank/v1beta1/tx";
-import type { Context } from "../../app/context";
-import { ErrInvalidCoins } from "../../app/errors";
-import type { MsgHandler, MsgResponse } from "../../app/module";
-import { parseAddress } from "../../app/types/address";
-import { parseCoins, type Coin } from "../../app/types/coins";
+import type { Context } from "../../base/context";
+import { ErrInvalidCoins } from "../../base/errors";
+import type { MsgHandler, MsgResponse } from "../../base/module";
+import { parseAddress } from "../../base/types/address";
+import { parseCoins, type Coin } from "../../base/types/coins";
 import { ErrBlockedAddress, ErrSendDisabled } from "./errors";
 import type { BankKeeper } from "./keeper";
 import { EventTypeMessage } from "./events";

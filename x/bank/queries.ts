@@ -13,12 +13,12 @@ import {
   QueryTotalSupplyRequest,
   QueryTotalSupplyResponse,
 } from "cosmjs-types/cosmos/bank/v1beta1/query";
-import type { QueryHandler } from "../../app/module";
-import { decodeRequest, encodeResponse, invalidArgument } from "../../app/query";
-import { parseAddress } from "../../app/types/address";
-import { validateDenom } from "../../app/types/coins";
-import { paginate, type Page, type PageRequestLike } from "../../app/pagination";
-import type { KVReader } from "../../app/store/kv";
+import type { QueryHandler } from "../../base/module";
+import { decodeRequest, encodeResponse, invalidArgument } from "../../base/query";
+import { parseAddress } from "../../base/types/address";
+import { validateDenom } from "../../base/types/coins";
+import { paginate, type Page, type PageRequestLike } from "../../base/pagination";
+import type { KVReader } from "../../base/store/kv";
 import type { BankKeeper } from "./keeper";
 import { SUPPLY_PREFIX, balancesPrefix } from "./keys";
 

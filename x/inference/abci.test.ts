@@ -1,6 +1,6 @@
 import type { Event } from "cosmjs-types/tendermint/abci/types";
-import { Branch } from "../../app/store/kv";
-import { moduleAddress } from "../../app/types/address";
+import { Branch } from "../../base/store/kv";
+import { moduleAddress } from "../../base/types/address";
 import { assignJob, endBlocker, operatorAccount } from "./abci";
 import { sampleWorker } from "./assignment";
 import { msgSubmitJobHandler, msgSubmitResultHandler } from "./msgServer";

@@ -32,9 +32,9 @@
  * before slashing and staking in app.ts, so these slashes show in this block's validator set.
  */
 import { createHash } from "node:crypto";
-import { onBranch, type Context } from "../../app/context";
-import { InvariantError, errorText } from "../../app/errors";
-import { accountAddress, Bech32Prefix, moduleAddress, parseAddress } from "../../app/types/address";
+import { onBranch, type Context } from "../../base/context";
+import { InvariantError, errorText } from "../../base/errors";
+import { accountAddress, Bech32Prefix, moduleAddress, parseAddress } from "../../base/types/address";
 import { sampleWorker } from "./assignment";
 import {
   emitJobAssigned,

@@ -2,7 +2,7 @@
  * x/inference's errors (codespace "inference"). Numbers are public API: never renumber, only
  * append. Each refusal a client or worker must tell apart has its own code.
  */
-import { registerError } from "../../app/errors";
+import { registerError } from "../../base/errors";
 
 export const CODESPACE = "inference";
 export const ErrUnknownModel = registerError(CODESPACE, 2, "model not found");

@@ -4,7 +4,7 @@
  * and block hooks emit only through these constructors. Amounts are Cosmos coin strings
  * (`1000uinf`), heights and ids decimal, booleans `true`/`false`.
  */
-import type { EventManager } from "../../app/events";
+import type { EventManager } from "../../base/events";
 
 export const EventTypeJobSubmitted = "job_submitted";
 export const EventTypeJobAssigned = "job_assigned";

@@ -3,9 +3,9 @@
  * asked only to move coins (never to mint); staking only for the validators able to take a
  * model's jobs; slashing for its one slash path; models for the registry entry.
  */
-import type { Context } from "../../app/context";
-import type { KVReader } from "../../app/store/kv";
-import type { Coin } from "../../app/types/coins";
+import type { Context } from "../../base/context";
+import type { KVReader } from "../../base/store/kv";
+import type { Coin } from "../../base/types/coins";
 import type { Model } from "../models";
 
 export interface BankKeeper {

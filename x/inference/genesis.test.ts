@@ -1,6 +1,6 @@
-import { AppError } from "../../app/errors";
-import { Branch, MemKV } from "../../app/store/kv";
-import { moduleAddress } from "../../app/types/address";
+import { AppError } from "../../base/errors";
+import { Branch, MemKV } from "../../base/store/kv";
+import { moduleAddress } from "../../base/types/address";
 import { MsgSubmitJob, MsgSubmitResult } from "../../gen/inferchain/inference/v1/tx";
 import { endBlocker } from "./abci";
 import { ErrInvalidGenesis } from "./errors";

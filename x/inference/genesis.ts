@@ -25,8 +25,8 @@
  * the fees of the open jobs (x/bank runs first): an export of a running chain has both. Queue
  * entries whose height has passed are processed in the first block.
  */
-import type { Context, QueryContext } from "../../app/context";
-import { moduleAddress, parseAddress, Bech32Prefix } from "../../app/types/address";
+import type { Context, QueryContext } from "../../base/context";
+import { moduleAddress, parseAddress, Bech32Prefix } from "../../base/types/address";
 import { jobStatusFromJSON, jobStatusToJSON } from "../../gen/inferchain/inference/v1/inference";
 import { isValidModelId } from "../models";
 import { ErrInvalidGenesis } from "./errors";

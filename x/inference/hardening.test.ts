@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import type { Event } from "cosmjs-types/tendermint/abci/types";
 import fc from "fast-check";
-import { InvariantError } from "../../app/errors";
-import { Branch } from "../../app/store/kv";
+import { InvariantError } from "../../base/errors";
+import { Branch } from "../../base/store/kv";
 import { Job as WireJob } from "../../gen/inferchain/inference/v1/inference";
 import { MsgSubmitJob, MsgSubmitResult } from "../../gen/inferchain/inference/v1/tx";
 import { endBlocker, operatorAccount } from "./abci";

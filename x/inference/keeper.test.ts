@@ -1,4 +1,4 @@
-import { MemKV } from "../../app/store/kv";
+import { MemKV } from "../../base/store/kv";
 import {
   DEADLINE_QUEUE_PREFIX,
   FINALIZE_QUEUE_PREFIX,

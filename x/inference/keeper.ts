@@ -4,8 +4,8 @@
  * assignment, timeout and finalization steps); this file only reads and writes.
  */
 import { Job as WireJob } from "../../gen/inferchain/inference/v1/inference";
-import type { KVReader, KVStore } from "../../app/store/kv";
-import { BASE_DENOM, formatCoins, type Coin } from "../../app/types/coins";
+import type { KVReader, KVStore } from "../../base/store/kv";
+import { BASE_DENOM, formatCoins, type Coin } from "../../base/types/coins";
 import type { BankKeeper, ModelsKeeper, SlashingKeeper, StakingKeeper } from "./expectedKeepers";
 import {
   DEADLINE_QUEUE_PREFIX,

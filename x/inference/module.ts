@@ -1,5 +1,5 @@
 /** Registration of x/inference with the app. */
-import type { AppModule } from "../../app/module";
+import type { AppModule } from "../../base/module";
 import { endBlocker } from "./abci";
 import * as genesis from "./genesis";
 import type { InferenceKeeper } from "./keeper";

@@ -1,7 +1,7 @@
 import { MsgSubmitJob, MsgSubmitResult, MsgSubmitResultResponse, MsgUpdateParams } from "../../gen/inferchain/inference/v1/tx";
-import { AppError, ErrInsufficientFunds, ErrInvalidAddress, ErrOutOfGas } from "../../app/errors";
-import { Branch } from "../../app/store/kv";
-import { moduleAddress } from "../../app/types/address";
+import { AppError, ErrInsufficientFunds, ErrInvalidAddress, ErrOutOfGas } from "../../base/errors";
+import { Branch } from "../../base/store/kv";
+import { moduleAddress } from "../../base/types/address";
 import { encodeTensorList } from "../models";
 import { endBlocker } from "./abci";
 import {

@@ -11,10 +11,10 @@ import {
   MsgUpdateParams,
   MsgUpdateParamsResponse,
 } from "../../gen/inferchain/inference/v1/tx";
-import type { Context } from "../../app/context";
-import { AppError } from "../../app/errors";
-import type { AnyMsgHandler, MsgHandler, MsgResponse } from "../../app/module";
-import { Bech32Prefix, parseAddress } from "../../app/types/address";
+import type { Context } from "../../base/context";
+import { AppError } from "../../base/errors";
+import type { AnyMsgHandler, MsgHandler, MsgResponse } from "../../base/module";
+import { Bech32Prefix, parseAddress } from "../../base/types/address";
 import { decodeInput, decodeOutput, isValidModelId } from "../models";
 import {
   ErrAfterHardDeadline,

@@ -1,4 +1,4 @@
-import { AppError } from "../../app/errors";
+import { AppError } from "../../base/errors";
 import { ErrInvalidParams } from "./errors";
 import { DEFAULT_PARAMS_AUTHORITY, defaultParams, fromWire, paramsToWire, validateParams, type InferenceParams } from "./params";
 

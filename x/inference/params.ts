@@ -6,7 +6,7 @@
  * make a block hook overflow an int64 height or loop without end.
  */
 import { Params } from "../../gen/inferchain/inference/v1/inference";
-import { moduleAddress, parseAddress } from "../../app/types/address";
+import { moduleAddress, parseAddress } from "../../base/types/address";
 import { ErrInvalidParams } from "./errors";
 
 export { Params };

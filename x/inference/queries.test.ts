@@ -6,8 +6,8 @@ import {
   QueryParamsRequest,
   QueryParamsResponse,
 } from "../../gen/inferchain/inference/v1/query";
-import { GrpcStatus, MeteredReader, QueryError, QueryGasMeter } from "../../app/query";
-import type { QueryHandler } from "../../app/module";
+import { GrpcStatus, MeteredReader, QueryError, QueryGasMeter } from "../../base/query";
+import type { QueryHandler } from "../../base/module";
 import { inferenceQueries } from "./queries";
 import { MODEL, testAccount, testSetup, testValidatorAddrs, testWorker, type TestSetup } from "./testutil";
 import { JobStatus, jobFromWire, newJob, type Job } from "./types";

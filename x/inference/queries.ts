@@ -2,7 +2,7 @@
  * gRPC/ABCI query handlers of x/inference (`inferchain.inference.v1.Query`); one handler serves
  * both. `Jobs` walks the narrowest index its filters allow (client, else worker, else status,
  * else every job) and checks the other filters by index membership (a `has` per key), so only
- * the jobs on the page are decoded. Cosmos pagination (app/pagination.ts): `next_key` is the
+ * the jobs on the page are decoded. Cosmos pagination (base/pagination.ts): `next_key` is the
  * next matching job's 20-digit id, `total` (with count_total) the number of matches.
  */
 import {
@@ -13,11 +13,11 @@ import {
   QueryParamsRequest,
   QueryParamsResponse,
 } from "../../gen/inferchain/inference/v1/query";
-import type { QueryHandler } from "../../app/module";
-import { paginate, type PageRequestLike } from "../../app/pagination";
-import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../app/query";
-import type { KVReader } from "../../app/store/kv";
-import { Bech32Prefix, parseAddress } from "../../app/types/address";
+import type { QueryHandler } from "../../base/module";
+import { paginate, type PageRequestLike } from "../../base/pagination";
+import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../base/query";
+import type { KVReader } from "../../base/store/kv";
+import { Bech32Prefix, parseAddress } from "../../base/types/address";
 import type { InferenceKeeper } from "./keeper";
 import { paramsToWire } from "./params";
 import { JOBS_PREFIX, clientPrefix, jobByClientKey, jobByStatusKey, jobByWorkerKey, statusPrefix, trailingId, workerPrefix } from "./keys";

@@ -4,12 +4,12 @@
  * and the slash path is the real x/slashing keeper over them: a test can follow every uinf from
  * the client through escrow, stake and pools. Not used by the state machine.
  */
-import type { Context } from "../../app/context";
-import { EventManager } from "../../app/events";
-import { GasMeter } from "../../app/gas";
-import { MemKV, type KVReader, type KVStore } from "../../app/store/kv";
-import { moduleAddress } from "../../app/types/address";
-import { BASE_DENOM, type Coin } from "../../app/types/coins";
+import type { Context } from "../../base/context";
+import { EventManager } from "../../base/events";
+import { GasMeter } from "../../base/gas";
+import { MemKV, type KVReader, type KVStore } from "../../base/store/kv";
+import { moduleAddress } from "../../base/types/address";
+import { BASE_DENOM, type Coin } from "../../base/types/coins";
 import { encodeTensorList, type Model } from "../models";
 import { sampleModel } from "../models/testutil";
 import { SlashingKeeper, TREASURY_MODULE } from "../slashing";

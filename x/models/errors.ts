@@ -1,5 +1,5 @@
 /** x/models's errors (codespace "models"); the numbers are API and never change. */
-import { registerError } from "../../app/errors";
+import { registerError } from "../../base/errors";
 
 export const CODESPACE = "models";
 export const ErrInvalidModelId = registerError(CODESPACE, 2, "invalid model id");

@@ -1,5 +1,5 @@
 /** Events of x/models: declared types, attribute keys and the only constructors handlers use. */
-import type { EventManager } from "../../app/events";
+import type { EventManager } from "../../base/events";
 
 export const EventTypeRegisterModel = "register_model";
 export const EventTypeUpdateParams = "update_params";

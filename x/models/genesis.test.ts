@@ -1,9 +1,9 @@
-import type { Context, QueryContext } from "../../app/context";
-import type { AppError } from "../../app/errors";
-import { EventManager } from "../../app/events";
-import { GasMeter } from "../../app/gas";
-import { Branch, MemKV } from "../../app/store/kv";
-import { accountAddress } from "../../app/types/address";
+import type { Context, QueryContext } from "../../base/context";
+import type { AppError } from "../../base/errors";
+import { EventManager } from "../../base/events";
+import { GasMeter } from "../../base/gas";
+import { Branch, MemKV } from "../../base/store/kv";
+import { accountAddress } from "../../base/types/address";
 import * as errors from "./errors";
 import { defaultGenesis, exportGenesis, initGenesis, modelFromJson, modelToJson, parseGenesis, type ModelGenesis } from "./genesis";
 import { ModelsKeeper } from "./keeper";

@@ -13,7 +13,7 @@
  * Models listed here need no deposit and may have no owner. A `deposit` above 0 (an export of
  * a running chain) must be backed by the "models" module account's balance in bank genesis.
  */
-import type { Context, QueryContext } from "../../app/context";
+import type { Context, QueryContext } from "../../base/context";
 import { ErrInvalidGenesis } from "./errors";
 import type { ModelsKeeper } from "./keeper";
 import { defaultParams, validateParams, type ModelsParams } from "./params";

@@ -1,6 +1,6 @@
 /** Plain state access for the model registry and its params. All checks live in the callers. */
 import { Model as WireModel } from "../../gen/inferchain/models/v1/models";
-import type { KVReader, KVStore } from "../../app/store/kv";
+import type { KVReader, KVStore } from "../../base/store/kv";
 import { MODELS_PREFIX, PARAMS_KEY, modelKey } from "./keys";
 import { Params, defaultParams, fromWire, toStored, type ModelsParams } from "./params";
 import { modelFromWire, modelToWire, type Model } from "./types";

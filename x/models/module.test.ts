@@ -15,9 +15,9 @@ import {
   QueryParamsRequest,
   QueryParamsResponse,
 } from "../../gen/inferchain/models/v1/query";
-import { BaseApp } from "../../app/baseapp";
-import { CommitStore } from "../../app/store/commitStore";
-import { moduleAddress } from "../../app/types/address";
+import { BaseApp } from "../../base/baseapp";
+import { CommitStore } from "../../base/store/commitStore";
+import { moduleAddress } from "../../base/types/address";
 import { AnteHandler, AuthKeeper, FEE_COLLECTOR, authModule } from "../auth";
 import { BankKeeper, bankModule } from "../bank";
 import { balance, finalizeRequest, genesisBytes } from "../../test/support/chain";

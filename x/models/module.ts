@@ -1,5 +1,5 @@
 /** Registration of x/models with the app. */
-import type { AppModule } from "../../app/module";
+import type { AppModule } from "../../base/module";
 import type { BankKeeper } from "./expectedKeepers";
 import * as genesis from "./genesis";
 import type { ModelsKeeper } from "./keeper";

@@ -5,10 +5,10 @@ import {
   MsgUpdateParams,
   MsgUpdateParamsResponse,
 } from "../../gen/inferchain/models/v1/tx";
-import type { Context } from "../../app/context";
-import type { MsgHandler, MsgResponse } from "../../app/module";
-import { Bech32Prefix, parseAddress } from "../../app/types/address";
-import { BASE_DENOM, formatCoins, parseAmount } from "../../app/types/coins";
+import type { Context } from "../../base/context";
+import type { MsgHandler, MsgResponse } from "../../base/module";
+import { Bech32Prefix, parseAddress } from "../../base/types/address";
+import { BASE_DENOM, formatCoins, parseAmount } from "../../base/types/coins";
 import { ErrInsufficientDeposit, ErrInvalidParams, ErrModelExists, ErrUnauthorizedParams } from "./errors";
 import { emitRegisterModel, emitUpdateParams } from "./events";
 import type { BankKeeper } from "./expectedKeepers";

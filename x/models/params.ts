@@ -1,6 +1,6 @@
 /** Models params: defaults, validation, and the mapping to the stored wire type. */
 import { Params } from "../../gen/inferchain/models/v1/models";
-import { moduleAddress, parseAddress } from "../../app/types/address";
+import { moduleAddress, parseAddress } from "../../base/types/address";
 import { ErrInvalidParams } from "./errors";
 
 export { Params };

@@ -7,9 +7,9 @@ import {
   QueryParamsRequest,
   QueryParamsResponse,
 } from "../../gen/inferchain/models/v1/query";
-import type { QueryHandler } from "../../app/module";
-import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../app/query";
-import { MAX_PAGE_LIMIT, paginate } from "../../app/pagination";
+import type { QueryHandler } from "../../base/module";
+import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../base/query";
+import { MAX_PAGE_LIMIT, paginate } from "../../base/pagination";
 import type { ModelsKeeper } from "./keeper";
 import { MODELS_PREFIX } from "./keys";
 import { toStored } from "./params";

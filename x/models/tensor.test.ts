@@ -13,7 +13,7 @@ import {
   type QuantizedTensor,
 } from "./tensor";
 import { sampleModel } from "./testutil";
-import type { AppError } from "../../app/errors";
+import type { AppError } from "../../base/errors";
 import type { TensorSpec } from "./types";
 
 const INT64_MIN = -(1n << 63n);

@@ -6,7 +6,7 @@
  * Integers only: this file runs in the state machine (the sidecar's float side is lib/quant.ts).
  */
 import { QuantizedTensorList } from "../../gen/inferchain/models/v1/models";
-import type { AppError } from "../../app/errors";
+import type { AppError } from "../../base/errors";
 import { ErrMalformedTensor, ErrTensorSpecMismatch, ErrTensorTooLarge } from "./errors";
 import { dtypeRange, MAX_RANK, MAX_TENSORS, type Model, type TensorSpec } from "./types";
 

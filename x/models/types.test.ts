@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { DataType, Metric } from "../../gen/inferchain/models/v1/models";
-import type { AppError } from "../../app/errors";
+import type { AppError } from "../../base/errors";
 import * as errors from "./errors";
 import { sampleModel, sampleSpec } from "./testutil";
 import {

@@ -10,8 +10,8 @@ import {
   type Model as WireModel,
   type TensorSpec as WireTensorSpec,
 } from "../../gen/inferchain/models/v1/models";
-import type { AppError } from "../../app/errors";
-import { parseAddress } from "../../app/types/address";
+import type { AppError } from "../../base/errors";
+import { parseAddress } from "../../base/types/address";
 import {
   ErrInvalidFee,
   ErrInvalidGenesis,

@@ -1,5 +1,5 @@
-import type { BlockHookInfo, Misbehavior, VoteInfo } from "../../app/context";
-import type { KVStore } from "../../app/store/kv";
+import type { BlockHookInfo, Misbehavior, VoteInfo } from "../../base/context";
+import type { KVStore } from "../../base/store/kv";
 import { beginBlocker } from "./abci";
 import type { ValidatorView } from "./expectedKeepers";
 import { consAddressString, TREASURY_MODULE, type SlashingKeeper } from "./keeper";

@@ -3,7 +3,7 @@
  * validator set, so jailing takes effect this block) handles CometBFT's evidence, then liveness
  * from `decided_last_commit`; EndBlock decides the correlation windows that close.
  */
-import type { BlockHookInfo, Context, Misbehavior, VoteInfo } from "../../app/context";
+import type { BlockHookInfo, Context, Misbehavior, VoteInfo } from "../../base/context";
 import { processCorrelations } from "./correlation";
 import { emitEvidenceIgnored, emitLiveness } from "./events";
 import { consAddressString, newSigningInfo, type SlashingKeeper } from "./keeper";

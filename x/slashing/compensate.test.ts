@@ -1,4 +1,4 @@
-import { AppError, ErrInsufficientFunds, ErrInvalidAddress } from "../../app/errors";
+import { AppError, ErrInsufficientFunds, ErrInvalidAddress } from "../../base/errors";
 import { ErrInvalidSlash, ErrNoValidatorForAddress } from "./errors";
 import { SLASHING_MODULE, TREASURY_MODULE } from "./keeper";
 import type { CompensateArgs } from "./slash";

@@ -1,4 +1,4 @@
-import type { Misbehavior } from "../../app/context";
+import type { Misbehavior } from "../../base/context";
 import { beginBlocker, endBlocker } from "./abci";
 import type { ValidatorView } from "./expectedKeepers";
 import { TREASURY_MODULE } from "./keeper";

@@ -14,7 +14,7 @@
  * `correlation`, no reporters, reaching unbonding entries created since the infraction),
  * never more than it still has at risk. Everything is integer ppm.
  */
-import type { Context } from "../../app/context";
+import type { Context } from "../../base/context";
 import { emitCorrelation } from "./events";
 import type { CorrelationRecord, SlashingKeeper } from "./keeper";
 import { PPM, type SlashingParams } from "./params";

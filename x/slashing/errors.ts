@@ -4,7 +4,7 @@
  * tooling reads an unjail refusal the same way. 3 and 8 (Cosmos: bad validator address, no
  * signing info) have no use here and stay unassigned.
  */
-import { registerError } from "../../app/errors";
+import { registerError } from "../../base/errors";
 
 export const CODESPACE = "slashing";
 export const ErrNoValidatorForAddress = registerError(CODESPACE, 2, "address is not associated with any known validator");

@@ -3,7 +3,7 @@
  * them); handlers emit only through these constructors. Amounts are Cosmos coin strings
  * (`123uinf`), fractions ppm, heights decimal.
  */
-import type { EventManager } from "../../app/events";
+import type { EventManager } from "../../base/events";
 
 export const EventTypeSlash = "slash";
 export const EventTypeSlashReward = "slash_reward";

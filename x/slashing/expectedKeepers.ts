@@ -2,9 +2,9 @@
  * What x/slashing needs from other modules. x/staking implements `StakingKeeper`
  * (in x/staking/keeper.ts); x/bank implements `BankKeeper`. Wired in app/app.ts.
  */
-import type { Context } from "../../app/context";
-import type { KVReader } from "../../app/store/kv";
-import type { Coin } from "../../app/types/coins";
+import type { Context } from "../../base/context";
+import type { KVReader } from "../../base/store/kv";
+import type { Coin } from "../../base/types/coins";
 
 /** The staking facts slashing reads about one validator. */
 export interface ValidatorView {

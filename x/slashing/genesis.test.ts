@@ -1,5 +1,5 @@
-import { AppError } from "../../app/errors";
-import { MemKV } from "../../app/store/kv";
+import { AppError } from "../../base/errors";
+import { MemKV } from "../../base/store/kv";
 import { beginBlocker, endBlocker } from "./abci";
 import { ErrInvalidGenesis } from "./errors";
 import { defaultGenesis, exportGenesis, initGenesis, type SlashingGenesis } from "./genesis";

@@ -13,8 +13,8 @@
  *
  * Every field may be left out (defaults; params are merged field by field over the defaults).
  */
-import type { Context, QueryContext } from "../../app/context";
-import { Bech32Prefix, parseAddress } from "../../app/types/address";
+import type { Context, QueryContext } from "../../base/context";
+import { Bech32Prefix, parseAddress } from "../../base/types/address";
 import { ErrInvalidGenesis } from "./errors";
 import type { CorrelationRecord, SlashEvent, SlashingKeeper, ValidatorSigningInfo } from "./keeper";
 import { defaultParams, isValidKind, validateParams, type SlashingParams } from "./params";

@@ -9,10 +9,10 @@ import {
   SlashEvent as SlashEventWire,
   ValidatorSigningInfo,
 } from "../../gen/inferchain/slashing/v1/slashing";
-import type { Context } from "../../app/context";
-import type { KVReader, KVStore } from "../../app/store/kv";
-import { Bech32Prefix } from "../../app/types/address";
-import { BASE_DENOM } from "../../app/types/coins";
+import type { Context } from "../../base/context";
+import type { KVReader, KVStore } from "../../base/store/kv";
+import { Bech32Prefix } from "../../base/types/address";
+import { BASE_DENOM } from "../../base/types/coins";
 import type { BankKeeper, StakingKeeper } from "./expectedKeepers";
 import {
   CORRELATION_DUE_PREFIX,

@@ -6,9 +6,9 @@ import { QuerySigningInfoRequest, QuerySigningInfoResponse } from "cosmjs-types/
 import { MisbehaviorType } from "cosmjs-types/tendermint/abci/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { QueryParamsRequest, QueryParamsResponse, QuerySlashEventsRequest, QuerySlashEventsResponse } from "../../gen/inferchain/slashing/v1/query";
-import { BaseApp } from "../../app/baseapp";
-import type { AppModule } from "../../app/module";
-import { CommitStore } from "../../app/store/commitStore";
+import { BaseApp } from "../../base/baseapp";
+import type { AppModule } from "../../base/module";
+import { CommitStore } from "../../base/store/commitStore";
 import { protoIncludeDirs } from "../../server/grpc";
 import { consAddressString, SlashingKeeper } from "./keeper";
 import { slashingModule } from "./module";

@@ -1,5 +1,5 @@
 /** Registration of x/slashing with the app. */
-import type { AppModule } from "../../app/module";
+import type { AppModule } from "../../base/module";
 import { beginBlocker, endBlocker } from "./abci";
 import * as genesis from "./genesis";
 import type { SlashingKeeper } from "./keeper";

@@ -1,6 +1,6 @@
 import { MsgUnjail, MsgUpdateParams as CosmosMsgUpdateParams } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
 import { MsgUpdateParams } from "../../gen/inferchain/slashing/v1/tx";
-import { AppError } from "../../app/errors";
+import { AppError } from "../../base/errors";
 import { beginBlocker } from "./abci";
 import {
   ErrInvalidParams,

@@ -6,9 +6,9 @@ import {
   MsgUpdateParamsResponse as CosmosMsgUpdateParamsResponse,
 } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
 import { MsgUpdateParams, MsgUpdateParamsResponse } from "../../gen/inferchain/slashing/v1/tx";
-import type { Context } from "../../app/context";
-import type { MsgHandler, MsgResponse } from "../../app/module";
-import { Bech32Prefix, accountAddress, parseAddress } from "../../app/types/address";
+import type { Context } from "../../base/context";
+import type { MsgHandler, MsgResponse } from "../../base/module";
+import { Bech32Prefix, accountAddress, parseAddress } from "../../base/types/address";
 import {
   ErrEvidenceOutlivesUnbonding,
   ErrInvalidSigner,

@@ -1,4 +1,4 @@
-import { AppError } from "../../app/errors";
+import { AppError } from "../../base/errors";
 import { ErrInvalidParams } from "./errors";
 import { defaultParams, fromCosmos, minSignedPerWindow, toCosmos, validateParams, type SlashingParams } from "./params";
 

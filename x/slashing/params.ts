@@ -6,7 +6,7 @@
  */
 import { Params as CosmosParams } from "cosmjs-types/cosmos/slashing/v1beta1/slashing";
 import { Params } from "../../gen/inferchain/slashing/v1/slashing";
-import { moduleAddress, parseAddress } from "../../app/types/address";
+import { moduleAddress, parseAddress } from "../../base/types/address";
 import { ErrInvalidParams } from "./errors";
 
 export { Params, CosmosParams };

@@ -14,9 +14,9 @@ import {
   QuerySlashEventsRequest,
   QuerySlashEventsResponse,
 } from "../../gen/inferchain/slashing/v1/query";
-import type { QueryContext } from "../../app/context";
-import type { QueryHandler } from "../../app/module";
-import { GrpcStatus, QueryError } from "../../app/query";
+import type { QueryContext } from "../../base/context";
+import type { QueryHandler } from "../../base/module";
+import { GrpcStatus, QueryError } from "../../base/query";
 import { beginBlocker } from "./abci";
 import { consAddressString, type SlashingKeeper } from "./keeper";
 import { slashingQueries } from "./queries";

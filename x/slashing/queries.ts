@@ -18,10 +18,10 @@ import {
   QuerySlashEventsRequest,
   QuerySlashEventsResponse,
 } from "../../gen/inferchain/slashing/v1/query";
-import type { QueryHandler } from "../../app/module";
-import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../app/query";
-import { paginate } from "../../app/pagination";
-import { Bech32Prefix, parseAddress } from "../../app/types/address";
+import type { QueryHandler } from "../../base/module";
+import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../base/query";
+import { paginate } from "../../base/pagination";
+import { Bech32Prefix, parseAddress } from "../../base/types/address";
 import { type SlashingKeeper, type ValidatorSigningInfo, slashEventToWire } from "./keeper";
 import { EVENTS_PREFIX, SIGNING_INFOS_PREFIX, trailingNumber, validatorEventsPrefix } from "./keys";
 import { toCosmos } from "./params";

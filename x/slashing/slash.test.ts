@@ -1,5 +1,5 @@
-import { AppError, ErrInsufficientFunds, ErrInvalidAddress, InvariantError } from "../../app/errors";
-import { Branch, type KVReader } from "../../app/store/kv";
+import { AppError, ErrInsufficientFunds, ErrInvalidAddress, InvariantError } from "../../base/errors";
+import { Branch, type KVReader } from "../../base/store/kv";
 import { ErrInvalidSlash, ErrNoValidatorForAddress } from "./errors";
 import type { UnbondingEntryRef } from "./expectedKeepers";
 import { consAddressString, SlashingKeeper, SLASHING_MODULE, TREASURY_MODULE } from "./keeper";

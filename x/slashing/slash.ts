@@ -18,12 +18,12 @@
  * pays all of it to one beneficiary instead of reporters and the treasury; no jail, and no
  * correlation penalty (a refund is not a fault share).
  */
-import type { Context } from "../../app/context";
-import { InvariantError } from "../../app/errors";
-import { EventManager } from "../../app/events";
-import { Branch } from "../../app/store/kv";
-import { Bech32Prefix, parseAddress } from "../../app/types/address";
-import { formatCoins, type Coin } from "../../app/types/coins";
+import type { Context } from "../../base/context";
+import { InvariantError } from "../../base/errors";
+import { EventManager } from "../../base/events";
+import { Branch } from "../../base/store/kv";
+import { Bech32Prefix, parseAddress } from "../../base/types/address";
+import { formatCoins, type Coin } from "../../base/types/coins";
 import { ErrInvalidSlash, ErrNoValidatorForAddress } from "./errors";
 import { emitJail, emitSlash, emitSlashCompensation, emitSlashProceeds, emitSlashReward, emitTombstone } from "./events";
 import type { UnbondingEntryRef, ValidatorView } from "./expectedKeepers";

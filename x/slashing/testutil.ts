@@ -5,13 +5,13 @@
  * Pools are plain module-account balances, so a test can assert where every coin went.
  */
 import { toBech32 } from "@cosmjs/encoding";
-import type { Context } from "../../app/context";
-import { ErrInsufficientFunds } from "../../app/errors";
-import { EventManager } from "../../app/events";
-import { GasMeter } from "../../app/gas";
-import { MemKV, type KVReader, type KVStore } from "../../app/store/kv";
-import { Bech32Prefix, moduleAddress } from "../../app/types/address";
-import { BASE_DENOM, type Coin } from "../../app/types/coins";
+import type { Context } from "../../base/context";
+import { ErrInsufficientFunds } from "../../base/errors";
+import { EventManager } from "../../base/events";
+import { GasMeter } from "../../base/gas";
+import { MemKV, type KVReader, type KVStore } from "../../base/store/kv";
+import { Bech32Prefix, moduleAddress } from "../../base/types/address";
+import { BASE_DENOM, type Coin } from "../../base/types/coins";
 import type { BankKeeper, StakingKeeper, UnbondingEntryRef, ValidatorView } from "./expectedKeepers";
 import { SlashingKeeper } from "./keeper";
 import { defaultParams, type Params } from "./params";

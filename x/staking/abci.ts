@@ -5,7 +5,7 @@
  * their delegators (queue key order: completion height, then entry id).
  */
 import type { ValidatorUpdate } from "cosmjs-types/tendermint/abci/types";
-import type { Context } from "../../app/context";
+import type { Context } from "../../base/context";
 import type { StakingKeeper } from "./keeper";
 
 export function endBlocker(staking: StakingKeeper, ctx: Context): ValidatorUpdate[] {

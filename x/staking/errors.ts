@@ -1,5 +1,5 @@
 /** x/staking's errors (codespace "staking"). Numbers are public API: never renumber, only append. */
-import { registerError } from "../../app/errors";
+import { registerError } from "../../base/errors";
 
 export const CODESPACE = "staking";
 export const ErrInvalidParams = registerError(CODESPACE, 2, "invalid staking params");

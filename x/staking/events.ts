@@ -1,5 +1,5 @@
 /** Events of x/staking, with the Cosmos SDK's names and attributes where Cosmos has them. */
-import type { EventManager } from "../../app/events";
+import type { EventManager } from "../../base/events";
 
 export const EventTypeCreateValidator = "create_validator";
 export const EventTypeDelegate = "delegate";

@@ -1,7 +1,7 @@
 /** What x/staking needs from other modules (the consumer declares it; app/app.ts wires it). */
-import type { Context } from "../../app/context";
-import type { KVReader } from "../../app/store/kv";
-import type { Coin } from "../../app/types/coins";
+import type { Context } from "../../base/context";
+import type { KVReader } from "../../base/store/kv";
+import type { Coin } from "../../base/types/coins";
 
 export interface BankKeeper {
   /** Pool balances for the Pool query. */

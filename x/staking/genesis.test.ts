@@ -1,10 +1,10 @@
 /** Genesis worker registrations: applied like MsgRegisterWorker, refused when MsgRegisterWorker would be. */
 import { toBech32, fromBech32 } from "@cosmjs/encoding";
 import { sha256 } from "@noble/hashes/sha2.js";
-import type { Context } from "../../app/context";
-import { EventManager } from "../../app/events";
-import { GasMeter } from "../../app/gas";
-import { MemKV, Branch } from "../../app/store/kv";
+import type { Context } from "../../base/context";
+import { EventManager } from "../../base/events";
+import { GasMeter } from "../../base/gas";
+import { MemKV, Branch } from "../../base/store/kv";
 import { AuthKeeper } from "../auth";
 import { BankKeeper } from "../bank";
 import { initGenesis } from "./genesis";

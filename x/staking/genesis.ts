@@ -16,9 +16,9 @@
  */
 import type { ValidatorUpdate } from "cosmjs-types/tendermint/abci/types";
 import type { ConsensusParams } from "cosmjs-types/tendermint/types/params";
-import type { Context, QueryContext } from "../../app/context";
-import { AppError } from "../../app/errors";
-import { Bech32Prefix, parseAddress } from "../../app/types/address";
+import type { Context, QueryContext } from "../../base/context";
+import { AppError } from "../../base/errors";
+import { Bech32Prefix, parseAddress } from "../../base/types/address";
 import { ErrInvalidGenesis } from "./errors";
 import { BondStatus, type StakingKeeper, type Validator } from "./keeper";
 import type { StakingDeps } from "./expectedKeepers";

@@ -22,10 +22,10 @@ import {
   Validator as StoredValidator,
   Worker as StoredWorker,
 } from "../../gen/inferchain/staking/v1/staking";
-import type { Context } from "../../app/context";
-import { InvariantError } from "../../app/errors";
-import type { KVReader, KVStore } from "../../app/store/kv";
-import { Bech32Prefix, moduleAddress, parseAddress } from "../../app/types/address";
+import type { Context } from "../../base/context";
+import { InvariantError } from "../../base/errors";
+import type { KVReader, KVStore } from "../../base/store/kv";
+import { Bech32Prefix, moduleAddress, parseAddress } from "../../base/types/address";
 import type { StakingKeeper as SlashingStakingKeeper, UnbondingEntryRef, ValidatorView } from "../slashing/expectedKeepers";
 import {
   ErrDelegationTooSmall,

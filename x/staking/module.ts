@@ -1,5 +1,5 @@
 /** Registration of x/staking with the app. */
-import type { AppModule } from "../../app/module";
+import type { AppModule } from "../../base/module";
 import type { StakingDeps } from "./expectedKeepers";
 import { endBlocker } from "./abci";
 import * as genesis from "./genesis";

@@ -24,11 +24,11 @@ import {
   MsgUpdateParamsResponse,
 } from "../../gen/inferchain/staking/v1/tx";
 import type { Params } from "../../gen/inferchain/staking/v1/staking";
-import type { Context } from "../../app/context";
-import { ErrInvalidAddress, ErrInvalidCoins } from "../../app/errors";
-import type { AnyMsgHandler, MsgHandler, MsgResponse } from "../../app/module";
-import { Bech32Prefix, parseAddress } from "../../app/types/address";
-import { parseAmount, validateDenom } from "../../app/types/coins";
+import type { Context } from "../../base/context";
+import { ErrInvalidAddress, ErrInvalidCoins } from "../../base/errors";
+import type { AnyMsgHandler, MsgHandler, MsgResponse } from "../../base/module";
+import { Bech32Prefix, parseAddress } from "../../base/types/address";
+import { parseAmount, validateDenom } from "../../base/types/coins";
 import {
   ErrBadCommission,
   ErrBadConsensusKey,
@@ -48,7 +48,7 @@ import {
   ErrWorkerIsOperator,
 } from "./errors";
 import { emitCreateValidator, emitDelegate, emitRegisterWorker, emitUpdateParams } from "./events";
-import type { KVReader } from "../../app/store/kv";
+import type { KVReader } from "../../base/store/kv";
 import type { ModelsKeeper, StakingDeps } from "./expectedKeepers";
 import {
   accountOperator,

@@ -5,8 +5,8 @@
  */
 import { Params as CosmosParams } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import { Params } from "../../gen/inferchain/staking/v1/staking";
-import { moduleAddress, parseAddress } from "../../app/types/address";
-import { BASE_DENOM, validateDenom } from "../../app/types/coins";
+import { moduleAddress, parseAddress } from "../../base/types/address";
+import { BASE_DENOM, validateDenom } from "../../base/types/coins";
 import { ErrInvalidParams } from "./errors";
 
 export { Params };

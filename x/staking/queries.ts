@@ -1,7 +1,7 @@
 /**
  * gRPC/ABCI query handlers of x/staking: the Cosmos ones CosmJS's staking extension calls
  * (`cosmos.staking.v1beta1.Query`) and inferchain's own (`inferchain.staking.v1.Query`).
- * Every list is one page of a store index (app/pagination.ts: Cosmos semantics, at most 1000
+ * Every list is one page of a store index (base/pagination.ts: Cosmos semantics, at most 1000
  * rows, `next_key` = the next row's key suffix, `total` with count_total); only the rows on
  * the page are read.
  */
@@ -43,11 +43,11 @@ import {
   QueryWorkersForModelRequest,
   QueryWorkersForModelResponse,
 } from "../../gen/inferchain/staking/v1/query";
-import type { QueryHandler } from "../../app/module";
-import { paginate, paginateRows } from "../../app/pagination";
-import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../app/query";
-import type { KVReader } from "../../app/store/kv";
-import { Bech32Prefix, parseAddress } from "../../app/types/address";
+import type { QueryHandler } from "../../base/module";
+import { paginate, paginateRows } from "../../base/pagination";
+import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../base/query";
+import type { KVReader } from "../../base/store/kv";
+import { Bech32Prefix, parseAddress } from "../../base/types/address";
 import type { ModelsKeeper } from "./expectedKeepers";
 import { BondStatus, type Delegation, type StakingKeeper, type UnbondingEntry, type Validator } from "./keeper";
 import { ED25519_PUBKEY_TYPE_URL } from "./msgServer";

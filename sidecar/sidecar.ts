@@ -24,11 +24,11 @@
 import http from "node:http";
 import { GasPrice } from "@cosmjs/stargate";
 import type { Logger } from "pino";
-import type { Model } from "../../x/models/types";
-import { connectQueryClient, JobStatus, type InferchainQueryClient, type Job } from "../../lib/client/queries";
-import { msgSubmitResult } from "../../lib/client/registry";
-import { SignerQueue, TxRejectedError } from "../../lib/client/signerQueue";
-import { openKeyring, KeyNotFoundError } from "../../cmd/keyring";
+import type { Model } from "../x/models/types";
+import { connectQueryClient, JobStatus, type InferchainQueryClient, type Job } from "../client/queries";
+import { msgSubmitResult } from "../client/registry";
+import { SignerQueue, TxRejectedError } from "../client/signerQueue";
+import { openKeyring, KeyNotFoundError } from "../client/keyring";
 import { Backoff, sleep } from "./backoff";
 import { BlockWatcher, type BlockInfo } from "./chainEvents";
 import type { ExecutionProviderName, ProviderChoice } from "./executionProvider";

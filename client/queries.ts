@@ -6,7 +6,7 @@
  */
 import { QueryClient, createProtobufRpcClient } from "@cosmjs/stargate";
 import { connectComet, type CometClient } from "@cosmjs/tendermint-rpc";
-import { JobStatus, type Job, type Params as InferenceParams } from "../../gen/inferchain/inference/v1/inference";
+import { JobStatus, type Job, type Params as InferenceParams } from "../gen/inferchain/inference/v1/inference";
 import {
   QueryJobRequest,
   QueryJobResponse,
@@ -14,12 +14,12 @@ import {
   QueryJobsResponse,
   QueryParamsRequest as InferenceParamsRequest,
   QueryParamsResponse as InferenceParamsResponse,
-} from "../../gen/inferchain/inference/v1/query";
-import { QueryModelRequest, QueryModelResponse, QueryModelsRequest, QueryModelsResponse } from "../../gen/inferchain/models/v1/query";
-import { QueryWorkerRequest, QueryWorkerResponse } from "../../gen/inferchain/staking/v1/query";
-import type { Worker } from "../../gen/inferchain/staking/v1/staking";
-import { modelFromWire } from "../../x/models/types";
-import type { Model } from "../../x/models";
+} from "../gen/inferchain/inference/v1/query";
+import { QueryModelRequest, QueryModelResponse, QueryModelsRequest, QueryModelsResponse } from "../gen/inferchain/models/v1/query";
+import { QueryWorkerRequest, QueryWorkerResponse } from "../gen/inferchain/staking/v1/query";
+import type { Worker } from "../gen/inferchain/staking/v1/staking";
+import { modelFromWire } from "../x/models/types";
+import type { Model } from "../x/models";
 
 export type { Job, Worker };
 export { JobStatus };
@@ -136,7 +136,7 @@ export function setupInferchainExtension(base: QueryClient): InferchainExtension
             out.push(...r.jobs);
             const next = r.pagination?.nextKey ?? new Uint8Array();
             // A page may be short, even empty, with a next_key: a sparse filter ends a page after
-            // a bounded walk (app/pagination.ts). Only an empty next_key ends the list.
+            // a bounded walk (base/pagination.ts). Only an empty next_key ends the list.
             if (next.length === 0 || (f.limit !== undefined && out.length >= f.limit)) return out;
             key = next;
           }

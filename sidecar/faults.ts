@@ -11,9 +11,9 @@
  * Fake outputs pass the chain's output-spec check, so they land and only verification can
  * tell them apart.
  */
-import type { QuantizedTensor } from "../../x/models/tensor";
-import { isFloatDType, dtypeRange, type Model } from "../../x/models/types";
-import { quantizeValue } from "../../lib/quant";
+import type { QuantizedTensor } from "../x/models/tensor";
+import { isFloatDType, dtypeRange, type Model } from "../x/models/types";
+import { quantizeValue } from "../lib/quant";
 
 export const FAULT_MODES = ["lazy", "random", "offline"] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];

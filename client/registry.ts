@@ -5,10 +5,10 @@
  */
 import { Registry, type GeneratedType } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes } from "@cosmjs/stargate";
-import * as inference from "../../gen/inferchain/inference/v1/tx";
-import * as models from "../../gen/inferchain/models/v1/tx";
-import * as slashing from "../../gen/inferchain/slashing/v1/tx";
-import * as staking from "../../gen/inferchain/staking/v1/tx";
+import * as inference from "../gen/inferchain/inference/v1/tx";
+import * as models from "../gen/inferchain/models/v1/tx";
+import * as slashing from "../gen/inferchain/slashing/v1/tx";
+import * as staking from "../gen/inferchain/staking/v1/tx";
 
 export const MSG_SUBMIT_JOB = "/inferchain.inference.v1.MsgSubmitJob";
 export const MSG_SUBMIT_RESULT = "/inferchain.inference.v1.MsgSubmitResult";

@@ -55,7 +55,7 @@ export function encodeResponse<T>(codec: { encode(m: T): { finish(): Uint8Array 
 }
 
 /**
- * What one query may cost, in the same gas units as a tx's store reads (app/gas.ts): about
+ * What one query may cost, in the same gas units as a tx's store reads (base/gas.ts): about
  * 1 MB of values, or 3,000 point reads, or 14,000 keys walked. It bounds how long one query
  * holds the app's single thread, and so how long it can delay FinalizeBlock (a few ms:
  * docs/PERFORMANCE.md, `bench/queryFlood.ts`). A query past it fails with ResourceExhausted
@@ -87,7 +87,7 @@ export class QueryGasMeter {
   }
 }
 
-// A tx's gas prices (app/gas.ts), as numbers for the per-key hot path.
+// A tx's gas prices (base/gas.ts), as numbers for the per-key hot path.
 const READ_FLAT = Number(GasCosts.readFlat);
 const READ_PER_BYTE = Number(GasCosts.readPerByte);
 const HAS = Number(GasCosts.has);

@@ -1,6 +1,6 @@
 import type { QueryClient } from "@cosmjs/stargate";
-import { Job } from "../../gen/inferchain/inference/v1/inference";
-import { QueryJobsRequest, QueryJobsResponse } from "../../gen/inferchain/inference/v1/query";
+import { Job } from "../gen/inferchain/inference/v1/inference";
+import { QueryJobsRequest, QueryJobsResponse } from "../gen/inferchain/inference/v1/query";
 import { setupInferchainExtension } from "./queries";
 
 const enc = new TextEncoder();

@@ -11,7 +11,7 @@
  *   offset or an asked-for count past MAX_SCAN_KEYS is refused (InvalidArgument); the count
  *   implied by `limit` 0 is dropped instead (total 0); a filtered page that has walked
  *   MAX_SCAN_KEYS keys stops early with the `next_key` to resume from.
- * The query's gas meter (app/query.ts) bounds the rest (value bytes, point reads).
+ * The query's gas meter (base/query.ts) bounds the rest (value bytes, point reads).
  */
 import { MeteredReader, invalidArgument } from "./query";
 import type { KVReader } from "./store/kv";

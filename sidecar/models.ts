@@ -4,9 +4,9 @@
  * post results that diverge and get the validator slashed), and opened once as an
  * onnxruntime session with DETERMINISTIC_SESSION_OPTIONS on the chosen execution provider.
  */
-import type { Model } from "../../x/models/types";
-import { loadModelFile, ModelFileError } from "../../lib/models/resolve";
-import { DETERMINISTIC_SESSION_OPTIONS, openSession } from "../../lib/models/onnx";
+import type { Model } from "../x/models/types";
+import { loadModelFile, ModelFileError } from "../lib/models/resolve";
+import { DETERMINISTIC_SESSION_OPTIONS, openSession } from "../lib/models/onnx";
 import { chooseExecutionProvider, fallbackMessage, type ExecutionProviderName, type ProviderChoice } from "./executionProvider";
 import type { LoadedModel } from "./pipeline";
 

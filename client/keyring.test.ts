@@ -5,7 +5,7 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough, Writable } from "node:stream";
-import { keysCommand, type KeysCommandIO } from "./commands/keys";
+import { keysCommand, type KeysCommandIO } from "../cmd/commands/keys";
 import { CliError } from "./errors";
 import {
   InvalidKeyNameError,

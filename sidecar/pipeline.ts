@@ -6,10 +6,10 @@
  * lib/tensors + x/models/tensor (same bytes, same values, same errors; a fraction of the time).
  */
 import type * as ort from "onnxruntime-node";
-import { decodeInput, encodeTensorList } from "../../x/models/tensor";
-import { decodeToHost, encodeFromHost } from "../../lib/tensorCodec";
-import type { Model } from "../../x/models/types";
-import { runHost } from "../../lib/models/onnx";
+import { decodeInput, encodeTensorList } from "../x/models/tensor";
+import { decodeToHost, encodeFromHost } from "../lib/tensorCodec";
+import type { Model } from "../x/models/types";
+import { runHost } from "../lib/models/onnx";
 import { fakeOutputs, type FaultMode } from "./faults";
 
 export interface LoadedModel {

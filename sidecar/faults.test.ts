@@ -1,6 +1,6 @@
-import { parseGenesis } from "../../x/models/genesis";
-import { checkOutputAgainstSpec, encodeTensorList } from "../../x/models/tensor";
-import { builtinModels } from "../../lib/models/builtin";
+import { parseGenesis } from "../x/models/genesis";
+import { checkOutputAgainstSpec, encodeTensorList } from "../x/models/tensor";
+import { builtinModels } from "../lib/models/builtin";
 import { fakeOutputs, outputShapes, parseFaultMode } from "./faults";
 
 const [mlp, silero] = parseGenesis({ models: builtinModels() }).models;

@@ -143,7 +143,7 @@ interface QueryJob {
  * awaits), always taking the waiting request of highest priority; each connection's own
  * requests stay in order. After anything but a consensus request it yields to the event loop (`yieldToIo`),
  * so a consensus request that arrives during a flood of queries or CheckTx waits for at most
- * the one request already running (a query is bounded by its gas, app/query.ts).
+ * the one request already running (a query is bounded by its gas, base/query.ts).
  */
 export async function startAbciServer(app: BaseApp, address: string, log: AbciLogger, opts: AbciServerOptions = {}): Promise<AbciServer> {
   const conns = new Set<Connection>();

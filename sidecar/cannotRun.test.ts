@@ -7,9 +7,9 @@
 import pino from "pino";
 import type * as ort from "onnxruntime-node";
 import { Tensor } from "onnxruntime-node";
-import { JobStatus, type Job } from "../../gen/inferchain/inference/v1/inference";
-import { jobToWire, newJob } from "../../x/inference/types";
-import { MODEL, sampleInput } from "../../x/inference/testutil";
+import { JobStatus, type Job } from "../gen/inferchain/inference/v1/inference";
+import { jobToWire, newJob } from "../x/inference/types";
+import { MODEL, sampleInput } from "../x/inference/testutil";
 import { SidecarMetrics } from "./metrics";
 import type { LoadedModel } from "./pipeline";
 import { Sidecar, type SidecarConfig } from "./sidecar";

@@ -1,10 +1,10 @@
 /** @jest-environment ./test/support/onnxruntimeEnvironment.js */
-import { parseGenesis } from "../../x/models/genesis";
-import { decodeTensorList, encodeTensorList } from "../../x/models/tensor";
-import { builtinModels, defaultModelsDir, MLP_MODEL_ID } from "../../lib/models/builtin";
-import { DETERMINISTIC_SESSION_OPTIONS, openSession, runHost } from "../../lib/models/onnx";
-import { loadModelFile } from "../../lib/models/resolve";
-import { quantizeTensors, dequantizeTensors } from "../../lib/tensors";
+import { parseGenesis } from "../x/models/genesis";
+import { decodeTensorList, encodeTensorList } from "../x/models/tensor";
+import { builtinModels, defaultModelsDir, MLP_MODEL_ID } from "../lib/models/builtin";
+import { DETERMINISTIC_SESSION_OPTIONS, openSession, runHost } from "../lib/models/onnx";
+import { loadModelFile } from "../lib/models/resolve";
+import { quantizeTensors, dequantizeTensors } from "../lib/tensors";
 import { loadModels, ModelLoadError } from "./models";
 import { runJob, type LoadedModel } from "./pipeline";
 

@@ -72,7 +72,7 @@ export class MemKV implements KVStore {
   /**
    * Entries under `prefix` from `start` (inclusive) on: keys ≥ start, or ≤ start when
    * `reverse`. A seek in the B-tree, so a page deep in a prefix costs O(log n), not a walk
-   * (query pagination, app/pagination.ts).
+   * (query pagination, base/pagination.ts).
    */
   *iterateFrom(prefix: string, start: string, reverse = false): IterableIterator<[string, Uint8Array]> {
     if (reverse) {

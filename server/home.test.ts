@@ -1,9 +1,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PRUNING_DEFAULT } from "../app/store/pruning";
-import { CliError } from "./errors";
-import { paths, portsFor, readAppConfig, setTomlValues, writeAppConfig } from "./home";
+import { PRUNING_DEFAULT } from "../base/store/pruning";
+import { CliError } from "../client/errors";
+import { paths, portsFor, setTomlValues } from "../client/home";
+import { readAppConfig, writeAppConfig } from "./home";
 
 describe("app.toml pruning", () => {
   let home: string;
