@@ -15,6 +15,10 @@ import { parse as parseToml } from "smol-toml";
 
 export const DEFAULT_HOME = path.join(os.homedir(), ".inferchain");
 
+/** The keyring names a home made by `inferd init` / `inferd localnet init` has: the operator key and the sidecar's hot worker key. */
+export const VALIDATOR_KEY = "validator";
+export const WORKER_KEY = "worker";
+
 /** Port layout of node i: each default port + 100·i. */
 export interface Ports {
   readonly p2p: number;

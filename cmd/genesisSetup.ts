@@ -14,16 +14,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { accountOperator } from "../x/staking";
 import { builtinModelGenesis, builtinModels } from "../lib/models/builtin";
-import { paths } from "../client/home";
+import { VALIDATOR_KEY, WORKER_KEY, paths } from "../client/home";
 import { addGenesisAccount, type Genesis } from "../server/home";
 import { openKeyring } from "../client/keyring";
 
-export const VALIDATOR_KEY = "validator";
 /** 1,000 INF balance, 10 INF self-delegated: voting power 10, as CometBFT's own default. */
 export const VALIDATOR_BALANCE = 1_000_000_000n;
 export const VALIDATOR_SELF_DELEGATION = 10_000_000n;
-/** The sidecar's hot key in each home's keyring, funded with 100 INF for result fees. */
-export const WORKER_KEY = "worker";
+/** The sidecar's hot key (client/home.ts WORKER_KEY) is funded with 100 INF for result fees. */
 export const WORKER_BALANCE = 100_000_000n;
 
 /** A genesis worker registration, in the shape of x/staking's exported `state.workers`. */

@@ -10,11 +10,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { CliError } from "../client/errors";
-import { VALIDATOR_KEY } from "./genesisSetup";
+import { VALIDATOR_KEY } from "../client/home";
 import { paths, portsFor, readClientConfig, setTomlValues, type Ports } from "../client/home";
 import { initHome, readGenesis, runCometbft, writeGenesis } from "../server/home";
 import { openKeyring } from "../client/keyring";
-import { ensureWorkerRegistered } from "./workerSetup";
+import { ensureWorkerRegistered } from "../client/worker";
 import { defaultSidecarMetricsAddress } from "./commands/sidecar";
 
 export interface LocalnetNode {

@@ -45,10 +45,10 @@ case "$role" in
     exec inferd start --home "$home"
     ;;
   sidecar)
-    # The same registration as `inferd localnet start` (cmd/workerSetup.ts), then the sidecar in
+    # The same registration as `inferd localnet start` (client/worker.ts), then the sidecar in
     # the foreground so that its log is the container's.
     node -e '
-      const { ensureWorkerRegistered, waitForHeight } = require("/app/dist/cmd/workerSetup.js");
+      const { ensureWorkerRegistered, waitForHeight } = require("/app/dist/client/worker.js");
       const { readClientConfig } = require("/app/dist/client/home.js");
       const home = process.argv[1];
       const rpcUrl = readClientConfig(home).node.replace(/^tcp:\/\//, "http://");

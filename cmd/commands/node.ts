@@ -7,12 +7,13 @@ import { parseCoinsString, toWire } from "../../base/types/coins";
 import { parseAddress } from "../../base/types/address";
 import { startNode } from "../../server/node";
 import { CliError } from "../../client/errors";
-import { DEFAULT_HOME, paths, portsFor, readClientConfig, setTomlValues } from "../../client/home";
+import { DEFAULT_HOME, VALIDATOR_KEY, WORKER_KEY, paths, portsFor, readClientConfig, setTomlValues } from "../../client/home";
 import { addGenesisAccount, initHome, readGenesis, writeGenesis } from "../../server/home";
 import { expandHome } from "./keys";
 import { openKeyring } from "../../client/keyring";
-import { VALIDATOR_KEY, WORKER_KEY, addGenesisValidator, finishGenesis, type GenesisValidatorInfo } from "../genesisSetup";
-import { ensureWorkerRegistered, startHomeSidecar } from "../workerSetup";
+import { addGenesisValidator, finishGenesis, type GenesisValidatorInfo } from "../genesisSetup";
+import { ensureWorkerRegistered } from "../../client/worker";
+import { startHomeSidecar } from "../workerSetup";
 import { addLocalnetNode, hasWorkerKey, runningNodes, startLocalnet, startSidecars, stopLocalnet, waitForBlocks } from "../localnet";
 import { FAULT_MODES } from "../../sidecar/faults";
 

@@ -13,7 +13,7 @@ import { broadcastTxSync, waitForTx } from "../../client/broadcast";
 import { connectQueryClient, JobStatus, type InferchainQueryClient, type Job } from "../../client/queries";
 import { inferchainRegistry, msgSubmitJob, msgSubmitResult } from "../../client/registry";
 import { openKeyring } from "../../client/keyring";
-import { ensureWorkerRegistered } from "../../cmd/workerSetup";
+import { ensureWorkerRegistered } from "../../client/worker";
 import { INFERD, REPO_ROOT, sleep } from "./node";
 
 export { ensureWorkerRegistered };
