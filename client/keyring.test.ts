@@ -5,7 +5,6 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough, Writable } from "node:stream";
-import { CliError } from "./errors";
 import {
   InvalidKeyNameError,
   InvalidMnemonicError,
