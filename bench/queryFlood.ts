@@ -32,11 +32,10 @@ import { QueryAccountsRequest } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { Request, Response } from "cosmjs-types/tendermint/abci/types";
 import { frame, startAbciServer } from "../base/abci/server";
 import { createInferchainApp } from "../app/app";
-import { QueryError as AppQueryError } from "../base/query";
 import { accountAddress } from "../base/types/address";
 import { Job as WireJob } from "../gen/inferchain/inference/v1/inference";
 import { QueryJobsRequest } from "../gen/inferchain/inference/v1/query";
-import { QueryError, startGrpcServer } from "../server/grpc";
+import { startGrpcServer } from "../server/grpc";
 import { jobIndexKeys, jobKey } from "../x/inference/keys";
 import { jobToWire, newJob } from "../x/inference/types";
 
@@ -171,14 +170,7 @@ async function main(): Promise<void> {
     protoFiles: [],
     router: {
       paths: () => app.queryPaths(),
-      query: async (p, data) => {
-        try {
-          return { value: await abci.query(p, data), height: app.lastHeight };
-        } catch (e) {
-          if (e instanceof AppQueryError) throw new QueryError(e.grpcCode, e.message);
-          throw e;
-        }
-      },
+      query: async (p, data) => ({ value: await abci.query(p, data), height: app.lastHeight }),
     },
   });
 

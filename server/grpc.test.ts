@@ -8,7 +8,9 @@ import { QueryAccountRequest } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { DescriptorProto, FileDescriptorProto } from "cosmjs-types/google/protobuf/descriptor";
 
-import { BLOCK_HEIGHT_METADATA, cosmosProtoIncludeDirs, GrpcServer, QueryError, QueryRouter, startGrpcServer } from "./grpc";
+import { cosmosProtoIncludeDirs } from "../base/protoIncludes";
+import { QueryError } from "../base/query";
+import { BLOCK_HEIGHT_METADATA, GrpcServer, QueryRouter, startGrpcServer } from "./grpc";
 
 const BALANCE = "/cosmos.bank.v1beta1.Query/Balance";
 const PARAMS = "/cosmos.bank.v1beta1.Query/Params";

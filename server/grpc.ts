@@ -5,13 +5,14 @@
  * files are loaded for server reflection alone, so `grpcurl list/describe`
  * and clients that discover the schema work.
  */
-import * as fs from "node:fs";
 import { createRequire } from "node:module";
-import * as path from "node:path";
 
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
+
+import { protoIncludeDirs } from "../base/protoIncludes";
+import { QueryError } from "../base/query";
 
 /** Cosmos convention: request header selecting the query height, and response header carrying the height answered. */
 export const BLOCK_HEIGHT_METADATA = "x-cosmos-block-height";
@@ -19,19 +20,8 @@ export const BLOCK_HEIGHT_METADATA = "x-cosmos-block-height";
 export interface QueryRouter {
   /** Full method paths served, e.g. "/cosmos.bank.v1beta1.Query/Balance". */
   paths(): readonly string[];
-  /** Runs one query at the latest committed height (or `height` when > 0). Resolves with the response bytes and the height answered, or rejects with a QueryError. */
+  /** Runs one query at the latest committed height (or `height` when > 0). Resolves with the response bytes and the height answered, or rejects with a QueryError (base/query.ts: `grpcCode` is a gRPC status, passed on as-is). */
   query(path: string, data: Uint8Array, height: bigint): Promise<{ value: Uint8Array; height: bigint }>;
-}
-
-/** A query failure the caller should see as-is: `grpcCode` is a @grpc/grpc-js `status`. */
-export class QueryError extends Error {
-  constructor(
-    readonly grpcCode: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = "QueryError";
-  }
 }
 
 export interface GrpcLogger {
@@ -51,34 +41,6 @@ export interface GrpcServerOptions {
 export interface GrpcServer {
   readonly port: number;
   close(): Promise<void>;
-}
-
-/** The @protobufs packages are each named after their import prefix ("cosmos/...", "gogoproto/..."), so their parent folder is the include root. */
-const PROTOBUF_PACKAGES = ["cosmos", "cosmos_proto", "gogoproto", "google", "amino", "tendermint"] as const;
-
-/** Include dirs under which the Cosmos SDK, gogoproto, cosmos_proto, amino, google and tendermint .proto files resolve. */
-export function cosmosProtoIncludeDirs(): string[] {
-  const dirs = PROTOBUF_PACKAGES.map((name) =>
-    path.dirname(path.dirname(require.resolve(`@protobufs/${name}/package.json`))),
-  );
-  return [...new Set(dirs)];
-}
-
-/** The chain's own `proto/` folder at the repository root, found from both the sources and `dist/`; undefined when absent. */
-export function chainProtoIncludeDir(): string | undefined {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "package.json"))) {
-      const proto = path.join(dir, "proto");
-      return fs.existsSync(proto) ? proto : undefined;
-    }
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
-
-/** All include dirs used for reflection: the chain's own protos first, then the Cosmos ones. */
-export function protoIncludeDirs(): string[] {
-  const chain = chainProtoIncludeDir();
-  return chain === undefined ? cosmosProtoIncludeDirs() : [chain, ...cosmosProtoIncludeDirs()];
 }
 
 /** Starts the gRPC query server with reflection; resolves once bound. */

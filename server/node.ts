@@ -9,11 +9,11 @@ import pino, { type Logger } from "pino";
 import { createInferchainApp } from "../app/app";
 import { startAbciServer } from "../base/abci/server";
 import type { BaseApp } from "../base/baseapp";
-import { QueryError as AppQueryError } from "../base/query";
+import { QueryError } from "../base/query";
 import { parseGasPrice } from "../x/auth";
 import { paths } from "../client/home";
 import { cometbftBinary, readAppConfig } from "./home";
-import { QueryError, startGrpcServer } from "./grpc";
+import { startGrpcServer } from "./grpc";
 
 export interface NodeOptions {
   readonly home: string;
@@ -59,14 +59,10 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
           paths: () => app.queryPaths(),
           query: async (path, data, height) => {
             if (height !== 0n && height !== app.lastHeight) throw new QueryError(3, `only the latest height (${app.lastHeight}) can be queried`);
-            try {
-              // Through the ABCI scheduler, behind any waiting consensus request (base/abci/server.ts).
-              const value = await abci.query(path, data);
-              return { value, height: app.lastHeight };
-            } catch (e) {
-              if (e instanceof AppQueryError) throw new QueryError(e.grpcCode, e.message);
-              throw e;
-            }
+            // Through the ABCI scheduler, behind any waiting consensus request (base/abci/server.ts);
+            // its QueryErrors reach the gRPC server as they are.
+            const value = await abci.query(path, data);
+            return { value, height: app.lastHeight };
           },
         },
       })

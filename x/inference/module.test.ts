@@ -24,7 +24,7 @@ import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { createInferchainApp } from "../../app/app";
 import type { BaseApp } from "../../base/baseapp";
 import { moduleAddress } from "../../base/types/address";
-import { protoIncludeDirs } from "../../server/grpc";
+import { protoIncludeDirs } from "../../base/protoIncludes";
 import { balance, finalizeRequest } from "../../test/support/chain";
 import { msgSendAny, signMultiTx, signTxFast, testKey, type TestKey } from "../../test/support/txs";
 import { modelToJson } from "../models";
