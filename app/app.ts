@@ -1,7 +1,8 @@
 /**
  * The one place modules are wired together: keepers are built here and handed to each other
- * through the interfaces the consumers declare; the module list is also the order in which
- * genesis and the block hooks run.
+ * through the interfaces the consumers declare (each module's expectedKeepers.ts), so the
+ * compiler checks every match here; the module list is also the order in which genesis and the
+ * block hooks run.
  */
 import { BaseApp } from "../base/baseapp";
 import type { AppModule } from "../base/module";
@@ -10,7 +11,7 @@ import { moduleAddress } from "../base/types/address";
 import { AnteHandler, AuthKeeper, FEE_COLLECTOR, authModule, type GasPrice } from "../x/auth";
 import { BankKeeper, bankModule } from "../x/bank";
 import { BONDED_POOL, NOT_BONDED_POOL, StakingKeeper, stakingModule } from "../x/staking";
-import { MODELS_MODULE_ACCOUNT, ModelsKeeper, isValidModelId, modelsModule } from "../x/models";
+import { MODELS_MODULE_ACCOUNT, ModelsKeeper, modelsModule } from "../x/models";
 import { SLASHING_MODULE, SlashingKeeper, TREASURY_MODULE, slashingModule } from "../x/slashing";
 import { InferenceKeeper, JOB_ESCROW_MODULE, VERIFICATION_POOL_MODULE, inferenceModule } from "../x/inference";
 
@@ -39,6 +40,7 @@ function wire(opts: Pick<InferchainOptions, "localMinGasPrice">): { modules: App
   const bank = new BankKeeper(auth);
   const blocked: ReadonlySet<string> = new Set(MODULE_ACCOUNTS.map(moduleAddress));
   const staking = new StakingKeeper(bank);
+  // x/staking's keeper as x/slashing's StakingKeeper: validator views and the slash cuts.
   const slashing = new SlashingKeeper({ staking, bank });
   const models = new ModelsKeeper();
   const inference = new InferenceKeeper({ bank, staking, slashing, models, treasury: TREASURY_MODULE });
@@ -55,7 +57,7 @@ function wire(opts: Pick<InferchainOptions, "localMinGasPrice">): { modules: App
     slashingModule(slashing),
     stakingModule(staking, {
       // x/models' id rule and registry; x/slashing's evidence age (unbonding must outlast it).
-      models: { isValidModelId, hasModel: (s, id) => models.hasModel(s, id) },
+      models,
       evidence: { maxEvidenceAgeBlocks: (s) => slashing.getParams(s).maxEvidenceAgeBlocks },
     }),
   ];

@@ -8,7 +8,7 @@
  * chain (genesis funds it).
  */
 import { GasPrice } from "@cosmjs/stargate";
-import { accountOperator } from "../x/staking";
+import { accountOperator } from "../base/types/address";
 import { CliError } from "./errors";
 import { VALIDATOR_KEY, WORKER_KEY, readClientConfig } from "./home";
 import { openKeyring, KeyNotFoundError } from "./keyring";

@@ -12,7 +12,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { accountOperator } from "../x/staking";
+import { accountOperator } from "../base/types/address";
 import { builtinModelGenesis, builtinModels } from "../lib/models/builtin";
 import { VALIDATOR_KEY, WORKER_KEY, paths } from "../client/home";
 import { addGenesisAccount, type Genesis } from "../server/home";

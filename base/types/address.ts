@@ -36,6 +36,16 @@ export function accountAddress(bytes: Uint8Array): string {
   return toBech32(Bech32Prefix.account, bytes);
 }
 
+/** The account (infer1…) of a validator operator (infervaloper1…): the same bytes, as Cosmos's `sdk.AccAddress(valAddr)`. */
+export function operatorAccount(operator: string, field = "validator address"): string {
+  return accountAddress(parseAddress(operator, Bech32Prefix.operator, field));
+}
+
+/** The operator address (infervaloper1…) of an account (infer1…): the same bytes. */
+export function accountOperator(account: string): string {
+  return toBech32(Bech32Prefix.operator, parseAddress(account));
+}
+
 // Pure functions of their input, called for every tx: memoized (bounded).
 const pubkeyAddresses = new Map<string, string>();
 const moduleAddresses = new Map<string, string>();

@@ -31,12 +31,12 @@ import {
 } from "../../gen/inferchain/slashing/v1/query";
 import { Bech32Prefix, parseAddress } from "../../base/types/address";
 import { parseCoinsString, toWire } from "../../base/types/coins";
+import { POWER_REDUCTION } from "../../base/types/staking";
 import { CliError } from "../../client/errors";
 import { paths } from "../../client/home";
 import { openKeyring, readPassphraseFromStdin } from "../../client/keyring";
 import { fromAddress, print, printTable, resolveClient, signAndSend, toCosmosJson, withClientFlags, withTxFlags, type ClientFlags, type TxFlags } from "../common";
 
-const POWER_REDUCTION = 1_000_000n;
 const DEC_DECIMALS = 18;
 const ED25519_TYPE_URL = "/cosmos.crypto.ed25519.PubKey";
 

@@ -1,7 +1,7 @@
 import type { Event } from "cosmjs-types/tendermint/abci/types";
 import { Branch } from "../../base/store/kv";
-import { moduleAddress } from "../../base/types/address";
-import { assignJob, endBlocker, operatorAccount } from "./abci";
+import { moduleAddress, operatorAccount } from "../../base/types/address";
+import { assignJob, endBlocker } from "./abci";
 import { sampleWorker } from "./assignment";
 import { msgSubmitJobHandler, msgSubmitResultHandler } from "./msgServer";
 import { MsgSubmitJob, MsgSubmitResult } from "../../gen/inferchain/inference/v1/tx";

@@ -34,7 +34,7 @@
 import { createHash } from "node:crypto";
 import { onBranch, type Context } from "../../base/context";
 import { InvariantError, errorText } from "../../base/errors";
-import { accountAddress, Bech32Prefix, moduleAddress, parseAddress } from "../../base/types/address";
+import { moduleAddress, operatorAccount } from "../../base/types/address";
 import { sampleWorker } from "./assignment";
 import {
   emitJobAssigned,
@@ -60,11 +60,6 @@ export function endBlocker(k: InferenceKeeper, ctx: Context): void {
   processFinalizations(k, ctx, params);
   processAssignments(k, ctx, params);
   processPrunes(k, ctx, params);
-}
-
-/** The account (infer1…) of a validator operator (infervaloper1…): same bytes, account prefix. */
-export function operatorAccount(operator: string): string {
-  return accountAddress(parseAddress(operator, Bech32Prefix.operator, "operator"));
 }
 
 function mustGetJob(k: InferenceKeeper, ctx: Context, queueKey: string, id: bigint): Job {
@@ -239,7 +234,7 @@ export function finalizeJob(k: InferenceKeeper, ctx: Context, params: InferenceP
     return;
   }
   const split = splitFee(job.fee, params);
-  const recipient = operatorAccount(job.operator);
+  const recipient = operatorAccount(job.operator, "operator");
   if (split.verification > 0n) k.bank.sendCoinsFromModuleToModule(ctx, k.escrow, k.verificationPool, coins(k, split.verification));
   if (split.protocol > 0n) k.bank.sendCoinsFromModuleToModule(ctx, k.escrow, k.treasury, coins(k, split.protocol));
   if (split.worker > 0n) k.bank.sendCoinsFromModuleToAccount(ctx, k.escrow, recipient, coins(k, split.worker));

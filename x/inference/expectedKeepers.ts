@@ -1,12 +1,14 @@
 /**
  * What x/inference needs from other modules; app/app.ts wires the real keepers in. Bank is
  * asked only to move coins (never to mint); staking only for the validators able to take a
- * model's jobs; slashing for its one slash path; models for the registry entry.
+ * model's jobs; slashing for its one slash path; models for the registry entry and its rules
+ * (model ids, tensor checks). Plain types come from the other modules' types.ts.
  */
 import type { Context } from "../../base/context";
 import type { KVReader } from "../../base/store/kv";
 import type { Coin } from "../../base/types/coins";
-import type { Model } from "../models";
+import type { Model } from "../models/types";
+import type { CompensateArgs, SlashArgs, SlashEvent } from "../slashing/types";
 
 export interface BankKeeper {
   /** Genesis checks that the job escrow holds exactly the open jobs' fees. */
@@ -34,41 +36,26 @@ export interface StakingKeeper {
   workersForModel(s: KVReader, modelId: string): ModelWorker[];
 }
 
-/** The fields of a slash request inference passes (x/slashing's SlashArgs). */
-export interface SlashRequest {
-  readonly operator: string;
-  readonly infractionHeight: bigint;
-  readonly fractionPpm: bigint;
-  readonly kind: string;
-  readonly reporters: readonly string[];
-  readonly jail: boolean;
-  readonly tombstone: boolean;
-  readonly reason?: string;
-}
-
-/** An exact-amount cut paid to one account (x/slashing's CompensateArgs). */
-export interface CompensateRequest {
-  readonly operator: string;
-  readonly infractionHeight: bigint;
-  readonly amount: bigint;
-  readonly kind: string;
-  readonly beneficiary: string;
-  readonly reason?: string;
-}
+/** A slash request as inference makes it: x/slashing's SlashArgs, without a base power or jail length. */
+export type SlashRequest = Omit<SlashArgs, "basePower" | "jailBlocks">;
 
 /** What inference reads back from a slash: its record id and what was actually cut (uinf). */
-export interface SlashOutcome {
-  readonly id: bigint;
-  readonly amount: bigint;
-}
+export type SlashOutcome = Pick<SlashEvent, "id" | "amount">;
 
 export interface SlashingKeeper {
   /** The one slash path: fraction × stake at risk to reporters and the treasury. All or nothing. */
   slash(ctx: Context, args: SlashRequest): SlashOutcome;
   /** The same path for a debt: `amount` (capped at the stake at risk) to `beneficiary`. All or nothing. */
-  compensate(ctx: Context, args: CompensateRequest): SlashOutcome;
+  compensate(ctx: Context, args: CompensateArgs): SlashOutcome;
 }
 
+/** The model registry (x/models' keeper). */
 export interface ModelsKeeper {
   getModel(s: KVReader, id: string): Model | undefined;
+  /** x/models' model-id rule (stateless: validateBasic and genesis use it). */
+  isValidModelId(id: string): boolean;
+  /** Checks a job input against the model's inputs (size, canonical encoding, spec); throws an AppError. */
+  decodeInput(model: Model, input: Uint8Array): unknown;
+  /** Checks a result against the model's outputs; throws an AppError. */
+  decodeOutput(model: Model, output: Uint8Array): unknown;
 }

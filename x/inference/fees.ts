@@ -1,5 +1,6 @@
 /** Integer fee arithmetic: the finalization split and the SLA penalties. */
-import { PPM, type InferenceParams } from "./params";
+import { mulPpm } from "../../base/types/math";
+import type { InferenceParams } from "./params";
 
 export interface FeeSplit {
   /** To the verification pool: ⌊fee × verification_share_ppm / 10^6⌋. */
@@ -8,10 +9,6 @@ export interface FeeSplit {
   readonly protocol: bigint;
   /** To the worker's operator account: the rest, so the three always add up to the fee. */
   readonly worker: bigint;
-}
-
-export function mulPpm(amount: bigint, ppm: bigint): bigint {
-  return (amount * ppm) / PPM;
 }
 
 /** Both shares round down and the worker takes the remainder: no uinf is created or lost. */

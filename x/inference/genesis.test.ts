@@ -7,7 +7,7 @@ import { ErrInvalidGenesis } from "./errors";
 import { defaultGenesis, exportGenesis, initGenesis, parseGenesis, type InferenceGenesis, type JobJson } from "./genesis";
 import { msgSubmitJobHandler, msgSubmitResultHandler } from "./msgServer";
 import { defaultParams } from "./params";
-import { JOB_ESCROW_MODULE, MODEL, addValidator, testValidatorAddrs, ctxAt, fundedClient, sampleInput, sampleOutput, testSetup, type TestSetup } from "./testutil";
+import { FakeModels, JOB_ESCROW_MODULE, MODEL, addValidator, testValidatorAddrs, ctxAt, fundedClient, sampleInput, sampleOutput, testSetup, type TestSetup } from "./testutil";
 import { JobStatus } from "./types";
 
 const M = 1_000_000n;
@@ -173,11 +173,11 @@ describe("inference genesis", () => {
     ["bad params", (g) => ({ ...g, params: { ...g.params, protocol_share_ppm: "950000" } }), /must not exceed/],
     ["params not an object", (g) => ({ ...g, params: [] }), /params must be an object/],
   ])("refused: %s", (_name, make, match) => {
-    expectGenesisError(() => parseGenesis(make(base())), match);
+    expectGenesisError(() => parseGenesis(make(base()), new FakeModels()), match);
   });
 
   test("params merge over the defaults field by field, numbers or strings", () => {
-    const g = parseGenesis({ params: { max_attempts: "5", challenge_window_blocks: 3 } });
+    const g = parseGenesis({ params: { max_attempts: "5", challenge_window_blocks: 3 } }, new FakeModels());
     expect(g.params).toEqual({ ...defaultParams(), maxAttempts: 5, challengeWindowBlocks: 3n });
     expect(g.nextJobId).toBe(1n);
   });

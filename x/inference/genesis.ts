@@ -28,8 +28,8 @@
 import type { Context, QueryContext } from "../../base/context";
 import { moduleAddress, parseAddress, Bech32Prefix } from "../../base/types/address";
 import { jobStatusFromJSON, jobStatusToJSON } from "../../gen/inferchain/inference/v1/inference";
-import { isValidModelId } from "../models";
 import { ErrInvalidGenesis } from "./errors";
+import type { ModelsKeeper } from "./expectedKeepers";
 import type { InferenceKeeper } from "./keeper";
 import { defaultParams, validateParams, type InferenceParams } from "./params";
 import { MAX_CANNOT_RUN_REASON_BYTES } from "./msgServer";
@@ -232,7 +232,8 @@ function parseStatus(v: unknown, what: string): JobStatus {
   return s;
 }
 
-export function jobFromJson(raw: unknown, what: string): Job {
+/** A job from its JSON form, checked (`models` gives the model-id rule). */
+export function jobFromJson(raw: unknown, what: string, models: Pick<ModelsKeeper, "isValidModelId">): Job {
   const o = obj(raw, what);
   const h = (f: string): bigint => uint(o[f] ?? "0", `${what}.${f}`, INT64_MAX);
   const job: Job = {
@@ -264,17 +265,17 @@ export function jobFromJson(raw: unknown, what: string): Job {
     pruneHeight: h("prune_height"),
     pruned: bool(o.pruned ?? false, `${what}.pruned`),
   };
-  checkJob(job, what);
+  checkJob(job, what, models);
   return job;
 }
 
 /** What every job in a given status must carry, so the end-block steps can rely on it. */
-function checkJob(j: Job, what: string): void {
+function checkJob(j: Job, what: string, models: Pick<ModelsKeeper, "isValidModelId">): void {
   const bad = (why: string): never => {
     throw ErrInvalidGenesis.wrap(`${what}: ${why}`);
   };
   if (j.id === 0n) bad("ids start at 1");
-  if (!isValidModelId(j.modelId)) bad(`invalid model id ${j.modelId}`);
+  if (!models.isValidModelId(j.modelId)) bad(`invalid model id ${j.modelId}`);
   if (j.fee <= 0n) bad("fee must be positive");
   if (j.inputUri !== "") bad("input by uri is not supported yet");
   const finished = isFinished(j.status);
@@ -310,10 +311,10 @@ export interface ParsedGenesis {
   readonly nextJobId: bigint;
 }
 
-export function parseGenesis(raw: unknown): ParsedGenesis {
+export function parseGenesis(raw: unknown, models: Pick<ModelsKeeper, "isValidModelId">): ParsedGenesis {
   const g = obj(raw ?? defaultGenesis(), "inference genesis");
   const params = parseParams(g.params);
-  const jobs = list(g.jobs, "jobs").map((j, i) => jobFromJson(j, `jobs[${i}]`));
+  const jobs = list(g.jobs, "jobs").map((j, i) => jobFromJson(j, `jobs[${i}]`, models));
   const ids = new Set(jobs.map((j) => j.id));
   if (ids.size !== jobs.length) throw ErrInvalidGenesis.wrap("jobs: an id is listed twice");
   const maxId = jobs.reduce((m, j) => (j.id > m ? j.id : m), 0n);
@@ -323,7 +324,7 @@ export function parseGenesis(raw: unknown): ParsedGenesis {
 }
 
 export function initGenesis(k: InferenceKeeper, ctx: Context, raw: unknown): void {
-  const g = parseGenesis(raw);
+  const g = parseGenesis(raw, k.models);
   k.setParams(ctx.store, g.params);
   k.setNextJobId(ctx.store, g.nextJobId);
   let escrowed = 0n;

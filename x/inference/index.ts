@@ -9,7 +9,7 @@ export {
 } from "./keeper";
 export { inferenceModule } from "./module";
 export { type InferenceGenesis, type JobJson, defaultGenesis, jobToJson, jobFromJson } from "./genesis";
-export { type InferenceParams, defaultParams, validateParams, DEFAULT_PARAMS_AUTHORITY, PPM } from "./params";
+export { type InferenceParams, defaultParams, validateParams, DEFAULT_PARAMS_AUTHORITY } from "./params";
 export { type Job, JobStatus, isOpen, jobToWire, jobFromWire } from "./types";
 export { ASSIGN_DOMAIN, assignmentSeed, drawBelow, eligibleWorkers, pickByStake, sampleWorker } from "./assignment";
 export { splitFee, latePenalty, resultTiming, type FeeSplit } from "./fees";

@@ -5,6 +5,7 @@
  */
 import { Job as WireJob } from "../../gen/inferchain/inference/v1/inference";
 import type { KVReader, KVStore } from "../../base/store/kv";
+import { dueQueueEntries, getCounter, setCounter, trailingNumber } from "../../base/store/keys";
 import { BASE_DENOM, formatCoins, type Coin } from "../../base/types/coins";
 import type { BankKeeper, ModelsKeeper, SlashingKeeper, StakingKeeper } from "./expectedKeepers";
 import {
@@ -16,9 +17,7 @@ import {
   PARAMS_KEY,
   jobIndexKeys,
   jobKey,
-  parseQueueKey,
   statusPrefix,
-  trailingId,
 } from "./keys";
 import { Params, defaultParams, fromWire, paramsToWire, type InferenceParams } from "./params";
 import { JobStatus, jobFromWire, jobToWire, type Job } from "./types";
@@ -36,8 +35,6 @@ export const KIND_NO_RESPONSE = "no_response";
 /** Before issue 7: the no-response fee refund to the client; kept so old slash records read back. */
 export const KIND_NO_RESPONSE_REFUND = "no_response_refund";
 
-const enc = new TextEncoder();
-const dec = new TextDecoder();
 const MARK = Uint8Array.of(1);
 
 export interface InferenceKeeperOptions {
@@ -86,12 +83,11 @@ export class InferenceKeeper {
 
   /** The id the next job gets (ids start at 1). */
   getNextJobId(s: KVReader): bigint {
-    const raw = s.get(NEXT_JOB_ID_KEY);
-    return raw ? BigInt(dec.decode(raw)) : 1n;
+    return getCounter(s, NEXT_JOB_ID_KEY);
   }
 
   setNextJobId(s: KVStore, id: bigint): void {
-    s.set(NEXT_JOB_ID_KEY, enc.encode(id.toString()));
+    setCounter(s, NEXT_JOB_ID_KEY, id);
   }
 
   // ------------------------------------------------------------ jobs
@@ -127,7 +123,7 @@ export class InferenceKeeper {
     const out: bigint[] = [];
     if (limit <= 0) return out;
     for (const [k] of s.iterate(statusPrefix(JobStatus.JOB_STATUS_PENDING))) {
-      out.push(trailingId(k));
+      out.push(trailingNumber(k));
       if (out.length >= limit) break;
     }
     return out;
@@ -135,17 +131,17 @@ export class InferenceKeeper {
 
   /** ASSIGNED jobs whose hard deadline is ≤ `height`, as (deadline, id), in deadline then id order. */
   dueDeadlines(s: KVReader, height: bigint): Array<[bigint, bigint]> {
-    return due(s, DEADLINE_QUEUE_PREFIX, height);
+    return dueQueueEntries(s, DEADLINE_QUEUE_PREFIX, height);
   }
 
   /** RESULT_POSTED jobs whose challenge window ends at or before `height`, in height then id order. */
   dueFinalizations(s: KVReader, height: bigint): Array<[bigint, bigint]> {
-    return due(s, FINALIZE_QUEUE_PREFIX, height);
+    return dueQueueEntries(s, FINALIZE_QUEUE_PREFIX, height);
   }
 
   /** Up to `limit` finished jobs whose prune height is ≤ `height`, in height then id order; the rest wait. */
   duePrunes(s: KVReader, height: bigint, limit: number): Array<[bigint, bigint]> {
-    return due(s, PRUNE_QUEUE_PREFIX, height, limit);
+    return dueQueueEntries(s, PRUNE_QUEUE_PREFIX, height, limit);
   }
 }
 
@@ -157,17 +153,4 @@ export function coins(k: InferenceKeeper, amount: bigint): Coin[] {
 /** `amount` as an event's coin string (`1000uinf`). */
 export function coinString(k: InferenceKeeper, amount: bigint): string {
   return formatCoins(coins(k, amount));
-}
-
-/** Queue entries up to `height` (at most `limit`); stops at the first later one, so only what is due is read. */
-function due(s: KVReader, prefix: string, height: bigint, limit = Infinity): Array<[bigint, bigint]> {
-  const out: Array<[bigint, bigint]> = [];
-  if (limit <= 0) return out;
-  for (const [k] of s.iterate(prefix)) {
-    const [h, id] = parseQueueKey(prefix, k);
-    if (h > height) break;
-    out.push([h, id]);
-    if (out.length >= limit) break;
-  }
-  return out;
 }

@@ -18,8 +18,7 @@
  * keeper keeps them in step by diffing a job's keys before and after each write.
  */
 import { JobStatus } from "../../gen/inferchain/inference/v1/inference";
-
-export const pad20 = (n: bigint): string => n.toString().padStart(20, "0");
+import { pad20, queueKey } from "../../base/store/keys";
 
 export const PARAMS_KEY = "inference/params";
 export const NEXT_JOB_ID_KEY = "inference/next_job_id";
@@ -40,22 +39,13 @@ export const workerPrefix = (worker: string): string => `${JOBS_BY_WORKER_PREFIX
 export const jobByWorkerKey = (worker: string, id: bigint): string => workerPrefix(worker) + pad20(id);
 
 export const DEADLINE_QUEUE_PREFIX = "inference/deadline_queue/";
-export const deadlineQueueKey = (height: bigint, id: bigint): string => `${DEADLINE_QUEUE_PREFIX}${pad20(height)}/${pad20(id)}`;
+export const deadlineQueueKey = (height: bigint, id: bigint): string => queueKey(DEADLINE_QUEUE_PREFIX, height, id);
 
 export const FINALIZE_QUEUE_PREFIX = "inference/finalize_queue/";
-export const finalizeQueueKey = (height: bigint, id: bigint): string => `${FINALIZE_QUEUE_PREFIX}${pad20(height)}/${pad20(id)}`;
+export const finalizeQueueKey = (height: bigint, id: bigint): string => queueKey(FINALIZE_QUEUE_PREFIX, height, id);
 
 export const PRUNE_QUEUE_PREFIX = "inference/prune_queue/";
-export const pruneQueueKey = (height: bigint, id: bigint): string => `${PRUNE_QUEUE_PREFIX}${pad20(height)}/${pad20(id)}`;
-
-/** The job id that ends any index or queue key. */
-export const trailingId = (key: string): bigint => BigInt(key.slice(key.length - 20));
-
-/** `<prefix><height>/<id>` → [height, id]. */
-export function parseQueueKey(prefix: string, key: string): [bigint, bigint] {
-  const rest = key.slice(prefix.length);
-  return [BigInt(rest.slice(0, 20)), BigInt(rest.slice(21, 41))];
-}
+export const pruneQueueKey = (height: bigint, id: bigint): string => queueKey(PRUNE_QUEUE_PREFIX, height, id);
 
 /** The job fields its index and queue keys derive from. */
 export interface IndexedJob {

@@ -15,7 +15,6 @@ import type { Context } from "../../base/context";
 import { AppError } from "../../base/errors";
 import type { AnyMsgHandler, MsgHandler, MsgResponse } from "../../base/module";
 import { Bech32Prefix, parseAddress } from "../../base/types/address";
-import { decodeInput, decodeOutput, isValidModelId } from "../models";
 import {
   ErrAfterHardDeadline,
   ErrCannotRunWithOutput,
@@ -73,7 +72,7 @@ export function msgSubmitJobHandler(k: InferenceKeeper): MsgHandler<SubmitJob> {
     signers: (msg) => [msg.client],
     validateBasic(msg): void {
       parseAddress(msg.client, Bech32Prefix.account, "client");
-      if (!isValidModelId(msg.modelId)) throw ErrUnknownModel.wrap(`invalid model id ${JSON.stringify(msg.modelId)}`);
+      if (!k.models.isValidModelId(msg.modelId)) throw ErrUnknownModel.wrap(`invalid model id ${JSON.stringify(msg.modelId)}`);
       if (msg.inputUri !== "" || msg.inputSha256 !== "") throw ErrInputUriNotSupported.wrap(`input_uri ${JSON.stringify(msg.inputUri)}`);
       if (msg.input.length === 0) throw ErrInvalidInput.wrap("input is empty");
       if (msg.fee <= 0n) throw ErrInvalidFee.wrap("fee must be positive");
@@ -84,7 +83,7 @@ export function msgSubmitJobHandler(k: InferenceKeeper): MsgHandler<SubmitJob> {
       if (!model) throw ErrUnknownModel.wrap(`model ${msg.modelId}`);
       if (msg.fee < model.minFee) throw ErrFeeBelowMinimum.wrap(`fee ${msg.fee}${k.denom} is below ${model.id}'s min_fee ${model.minFee}${k.denom}`);
       try {
-        decodeInput(model, msg.input);
+        k.models.decodeInput(model, msg.input);
       } catch (e) {
         if (e instanceof AppError) throw new AppError(ErrInvalidInput.codespace, ErrInvalidInput.code, `${e.message}: ${ErrInvalidInput.message}`, e);
         throw e;
@@ -144,7 +143,7 @@ export function msgSubmitResultHandler(k: InferenceKeeper): MsgHandler<SubmitRes
       // the hard deadline like any result and goes through the challenge window like any result.
       if (!msg.cannotRun) {
         try {
-          decodeOutput(model, msg.output);
+          k.models.decodeOutput(model, msg.output);
         } catch (e) {
           if (e instanceof AppError) throw new AppError(ErrInvalidOutput.codespace, ErrInvalidOutput.code, `${e.message}: ${ErrInvalidOutput.message}`, e);
           throw e;

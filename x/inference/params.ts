@@ -7,12 +7,10 @@
  */
 import { Params } from "../../gen/inferchain/inference/v1/inference";
 import { moduleAddress, parseAddress } from "../../base/types/address";
+import { PPM } from "../../base/types/math";
 import { ErrInvalidParams } from "./errors";
 
 export { Params };
-
-/** 10^6: fractions are parts per million. */
-export const PPM = 1_000_000n;
 
 /** Params as keepers use them: the wire message with amounts as bigint. */
 export interface InferenceParams {

@@ -17,10 +17,11 @@ import type { QueryHandler } from "../../base/module";
 import { paginate, type PageRequestLike } from "../../base/pagination";
 import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../base/query";
 import type { KVReader } from "../../base/store/kv";
+import { trailingNumber } from "../../base/store/keys";
 import { Bech32Prefix, parseAddress } from "../../base/types/address";
 import type { InferenceKeeper } from "./keeper";
 import { paramsToWire } from "./params";
-import { JOBS_PREFIX, clientPrefix, jobByClientKey, jobByStatusKey, jobByWorkerKey, statusPrefix, trailingId, workerPrefix } from "./keys";
+import { JOBS_PREFIX, clientPrefix, jobByClientKey, jobByStatusKey, jobByWorkerKey, statusPrefix, workerPrefix } from "./keys";
 import { JobStatus, jobToWire, type Job } from "./types";
 
 const SERVICE = "/inferchain.inference.v1.Query/";
@@ -59,13 +60,13 @@ export function jobsPage(k: InferenceKeeper, s: KVReader, f: JobFilter, req: Pag
   if (f.worker !== "" && !byWorker) checks.push((id) => s.has(jobByWorkerKey(f.worker, id)));
   if (!anyStatus && (byClient || byWorker)) checks.push((id) => s.has(jobByStatusKey(f.status, id)));
   if (f.client !== "" && !byClient) checks.push((id) => s.has(jobByClientKey(f.client, id)));
-  const accept = checks.length === 0 ? undefined : (key: string): boolean => checks.every((c) => c(trailingId(key)));
+  const accept = checks.length === 0 ? undefined : (key: string): boolean => checks.every((c) => c(trailingNumber(key)));
   const page = paginate(
     s,
     prefix,
     req,
     (key) => {
-      const job = k.getJob(s, trailingId(key));
+      const job = k.getJob(s, trailingNumber(key));
       if (!job) throw new Error(`inference: index entry ${key} names a missing job`);
       return job;
     },

@@ -10,7 +10,7 @@ import { GasMeter } from "../../base/gas";
 import { MemKV, type KVReader, type KVStore } from "../../base/store/kv";
 import { moduleAddress } from "../../base/types/address";
 import { BASE_DENOM, type Coin } from "../../base/types/coins";
-import { encodeTensorList, type Model } from "../models";
+import { decodeInput, decodeOutput, encodeTensorList, isValidModelId, type Model, type QuantizedTensor } from "../models";
 import { sampleModel } from "../models/testutil";
 import { SlashingKeeper, TREASURY_MODULE } from "../slashing";
 import { FakeBank as SlashingFakeBank, FakeStaking as SlashingFakeStaking, testAccount, testValidatorAddrs } from "../slashing/testutil";
@@ -65,6 +65,16 @@ export class FakeModels implements ModelsKeeper {
   }
   getModel(_s: KVReader, id: string): Model | undefined {
     return this.models.get(id);
+  }
+  // x/models' own rules, as its keeper offers them.
+  isValidModelId(id: string): boolean {
+    return isValidModelId(id);
+  }
+  decodeInput(model: Model, input: Uint8Array): QuantizedTensor[] {
+    return decodeInput(model, input);
+  }
+  decodeOutput(model: Model, output: Uint8Array): QuantizedTensor[] {
+    return decodeOutput(model, output);
   }
 }
 

@@ -1,4 +1,4 @@
-export { ModelsKeeper, MODELS_MODULE_ACCOUNT, type ModelsViewKeeper } from "./keeper";
+export { ModelsKeeper, MODELS_MODULE_ACCOUNT } from "./keeper";
 export { modelsModule } from "./module";
 export { type ModelsGenesis, type ModelGenesis, type TensorSpecJson, defaultGenesis, modelFromJson, modelToJson } from "./genesis";
 export { type ModelsParams, DEFAULT_PARAMS_AUTHORITY, defaultParams } from "./params";

@@ -1,20 +1,19 @@
-/** Plain state access for the model registry and its params. All checks live in the callers. */
+/**
+ * Plain state access for the model registry and its params. All checks live in the callers;
+ * the registry's stateless rules (the model-id rule, a tensor list checked against a model)
+ * are offered here too, so that other modules reach them through their expectedKeepers.ts.
+ */
 import { Model as WireModel } from "../../gen/inferchain/models/v1/models";
 import type { KVReader, KVStore } from "../../base/store/kv";
 import { MODELS_PREFIX, PARAMS_KEY, modelKey } from "./keys";
 import { Params, defaultParams, fromWire, toStored, type ModelsParams } from "./params";
-import { modelFromWire, modelToWire, type Model } from "./types";
+import { decodeInput, decodeOutput, type QuantizedTensor } from "./tensor";
+import { isValidModelId, modelFromWire, modelToWire, type Model } from "./types";
 
 /** The module account that holds registration deposits. */
 export const MODELS_MODULE_ACCOUNT = "models";
 
-/** What the inference and challenge modules read: declare it in their expectedKeepers.ts. */
-export interface ModelsViewKeeper {
-  getModel(s: KVReader, id: string): Model | undefined;
-  hasModel(s: KVReader, id: string): boolean;
-}
-
-export class ModelsKeeper implements ModelsViewKeeper {
+export class ModelsKeeper {
   getModel(s: KVReader, id: string): Model | undefined {
     const raw = s.get(modelKey(id));
     return raw ? modelFromWire(WireModel.decode(raw)) : undefined;
@@ -43,5 +42,22 @@ export class ModelsKeeper implements ModelsViewKeeper {
 
   setParams(s: KVStore, p: ModelsParams): void {
     s.set(PARAMS_KEY, Params.encode(toStored(p)).finish());
+  }
+
+  // ------------------------------------------------------------ stateless rules
+
+  /** `MODEL_ID_PATTERN` (types.ts). */
+  isValidModelId(id: string): boolean {
+    return isValidModelId(id);
+  }
+
+  /** A job input checked against the model's inputs (tensor.ts); throws an AppError of x/models. */
+  decodeInput(model: Pick<Model, "inputs" | "maxInputBytes">, input: Uint8Array): QuantizedTensor[] {
+    return decodeInput(model, input);
+  }
+
+  /** A result checked against the model's outputs (tensor.ts); throws an AppError of x/models. */
+  decodeOutput(model: Pick<Model, "outputs" | "maxOutputBytes">, output: Uint8Array): QuantizedTensor[] {
+    return decodeOutput(model, output);
   }
 }

@@ -2,8 +2,9 @@ import type { BlockHookInfo, Misbehavior, VoteInfo } from "../../base/context";
 import type { KVStore } from "../../base/store/kv";
 import { beginBlocker } from "./abci";
 import type { ValidatorView } from "./expectedKeepers";
-import { consAddressString, TREASURY_MODULE, type SlashingKeeper } from "./keeper";
+import { TREASURY_MODULE, type SlashingKeeper } from "./keeper";
 import { TOMBSTONE_JAILED_UNTIL } from "./slash";
+import { consAddressString } from "./types";
 import { testAccount, testContext, testSetup, type FakeStaking } from "./testutil";
 
 const M = 1_000_000n;

@@ -6,9 +6,10 @@
 import type { BlockHookInfo, Context, Misbehavior, VoteInfo } from "../../base/context";
 import { processCorrelations } from "./correlation";
 import { emitEvidenceIgnored, emitLiveness } from "./events";
-import { consAddressString, newSigningInfo, type SlashingKeeper } from "./keeper";
+import type { SlashingKeeper } from "./keeper";
 import { KIND_DOUBLE_SIGN, KIND_DOWNTIME, minSignedPerWindow, type SlashingParams } from "./params";
 import { slash } from "./slash";
+import { consAddressString, newSigningInfo } from "./types";
 
 export function beginBlocker(k: SlashingKeeper, ctx: Context, info: BlockHookInfo): void {
   const params = k.getParams(ctx.store);

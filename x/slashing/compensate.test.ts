@@ -1,7 +1,7 @@
 import { AppError, ErrInsufficientFunds, ErrInvalidAddress } from "../../base/errors";
 import { ErrInvalidSlash, ErrNoValidatorForAddress } from "./errors";
 import { SLASHING_MODULE, TREASURY_MODULE } from "./keeper";
-import type { CompensateArgs } from "./slash";
+import type { CompensateArgs } from "./types";
 import { BONDED_POOL, NOT_BONDED_POOL, snapshot, testAccount, testContext, testSetup, testValidatorAddrs } from "./testutil";
 
 const M = 1_000_000n;

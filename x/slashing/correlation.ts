@@ -15,10 +15,12 @@
  * never more than it still has at risk. Everything is integer ppm.
  */
 import type { Context } from "../../base/context";
+import { PPM, mulPpm } from "../../base/types/math";
 import { emitCorrelation } from "./events";
-import type { CorrelationRecord, SlashingKeeper } from "./keeper";
-import { PPM, type SlashingParams } from "./params";
-import { mulPpm, slashCorrelation, slashableEntries } from "./slash";
+import type { SlashingKeeper } from "./keeper";
+import type { SlashingParams } from "./params";
+import { slashCorrelation, slashableEntries } from "./slash";
+import type { CorrelationRecord } from "./types";
 
 /** End-block hook: decides every correlation window that closes at (or before) this height. */
 export function processCorrelations(k: SlashingKeeper, ctx: Context): void {

@@ -3,7 +3,7 @@ import { MemKV } from "../../base/store/kv";
 import { beginBlocker, endBlocker } from "./abci";
 import { ErrInvalidGenesis } from "./errors";
 import { defaultGenesis, exportGenesis, initGenesis, type SlashingGenesis } from "./genesis";
-import { consAddressString } from "./keeper";
+import { consAddressString } from "./types";
 import { defaultParams } from "./params";
 import { snapshot, testAccount, testContext, testSetup } from "./testutil";
 

@@ -16,8 +16,9 @@
 import type { Context, QueryContext } from "../../base/context";
 import { Bech32Prefix, parseAddress } from "../../base/types/address";
 import { ErrInvalidGenesis } from "./errors";
-import type { CorrelationRecord, SlashEvent, SlashingKeeper, ValidatorSigningInfo } from "./keeper";
+import type { SlashingKeeper } from "./keeper";
 import { defaultParams, isValidKind, validateParams, type SlashingParams } from "./params";
+import type { CorrelationRecord, SlashEvent, ValidatorSigningInfo } from "./types";
 
 export interface ParamsJson {
   readonly signed_blocks_window: string;

@@ -1,21 +1,12 @@
-export {
-  SlashingKeeper,
-  SLASHING_MODULE,
-  TREASURY_MODULE,
-  consAddressString,
-  type SlashingKeeperOptions,
-  type SlashEvent,
-  type ReporterReward,
-  type CorrelationRecord,
-} from "./keeper";
-export { slash, compensate, type SlashArgs, type CompensateArgs, TOMBSTONE_JAILED_UNTIL } from "./slash";
+export { SlashingKeeper, SLASHING_MODULE, TREASURY_MODULE, type SlashingKeeperOptions } from "./keeper";
+export { consAddressString, type SlashEvent, type ReporterReward, type CorrelationRecord, type SlashArgs, type CompensateArgs } from "./types";
+export { slash, compensate, TOMBSTONE_JAILED_UNTIL } from "./slash";
 export { slashingModule } from "./module";
 export { type SlashingGenesis, defaultGenesis } from "./genesis";
 export {
   type SlashingParams,
   defaultParams,
   validateParams,
-  PPM,
   KIND_DOUBLE_SIGN,
   KIND_DOWNTIME,
   KIND_CORRELATION,

@@ -3,7 +3,6 @@
  * events and correlation records. The checks and effects live in `slash.ts` (the one slash
  * path), `abci.ts` (block hooks) and `msgServer.ts`; this file only reads and writes.
  */
-import { toBech32 } from "@cosmjs/encoding";
 import {
   CorrelationRecord as CorrelationRecordWire,
   SlashEvent as SlashEventWire,
@@ -11,7 +10,7 @@ import {
 } from "../../gen/inferchain/slashing/v1/slashing";
 import type { Context } from "../../base/context";
 import type { KVReader, KVStore } from "../../base/store/kv";
-import { Bech32Prefix } from "../../base/types/address";
+import { dueQueueEntries, getCounter, setCounter, trailingNumber } from "../../base/store/keys";
 import { BASE_DENOM } from "../../base/types/coins";
 import type { BankKeeper, StakingKeeper } from "./expectedKeepers";
 import {
@@ -27,108 +26,28 @@ import {
   eventKey,
   missedKey,
   missedPrefix,
-  parseDueKey,
   signingInfoKey,
-  trailingNumber,
   validatorEventsPrefix,
 } from "./keys";
 import { Params, defaultParams, type SlashingParams } from "./params";
-import { compensate, slash, type CompensateArgs, type SlashArgs } from "./slash";
-
-export { ValidatorSigningInfo };
+import { compensate, slash } from "./slash";
+import {
+  correlationFromWire,
+  correlationToWire,
+  slashEventFromWire,
+  slashEventToWire,
+  type CompensateArgs,
+  type CorrelationRecord,
+  type SlashArgs,
+  type SlashEvent,
+} from "./types";
 
 /** Module account that receives slashed coins before they are paid out or burned. */
 export const SLASHING_MODULE = "slashing";
 /** Module account that receives what reporters do not get (unless burn_slashed). */
 export const TREASURY_MODULE = "treasury";
 
-const enc = new TextEncoder();
-const dec = new TextDecoder();
 const MARK = Uint8Array.of(1);
-
-/** A signing info's key and bech32 form: `infervalcons1…`. */
-export function consAddressString(consAddress: Uint8Array): string {
-  return toBech32(Bech32Prefix.consensus, consAddress);
-}
-
-export function newSigningInfo(address: string, startHeight: bigint): ValidatorSigningInfo {
-  return { address, startHeight, indexOffset: 0n, jailedUntilHeight: 0n, tombstoned: false, missedBlocksCounter: 0n, lastSeenHeight: 0n };
-}
-
-export interface ReporterReward {
-  readonly address: string;
-  readonly amount: bigint;
-}
-
-/** One application of the slash path, as recorded and returned to the caller. */
-export interface SlashEvent {
-  readonly id: bigint;
-  readonly validator: string;
-  readonly infractionHeight: bigint;
-  readonly height: bigint;
-  readonly kind: string;
-  readonly fractionPpm: bigint;
-  /** What the fraction was applied to (uinf). */
-  readonly stakeAtRisk: bigint;
-  /** Total cut = validatorAmount + unbondingAmount. */
-  readonly amount: bigint;
-  readonly validatorAmount: bigint;
-  readonly unbondingAmount: bigint;
-  readonly reporters: readonly ReporterReward[];
-  readonly treasuryAmount: bigint;
-  readonly burnedAmount: bigint;
-  readonly jailed: boolean;
-  readonly tombstoned: boolean;
-  readonly reason: string;
-}
-
-/** A slash waiting for (or past) the end of its correlation window. */
-export interface CorrelationRecord {
-  readonly slashId: bigint;
-  readonly validator: string;
-  readonly kind: string;
-  readonly height: bigint;
-  readonly infractionHeight: bigint;
-  readonly stake: bigint;
-  readonly amount: bigint;
-  readonly topUp: bigint;
-  readonly dueHeight: bigint;
-  readonly done: boolean;
-}
-
-export function slashEventToWire(e: SlashEvent): SlashEventWire {
-  return {
-    ...e,
-    stakeAtRisk: e.stakeAtRisk.toString(),
-    amount: e.amount.toString(),
-    validatorAmount: e.validatorAmount.toString(),
-    unbondingAmount: e.unbondingAmount.toString(),
-    reporters: e.reporters.map((r) => ({ address: r.address, amount: r.amount.toString() })),
-    treasuryAmount: e.treasuryAmount.toString(),
-    burnedAmount: e.burnedAmount.toString(),
-  };
-}
-
-export function slashEventFromWire(w: SlashEventWire): SlashEvent {
-  return {
-    ...w,
-    stakeAtRisk: BigInt(w.stakeAtRisk),
-    amount: BigInt(w.amount),
-    validatorAmount: BigInt(w.validatorAmount),
-    unbondingAmount: BigInt(w.unbondingAmount),
-    reporters: w.reporters.map((r) => ({ address: r.address, amount: BigInt(r.amount) })),
-    treasuryAmount: BigInt(w.treasuryAmount),
-    burnedAmount: BigInt(w.burnedAmount),
-  };
-}
-
-export function correlationToWire(r: CorrelationRecord): CorrelationRecordWire {
-  return { ...r, stake: r.stake.toString(), amount: r.amount.toString(), topUp: r.topUp.toString() };
-}
-
-export function correlationFromWire(w: CorrelationRecordWire): CorrelationRecord {
-  return { ...w, stake: BigInt(w.stake), amount: BigInt(w.amount), topUp: BigInt(w.topUp) };
-}
 
 export interface SlashingKeeperOptions {
   readonly staking: StakingKeeper;
@@ -213,12 +132,11 @@ export class SlashingKeeper {
 
   /** The id the next slash event gets (ids start at 1). */
   getNextEventId(s: KVReader): bigint {
-    const raw = s.get(NEXT_EVENT_ID_KEY);
-    return raw ? BigInt(dec.decode(raw)) : 1n;
+    return getCounter(s, NEXT_EVENT_ID_KEY);
   }
 
   setNextEventId(s: KVStore, id: bigint): void {
-    s.set(NEXT_EVENT_ID_KEY, enc.encode(id.toString()));
+    setCounter(s, NEXT_EVENT_ID_KEY, id);
   }
 
   getSlashEvent(s: KVReader, id: bigint): SlashEvent | undefined {
@@ -271,12 +189,6 @@ export class SlashingKeeper {
 
   /** Queued (due height, slash id) pairs with due height ≤ `height`, in due order. */
   dueCorrelations(s: KVReader, height: bigint): Array<[bigint, bigint]> {
-    const out: Array<[bigint, bigint]> = [];
-    for (const [k] of s.iterate(CORRELATION_DUE_PREFIX)) {
-      const [due, id] = parseDueKey(k);
-      if (due > height) break;
-      out.push([due, id]);
-    }
-    return out;
+    return dueQueueEntries(s, CORRELATION_DUE_PREFIX, height);
   }
 }

@@ -12,7 +12,7 @@
  *                                                          (id order is height order: ids grow block by block)
  *   slashing/correlation_due/<due height>/<slash id>     → 0x01 (records whose window closes at that height)
  */
-export const pad20 = (n: bigint): string => n.toString().padStart(20, "0");
+import { pad20, queueKey } from "../../base/store/keys";
 
 export const PARAMS_KEY = "slashing/params";
 
@@ -33,12 +33,4 @@ export const NEXT_EVENT_ID_KEY = "slashing/next_event_id";
 export const CORRELATION_PREFIX = "slashing/correlation/";
 export const correlationKey = (slashId: bigint): string => CORRELATION_PREFIX + pad20(slashId);
 export const CORRELATION_DUE_PREFIX = "slashing/correlation_due/";
-export const correlationDueKey = (dueHeight: bigint, slashId: bigint): string => `${CORRELATION_DUE_PREFIX}${pad20(dueHeight)}/${pad20(slashId)}`;
-
-/** The number that ends a key built with pad20 (an id or an index). */
-export const trailingNumber = (key: string): bigint => BigInt(key.slice(key.length - 20));
-/** `correlation_due/<due>/<id>` → [due, id]. */
-export function parseDueKey(key: string): [bigint, bigint] {
-  const rest = key.slice(CORRELATION_DUE_PREFIX.length);
-  return [BigInt(rest.slice(0, 20)), BigInt(rest.slice(21, 41))];
-}
+export const correlationDueKey = (dueHeight: bigint, slashId: bigint): string => queueKey(CORRELATION_DUE_PREFIX, dueHeight, slashId);

@@ -9,10 +9,11 @@ import { QueryParamsRequest, QueryParamsResponse, QuerySlashEventsRequest, Query
 import { BaseApp } from "../../base/baseapp";
 import type { AppModule } from "../../base/module";
 import { CommitStore } from "../../base/store/commitStore";
-import { protoIncludeDirs } from "../../server/grpc";
-import { consAddressString, SlashingKeeper } from "./keeper";
+import { protoIncludeDirs } from "../../base/protoIncludes";
+import { SlashingKeeper } from "./keeper";
 import { slashingModule } from "./module";
 import { FakeBank, FakeStaking, testSetup, testValidatorAddrs } from "./testutil";
+import { consAddressString } from "./types";
 
 const M = 1_000_000n;
 

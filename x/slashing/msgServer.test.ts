@@ -13,10 +13,10 @@ import {
   ErrValidatorNotJailed,
   ErrValidatorTombstoned,
 } from "./errors";
-import { consAddressString } from "./keeper";
 import { msgCosmosUpdateParamsHandler, msgUnjailHandler, msgUpdateParamsHandler } from "./msgServer";
 import { defaultParams, toCosmos, type SlashingParams } from "./params";
 import { testAccount, testContext, testSetup, testValidatorAddrs } from "./testutil";
+import { consAddressString } from "./types";
 
 const M = 1_000_000n;
 

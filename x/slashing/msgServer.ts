@@ -8,7 +8,7 @@ import {
 import { MsgUpdateParams, MsgUpdateParamsResponse } from "../../gen/inferchain/slashing/v1/tx";
 import type { Context } from "../../base/context";
 import type { MsgHandler, MsgResponse } from "../../base/module";
-import { Bech32Prefix, accountAddress, parseAddress } from "../../base/types/address";
+import { Bech32Prefix, operatorAccount, parseAddress } from "../../base/types/address";
 import {
   ErrEvidenceOutlivesUnbonding,
   ErrInvalidSigner,
@@ -20,8 +20,9 @@ import {
   ErrValidatorTombstoned,
 } from "./errors";
 import { emitUnjail, emitUpdateParams } from "./events";
-import { consAddressString, type SlashingKeeper } from "./keeper";
+import type { SlashingKeeper } from "./keeper";
 import { fromCosmos, fromWire, mergeCosmos, type CosmosSubset, type SlashingParams } from "./params";
+import { consAddressString } from "./types";
 
 export interface Unjail {
   /** infervaloper1… */
@@ -33,7 +34,7 @@ export function msgUnjailHandler(k: SlashingKeeper): MsgHandler<Unjail> {
     typeUrl: "/cosmos.slashing.v1beta1.MsgUnjail",
     decode: (value) => ({ validator: MsgUnjail.decode(value).validatorAddr }),
     // The operator's account signs: same address bytes, account prefix.
-    signers: (msg) => [accountAddress(parseAddress(msg.validator, Bech32Prefix.operator, "validator_addr"))],
+    signers: (msg) => [operatorAccount(msg.validator, "validator_addr")],
     validateBasic(msg): void {
       parseAddress(msg.validator, Bech32Prefix.operator, "validator_addr");
     },

@@ -7,16 +7,10 @@
 import { Params as CosmosParams } from "cosmjs-types/cosmos/slashing/v1beta1/slashing";
 import { Params } from "../../gen/inferchain/slashing/v1/slashing";
 import { moduleAddress, parseAddress } from "../../base/types/address";
+import { ATOMICS_PER_PPM, PPM, ppmToAtomics } from "../../base/types/math";
 import { ErrInvalidParams } from "./errors";
 
 export { Params, CosmosParams };
-
-/** 10^6: fractions are parts per million (SPEC §3). */
-export const PPM = 1_000_000n;
-/** Voting power = bonded uinf / 10^6 (SPEC §3). */
-export const POWER_REDUCTION = 1_000_000n;
-/** 10^18 / 10^6: a Cosmos Dec's atomics per ppm. */
-const ATOMICS_PER_PPM = 1_000_000_000_000n;
 
 /** Kinds the slash path itself uses; callers add their own (`invalid_result`, `bad_verification`, …). */
 export const KIND_DOUBLE_SIGN = "double_sign";
@@ -123,7 +117,7 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 function ppmToDec(v: bigint): Uint8Array {
-  return enc.encode((v * ATOMICS_PER_PPM).toString());
+  return enc.encode(ppmToAtomics(v).toString());
 }
 
 /** A Cosmos Dec (atomics as ASCII bytes) → ppm, exactly or not at all. */

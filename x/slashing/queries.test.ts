@@ -18,9 +18,10 @@ import type { QueryContext } from "../../base/context";
 import type { QueryHandler } from "../../base/module";
 import { GrpcStatus, QueryError } from "../../base/query";
 import { beginBlocker } from "./abci";
-import { consAddressString, type SlashingKeeper } from "./keeper";
+import type { SlashingKeeper } from "./keeper";
 import { slashingQueries } from "./queries";
 import { testContext, testSetup } from "./testutil";
+import { consAddressString } from "./types";
 
 const M = 1_000_000n;
 

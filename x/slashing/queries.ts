@@ -22,9 +22,11 @@ import type { QueryHandler } from "../../base/module";
 import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../base/query";
 import { paginate } from "../../base/pagination";
 import { Bech32Prefix, parseAddress } from "../../base/types/address";
-import { type SlashingKeeper, type ValidatorSigningInfo, slashEventToWire } from "./keeper";
-import { EVENTS_PREFIX, SIGNING_INFOS_PREFIX, trailingNumber, validatorEventsPrefix } from "./keys";
+import { trailingNumber } from "../../base/store/keys";
+import type { SlashingKeeper } from "./keeper";
+import { EVENTS_PREFIX, SIGNING_INFOS_PREFIX, validatorEventsPrefix } from "./keys";
 import { toCosmos } from "./params";
+import { slashEventToWire, type ValidatorSigningInfo } from "./types";
 import { ValidatorSigningInfo as StoredSigningInfo } from "../../gen/inferchain/slashing/v1/slashing";
 
 const COSMOS = "/cosmos.slashing.v1beta1.Query/";

@@ -2,8 +2,9 @@ import { AppError, ErrInsufficientFunds, ErrInvalidAddress, InvariantError } fro
 import { Branch, type KVReader } from "../../base/store/kv";
 import { ErrInvalidSlash, ErrNoValidatorForAddress } from "./errors";
 import type { UnbondingEntryRef } from "./expectedKeepers";
-import { consAddressString, SlashingKeeper, SLASHING_MODULE, TREASURY_MODULE } from "./keeper";
-import { TOMBSTONE_JAILED_UNTIL, type SlashArgs } from "./slash";
+import { SlashingKeeper, SLASHING_MODULE, TREASURY_MODULE } from "./keeper";
+import { TOMBSTONE_JAILED_UNTIL } from "./slash";
+import { consAddressString, type SlashArgs } from "./types";
 import { BONDED_POOL, FakeStaking, NOT_BONDED_POOL, snapshot, testAccount, testContext, testSetup, testValidatorAddrs } from "./testutil";
 
 const M = 1_000_000n; // 1 INF in uinf

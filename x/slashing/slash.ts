@@ -18,58 +18,45 @@
  * pays all of it to one beneficiary instead of reporters and the treasury; no jail, and no
  * correlation penalty (a refund is not a fault share).
  */
-import type { Context } from "../../base/context";
+import { onBranch, type Context } from "../../base/context";
 import { InvariantError } from "../../base/errors";
-import { EventManager } from "../../base/events";
-import { Branch } from "../../base/store/kv";
+import type { KVReader, KVStore } from "../../base/store/kv";
 import { Bech32Prefix, parseAddress } from "../../base/types/address";
 import { formatCoins, type Coin } from "../../base/types/coins";
+import { PPM, mulPpm } from "../../base/types/math";
+import { POWER_REDUCTION } from "../../base/types/staking";
 import { ErrInvalidSlash, ErrNoValidatorForAddress } from "./errors";
 import { emitJail, emitSlash, emitSlashCompensation, emitSlashProceeds, emitSlashReward, emitTombstone } from "./events";
-import type { UnbondingEntryRef, ValidatorView } from "./expectedKeepers";
-import { consAddressString, newSigningInfo, type SlashEvent, type SlashingKeeper } from "./keeper";
-import { KIND_CORRELATION, MAX_JAIL_BLOCKS, POWER_REDUCTION, PPM, isValidKind, type SlashingParams } from "./params";
+import type { BankKeeper, StakingKeeper, UnbondingEntryRef, ValidatorView } from "./expectedKeepers";
+import { KIND_CORRELATION, MAX_JAIL_BLOCKS, isValidKind, type SlashingParams } from "./params";
+import {
+  consAddressString,
+  newSigningInfo,
+  type CompensateArgs,
+  type CorrelationRecord,
+  type SlashArgs,
+  type SlashEvent,
+  type ValidatorSigningInfo,
+} from "./types";
 
-export interface SlashArgs {
-  /** infervaloper1… */
-  readonly operator: string;
-  /** Height of the fault; unbonding entries created at or after it are cut too. ≤ the current height. */
-  readonly infractionHeight: bigint;
-  /** 0..1_000_000 */
-  readonly fractionPpm: bigint;
-  /** `[a-z][a-z0-9_]{0,31}`, e.g. `invalid_result`; `correlation` is reserved. */
-  readonly kind: string;
-  /** infer1… accounts that share `reporter_reward_ppm` of the cut equally; distinct. */
-  readonly reporters: readonly string[];
-  readonly jail: boolean;
-  /** Never unjailed again; requires `jail`. */
-  readonly tombstone: boolean;
-  /**
-   * The validator's voting power at the infraction (CometBFT evidence, the last commit): the
-   * stake at risk is then basePower × 10^6 uinf. Without it, the stake at risk is the
-   * validator's tokens plus the unbonding entries created since the infraction.
-   */
-  readonly basePower?: bigint;
-  /** Jail length in blocks when jailed and not tombstoned; default `downtime_jail_blocks`. */
-  readonly jailBlocks?: bigint;
-  /** Free text for the record and event (≤ 256 characters), e.g. `job 42: output diverges`. */
-  readonly reason?: string;
-}
-
-/** An exact-amount cut paid to one account (see `compensate`). */
-export interface CompensateArgs {
-  /** infervaloper1… */
-  readonly operator: string;
-  /** Unbonding entries created at or after it answer too, as for a slash. ≤ the current height. */
-  readonly infractionHeight: bigint;
-  /** uinf owed; cut in full unless the stake at risk is smaller (then all of it). */
-  readonly amount: bigint;
-  /** `[a-z][a-z0-9_]{0,31}`, e.g. `late_result`; `correlation` is reserved. */
-  readonly kind: string;
-  /** infer1… that receives the whole cut (the SlashEvent lists it as the only beneficiary). */
-  readonly beneficiary: string;
-  /** ≤ 256 characters, e.g. `job 42: late result`. */
-  readonly reason?: string;
+/**
+ * What the slash path uses of x/slashing's keeper: the other modules' keepers and the state it
+ * writes. keeper.ts implements it (and calls into this file), so this file never imports it.
+ */
+export interface SlashPathKeeper {
+  readonly staking: StakingKeeper;
+  readonly bank: BankKeeper;
+  readonly denom: string;
+  readonly moduleAccount: string;
+  readonly treasury: string;
+  getParams(s: KVReader): SlashingParams;
+  getNextEventId(s: KVReader): bigint;
+  setNextEventId(s: KVStore, id: bigint): void;
+  getSigningInfo(s: KVReader, consAddress: string): ValidatorSigningInfo | undefined;
+  setSigningInfo(s: KVStore, info: ValidatorSigningInfo): void;
+  setSlashEvent(s: KVStore, e: SlashEvent): void;
+  setCorrelation(s: KVStore, r: CorrelationRecord): void;
+  enqueueCorrelation(s: KVStore, dueHeight: bigint, slashId: bigint): void;
 }
 
 /** MsgUnjail is refused before this height for a tombstoned validator (Cosmos's DoubleSignJailEndTime, 9999-12-31, in seconds). */
@@ -96,30 +83,23 @@ interface Plan {
   readonly beneficiary?: string;
 }
 
-export function mulPpm(amount: bigint, ppm: bigint): bigint {
-  return (amount * ppm) / PPM;
-}
-
 /**
  * The validator's unbonding entries a slash for a fault at `infractionHeight` may cut: created
  * at or after it and not matured (an entry completing at this height counts as matured, as in
  * Cosmos), by id. Staking promises both; they are checked again here because a matured entry
  * cut, or a late one missed, is exactly the bug this path exists to prevent.
  */
-export function slashableEntries(k: SlashingKeeper, ctx: Context, operator: string, infractionHeight: bigint): UnbondingEntryRef[] {
+export function slashableEntries(k: SlashPathKeeper, ctx: Context, operator: string, infractionHeight: bigint): UnbondingEntryRef[] {
   return k.staking
     .unbondingEntriesSince(ctx.store, operator, infractionHeight)
     .filter((e) => e.operator === operator && e.creationHeight >= infractionHeight && e.completionHeight > ctx.block.height && e.balance > 0n);
 }
 
-/** Runs `f` on a branch of `ctx` that is written, with its events, only if `f` returns. */
-export function atomically<T>(ctx: Context, f: (c: Context) => T): T {
-  const branch = new Branch(ctx.store);
-  const events = new EventManager();
-  const out = f({ ...ctx, store: branch, events });
-  branch.write();
-  for (const e of events.events()) ctx.events.emitEvent(e);
-  return out;
+/** Runs `f` on a branch of `ctx` that is written, with its events, only if `f` returns; otherwise rethrows. */
+function atomically<T>(ctx: Context, f: (c: Context) => T): T {
+  const out = onBranch(ctx, f);
+  if (!out.ok) throw out.error;
+  return out.value;
 }
 
 function checkCommon(ctx: Context, a: { readonly kind: string; readonly infractionHeight: bigint; readonly reason?: string; readonly operator: string }): void {
@@ -153,7 +133,7 @@ function checkArgs(ctx: Context, a: SlashArgs): void {
  * nothing: it throws an AppError before any write when the request is invalid, and runs on its
  * own branch so that a failure part-way leaves the caller's state as it was.
  */
-export function slash(k: SlashingKeeper, ctx: Context, args: SlashArgs): SlashEvent {
+export function slash(k: SlashPathKeeper, ctx: Context, args: SlashArgs): SlashEvent {
   checkArgs(ctx, args);
   const params = k.getParams(ctx.store);
   const validator = k.staking.validator(ctx.store, args.operator);
@@ -186,7 +166,7 @@ export function slash(k: SlashingKeeper, ctx: Context, args: SlashArgs): SlashEv
  * infraction pays its pro-rata part and the validator's tokens the rest. Returns the event;
  * its `amount` is what the beneficiary got. All or nothing, like `slash`.
  */
-export function compensate(k: SlashingKeeper, ctx: Context, args: CompensateArgs): SlashEvent {
+export function compensate(k: SlashPathKeeper, ctx: Context, args: CompensateArgs): SlashEvent {
   checkCommon(ctx, args);
   if (args.amount < 0n) throw ErrInvalidSlash.wrap(`negative compensation ${args.amount}`);
   parseAddress(args.beneficiary, Bech32Prefix.account, "beneficiary");
@@ -222,7 +202,7 @@ export function compensate(k: SlashingKeeper, ctx: Context, args: CompensateArgs
  * its own branch, like `slash`.
  */
 export function slashCorrelation(
-  k: SlashingKeeper,
+  k: SlashPathKeeper,
   ctx: Context,
   p: { readonly validator: ValidatorView; readonly entries: readonly UnbondingEntryRef[]; readonly infractionHeight: bigint; readonly stakeAtRisk: bigint; readonly amount: bigint; readonly reason: string },
 ): SlashEvent {
@@ -246,7 +226,7 @@ function coins(denom: string, amount: bigint): Coin[] {
   return [{ denom, amount }];
 }
 
-function applySlash(k: SlashingKeeper, ctx: Context, params: SlashingParams, plan: Plan): SlashEvent {
+function applySlash(k: SlashPathKeeper, ctx: Context, params: SlashingParams, plan: Plan): SlashEvent {
   const { validator, fractionPpm } = plan;
   const operator = validator.operator;
   const height = ctx.block.height;

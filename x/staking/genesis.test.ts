@@ -7,13 +7,14 @@ import { GasMeter } from "../../base/gas";
 import { MemKV, Branch } from "../../base/store/kv";
 import { AuthKeeper } from "../auth";
 import { BankKeeper } from "../bank";
+import { isValidModelId } from "../models";
 import { initGenesis } from "./genesis";
 import type { StakingDeps } from "./expectedKeepers";
 import { StakingKeeper } from "./keeper";
 import { testKey } from "../../test/support/txs";
 
 const deps = (models = ["mlp-16x8"], evidenceAge = 50n): StakingDeps => ({
-  models: { isValidModelId: (id) => /^[a-z0-9][a-z0-9._-]{1,63}$/.test(id), hasModel: (_s, id) => models.includes(id) },
+  models: { isValidModelId: isValidModelId, hasModel: (_s, id) => models.includes(id) },
   evidence: { maxEvidenceAgeBlocks: () => evidenceAge },
 });
 

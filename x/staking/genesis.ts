@@ -19,6 +19,7 @@ import type { ConsensusParams } from "cosmjs-types/tendermint/types/params";
 import type { Context, QueryContext } from "../../base/context";
 import { AppError } from "../../base/errors";
 import { Bech32Prefix, parseAddress } from "../../base/types/address";
+import { PPM } from "../../base/types/math";
 import { ErrInvalidGenesis } from "./errors";
 import { BondStatus, type StakingKeeper, type Validator } from "./keeper";
 import type { StakingDeps } from "./expectedKeepers";
@@ -32,7 +33,7 @@ import {
   validateDescription,
   validateModelIds,
 } from "./msgServer";
-import { PPM, defaultParams, validateParams, type StakingParams } from "./params";
+import { defaultParams, validateParams, type StakingParams } from "./params";
 
 type Int = string | number;
 
@@ -232,7 +233,7 @@ export function initGenesis(staking: StakingKeeper, deps: StakingDeps, ctx: Cont
         value: { denom: params.bondDenom, amount: uint(gv.self_delegation, "self_delegation") },
         commission: {
           ratePpm: small(gv.commission_rate_ppm, "commission_rate_ppm"),
-          maxRatePpm: gv.commission_max_rate_ppm === undefined ? PPM : small(gv.commission_max_rate_ppm, "commission_max_rate_ppm"),
+          maxRatePpm: gv.commission_max_rate_ppm === undefined ? Number(PPM) : small(gv.commission_max_rate_ppm, "commission_max_rate_ppm"),
           maxChangeRatePpm: gv.commission_max_change_rate_ppm === undefined ? 10_000 : small(gv.commission_max_change_rate_ppm, "commission_max_change_rate_ppm"),
         },
         minSelfDelegation: gv.min_self_delegation === undefined ? params.minSelfDelegation : uint(gv.min_self_delegation, "min_self_delegation"),

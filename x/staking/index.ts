@@ -2,11 +2,8 @@ export {
   StakingKeeper,
   BONDED_POOL,
   NOT_BONDED_POOL,
-  POWER_REDUCTION,
   BondStatus,
-  accountOperator,
   consAddress,
-  operatorAccount,
   powerOf,
   sharesForAmount,
   sharesToUnbond,
@@ -24,7 +21,7 @@ export {
 export { stakingModule } from "./module";
 export type { ModelsKeeper, EvidenceKeeper, StakingDeps } from "./expectedKeepers";
 export { type StakingGenesis, type GenesisValidator, type GenesisParams, defaultGenesis } from "./genesis";
-export { type StakingParams, defaultParams, DEC_ONE, PPM, atomicsToPpm, ppmToAtomics, DEFAULT_PARAMS_AUTHORITY } from "./params";
+export { type StakingParams, defaultParams, DEFAULT_PARAMS_AUTHORITY } from "./params";
 export { ED25519_PUBKEY_TYPE_URL } from "./msgServer";
 export { toCosmosValidator } from "./queries";
 export * as stakingKeys from "./keys";

@@ -13,6 +13,8 @@ import { GasMeter } from "../../base/gas";
 import { Branch, MemKV, type KVReader, type KVStore } from "../../base/store/kv";
 import { moduleAddress } from "../../base/types/address";
 import type { Coin } from "../../base/types/coins";
+import { DEC_ONE } from "../../base/types/math";
+import { isValidModelId } from "../models";
 import { endBlocker } from "./abci";
 import * as errors from "./errors";
 import * as keys from "./keys";
@@ -20,11 +22,11 @@ import type { BankKeeper, StakingDeps } from "./expectedKeepers";
 import { exportGenesis, initGenesis } from "./genesis";
 import { BONDED_POOL, BondStatus, NOT_BONDED_POOL, StakingKeeper, consAddress } from "./keeper";
 import { createValidator, type CreateValidator } from "./msgServer";
-import { DEC_ONE, defaultParams, type StakingParams } from "./params";
+import { defaultParams, type StakingParams } from "./params";
 
 /** A registry holding model "m1"; x/slashing's evidence age below every unbonding period used here. */
 const DEPS: StakingDeps = {
-  models: { isValidModelId: (id) => /^[a-z0-9][a-z0-9._-]{1,63}$/.test(id), hasModel: (_s, id) => id === "m1" },
+  models: { isValidModelId: isValidModelId, hasModel: (_s, id) => id === "m1" },
   evidence: { maxEvidenceAgeBlocks: () => 2n },
 };
 

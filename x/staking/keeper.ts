@@ -14,7 +14,6 @@
  * A slash lowers tokens and leaves shares alone, so every delegator loses pro rata.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { toBech32 } from "@cosmjs/encoding";
 import type { ValidatorUpdate } from "cosmjs-types/tendermint/abci/types";
 import {
   BondStatus,
@@ -25,8 +24,10 @@ import {
 import type { Context } from "../../base/context";
 import { InvariantError } from "../../base/errors";
 import type { KVReader, KVStore } from "../../base/store/kv";
-import { Bech32Prefix, moduleAddress, parseAddress } from "../../base/types/address";
-import type { StakingKeeper as SlashingStakingKeeper, UnbondingEntryRef, ValidatorView } from "../slashing/expectedKeepers";
+import { dueQueueEntries, getCounter, setCounter } from "../../base/store/keys";
+import { Bech32Prefix, moduleAddress, operatorAccount, parseAddress } from "../../base/types/address";
+import { DEC_ONE } from "../../base/types/math";
+import { POWER_REDUCTION } from "../../base/types/staking";
 import {
   ErrDelegationTooSmall,
   ErrInsufficientShares,
@@ -38,15 +39,13 @@ import {
 import { emitCompleteUnbonding, emitJail, emitUnbond } from "./events";
 import type { BankKeeper } from "./expectedKeepers";
 import * as keys from "./keys";
-import { DEC_ONE, Params, defaultParams, fromStored, toStored, type StakingParams } from "./params";
+import { Params, defaultParams, fromStored, toStored, type StakingParams } from "./params";
 
 export { BondStatus };
 
 /** Module accounts holding staked coins (both must be blocked from receiving MsgSend). */
 export const BONDED_POOL = "bonded_tokens_pool";
 export const NOT_BONDED_POOL = "not_bonded_tokens_pool";
-/** Voting power = tokens / 10^6 (one power per INF). */
-export const POWER_REDUCTION = 1_000_000n;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -92,8 +91,18 @@ export interface Delegation {
   readonly shares: bigint;
 }
 
-/** An unbonding entry: the shape x/slashing consumes. */
-export type UnbondingEntry = UnbondingEntryRef;
+/** Undelegated stake waiting out `unbonding_blocks`; slashable until it completes. */
+export interface UnbondingEntry {
+  readonly delegator: string;
+  readonly operator: string;
+  /** Stable id, unique on the chain. */
+  readonly id: bigint;
+  readonly creationHeight: bigint;
+  readonly completionHeight: bigint;
+  /** What was undelegated; a slash cuts its fraction of this, at most the balance. */
+  readonly initialBalance: bigint;
+  readonly balance: bigint;
+}
 
 export interface Worker {
   /** infervaloper1… */
@@ -112,9 +121,24 @@ export interface ModelWorker {
   readonly tokens: bigint;
 }
 
-/** What slashing reads, plus the bond status. `minSelfDelegation` is the enforced (effective) minimum. */
-export interface StakingValidatorView extends ValidatorView {
+/**
+ * A validator as other modules see it (x/slashing's ValidatorView matches it; app/app.ts wires
+ * the two). `minSelfDelegation` is the enforced (effective) minimum.
+ */
+export interface StakingValidatorView {
+  /** infervaloper1… */
+  readonly operator: string;
+  /** The operator's account (infer1…, the same bytes). */
+  readonly account: string;
+  /** CometBFT's address of the consensus key: sha256(ed25519 pubkey)[:20]. */
+  readonly consAddress: Uint8Array;
+  readonly tokens: bigint;
+  readonly jailed: boolean;
+  /** In the set CometBFT has. */
+  readonly bonded: boolean;
   readonly status: BondStatus;
+  /** What the operator's own delegation is worth (uinf). */
+  readonly selfDelegation: bigint;
   readonly minSelfDelegation: bigint;
 }
 
@@ -133,12 +157,6 @@ export interface Unbonded {
 
 export function operatorBytes(operator: string): Uint8Array {
   return parseAddress(operator, Bech32Prefix.operator, "validator address");
-}
-export function operatorAccount(operator: string): string {
-  return toBech32(Bech32Prefix.account, operatorBytes(operator));
-}
-export function accountOperator(account: string): string {
-  return toBech32(Bech32Prefix.operator, parseAddress(account));
 }
 /** CometBFT's address of an ed25519 key: sha256(pubkey)[:20]. */
 export function consAddress(pubkey: Uint8Array): Uint8Array {
@@ -212,8 +230,9 @@ function decodeValidator(raw: Uint8Array): Validator {
   };
 }
 
-function encodeEntry(e: UnbondingEntry): Uint8Array {
-  return StoredUnbondingEntry.encode({
+/** The stored (and queried) form of an entry. */
+export function entryToWire(e: UnbondingEntry): StoredUnbondingEntry {
+  return {
     id: e.id,
     delegatorAddress: e.delegator,
     validatorAddress: e.operator,
@@ -221,7 +240,11 @@ function encodeEntry(e: UnbondingEntry): Uint8Array {
     completionHeight: e.completionHeight,
     initialBalance: e.initialBalance.toString(),
     balance: e.balance.toString(),
-  }).finish();
+  };
+}
+
+function encodeEntry(e: UnbondingEntry): Uint8Array {
+  return StoredUnbondingEntry.encode(entryToWire(e)).finish();
 }
 
 function decodeEntry(raw: Uint8Array): UnbondingEntry {
@@ -251,7 +274,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-export class StakingKeeper implements SlashingStakingKeeper {
+export class StakingKeeper {
   constructor(private readonly bank: BankKeeper) {}
 
   // ---------------------------------------------------------------- params
@@ -403,12 +426,11 @@ export class StakingKeeper implements SlashingStakingKeeper {
   }
 
   getNextUnbondingId(s: KVReader): bigint {
-    const raw = s.get(keys.NEXT_UNBONDING_ID_KEY);
-    return raw ? decodeAmount(raw) : 1n;
+    return getCounter(s, keys.NEXT_UNBONDING_ID_KEY);
   }
 
   setNextUnbondingId(s: KVStore, id: bigint): void {
-    s.set(keys.NEXT_UNBONDING_ID_KEY, encodeAmount(id));
+    setCounter(s, keys.NEXT_UNBONDING_ID_KEY, id);
   }
 
   /** Writes an entry and its three indexes (a new entry, or one restored from genesis). */
@@ -623,13 +645,9 @@ export class StakingKeeper implements SlashingStakingKeeper {
   /** Pays every unbonding entry whose completion height is ≤ this height, in queue key order. */
   completeUnbondings(ctx: Context): void {
     const s = ctx.store;
-    const due: bigint[] = [];
-    for (const [k] of s.iterate(keys.UNBONDING_QUEUE_PREFIX)) {
-      if (keys.queueHeight(keys.UNBONDING_QUEUE_PREFIX, k) > ctx.block.height) break;
-      due.push(BigInt(k.slice(keys.UNBONDING_QUEUE_PREFIX.length + 21)));
-    }
+    const due = dueQueueEntries(s, keys.UNBONDING_QUEUE_PREFIX, ctx.block.height);
     const denom = this.getParams(s).bondDenom;
-    for (const id of due) {
+    for (const [, id] of due) {
       const e = this.getUnbondingEntry(s, id);
       if (!e) throw new InvariantError(`staking: unbonding queue names missing entry ${id}`);
       this.removeUnbondingEntry(s, e);
@@ -638,7 +656,7 @@ export class StakingKeeper implements SlashingStakingKeeper {
     }
   }
 
-  // ---------------------------------------------------------------- x/slashing's StakingKeeper
+  // ---------------------------------------------------------------- for x/slashing (its expectedKeepers.ts StakingKeeper)
 
   private view(s: KVReader, v: Validator): StakingValidatorView {
     const account = operatorAccount(v.operator);
@@ -687,7 +705,7 @@ export class StakingKeeper implements SlashingStakingKeeper {
    * id. One whose completion height is the current height is paid at this block's EndBlock, so
    * a caller earlier in that block should count it as matured (completionHeight ≤ height).
    */
-  unbondingEntriesSince(s: KVReader, operator: string, minCreationHeight: bigint): UnbondingEntryRef[] {
+  unbondingEntriesSince(s: KVReader, operator: string, minCreationHeight: bigint): UnbondingEntry[] {
     return this.validatorUnbondingEntries(s, operator).filter((e) => e.creationHeight >= minCreationHeight);
   }
 
@@ -701,7 +719,7 @@ export class StakingKeeper implements SlashingStakingKeeper {
     return cut;
   }
 
-  slashUnbondingEntry(ctx: Context, entry: UnbondingEntryRef, amount: bigint, toModule: string): bigint {
+  slashUnbondingEntry(ctx: Context, entry: UnbondingEntry, amount: bigint, toModule: string): bigint {
     const e = this.getUnbondingEntry(ctx.store, entry.id);
     if (!e) return 0n;
     const cut = amount <= 0n ? 0n : amount < e.balance ? amount : e.balance;

@@ -23,6 +23,8 @@
  *   staking/consensus_evidence_max_age                      → CometBFT's evidence.max_age_num_blocks from
  *                                                             InitChain, decimal ASCII (absent: none given)
  */
+import { pad20, queueKey } from "../../base/store/keys";
+
 export const PARAMS_KEY = "staking/params";
 
 export const VALIDATORS_PREFIX = "staking/validators/";
@@ -31,7 +33,6 @@ export const VALIDATORS_BY_CONS_PREFIX = "staking/validators_by_cons/";
 export const validatorByConsKey = (consAddressHex: string): string => VALIDATORS_BY_CONS_PREFIX + consAddressHex;
 
 const MAX_U64 = (1n << 64n) - 1n;
-export const pad20 = (n: bigint): string => n.toString().padStart(20, "0");
 
 export const POWER_PREFIX = "staking/power/";
 /** Highest power first, then operator address bytes ascending (hex keeps byte order). */
@@ -56,10 +57,10 @@ export const UNBONDING_BY_VALIDATOR_PREFIX = "staking/unbonding_by_validator/";
 export const validatorUnbondingPrefix = (operator: string): string => `${UNBONDING_BY_VALIDATOR_PREFIX}${operator}/`;
 export const unbondingByValidatorKey = (operator: string, id: bigint): string => validatorUnbondingPrefix(operator) + pad20(id);
 export const UNBONDING_QUEUE_PREFIX = "staking/unbonding_queue/";
-export const unbondingQueueKey = (completionHeight: bigint, id: bigint): string => `${UNBONDING_QUEUE_PREFIX}${pad20(completionHeight)}/${pad20(id)}`;
+export const unbondingQueueKey = (completionHeight: bigint, id: bigint): string => queueKey(UNBONDING_QUEUE_PREFIX, completionHeight, id);
 export const VALIDATOR_QUEUE_PREFIX = "staking/validator_queue/";
 export const validatorQueueKey = (completionHeight: bigint, operator: string): string => `${VALIDATOR_QUEUE_PREFIX}${pad20(completionHeight)}/${operator}`;
-/** The completion height in a queue key (unbonding or validator queue). */
+/** The completion height in a validator queue key. */
 export const queueHeight = (prefix: string, key: string): bigint => BigInt(key.slice(prefix.length, prefix.length + 20));
 export const NEXT_UNBONDING_ID_KEY = "staking/next_unbonding_id";
 

@@ -17,6 +17,7 @@ import { CommitStore } from "../../base/store/commitStore";
 import { moduleAddress } from "../../base/types/address";
 import { AnteHandler, AuthKeeper, FEE_COLLECTOR, authModule } from "../auth";
 import { BankKeeper, bankModule } from "../bank";
+import { isValidModelId } from "../models";
 import { signMultiTx, signTx, testKey, type TestKey } from "../../test/support/txs";
 import { MsgRegisterWorker } from "../../gen/inferchain/staking/v1/tx";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
@@ -36,7 +37,7 @@ function makeApp(store: CommitStore): BaseApp {
       authModule(auth),
       bankModule(bank, () => blocked),
       stakingModule(staking, {
-        models: { isValidModelId: (id) => /^[a-z0-9][a-z0-9._-]{1,63}$/.test(id), hasModel: (_s, id) => id === "mlp-16x8" },
+        models: { isValidModelId: isValidModelId, hasModel: (_s, id) => id === "mlp-16x8" },
         evidence: { maxEvidenceAgeBlocks: () => 2n },
       }),
     ],

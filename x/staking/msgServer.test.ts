@@ -34,6 +34,7 @@ import type { AnyMsgHandler, MsgResponse } from "../../base/module";
 import { QueryError } from "../../base/query";
 import { Branch, MemKV, type KVReader, type KVStore } from "../../base/store/kv";
 import { moduleAddress } from "../../base/types/address";
+import { isValidModelId } from "../models";
 import type { Coin } from "../../base/types/coins";
 import { endBlocker } from "./abci";
 import * as errors from "./errors";
@@ -90,11 +91,11 @@ function actor(name: string): Actor {
 
 const code = (e: AppError): string => `${e.codespace}/${e.code}`;
 
-/** A fake model registry with a rule of its own (stricter than staking's old one: lower case, no `:`). */
+/** A fake model registry: x/models' id rule over a fixed set of registered ids. */
 class FakeModels {
   readonly registered = new Set(["resnet50", "bert-base", "mlp-16x8"]);
   isValidModelId(id: string): boolean {
-    return /^[a-z0-9][a-z0-9._-]{1,63}$/.test(id);
+    return isValidModelId(id);
   }
   hasModel(_s: KVReader, id: string): boolean {
     return this.registered.has(id);

@@ -27,8 +27,9 @@ import type { Params } from "../../gen/inferchain/staking/v1/staking";
 import type { Context } from "../../base/context";
 import { ErrInvalidAddress, ErrInvalidCoins } from "../../base/errors";
 import type { AnyMsgHandler, MsgHandler, MsgResponse } from "../../base/module";
-import { Bech32Prefix, parseAddress } from "../../base/types/address";
+import { Bech32Prefix, accountOperator, operatorAccount, parseAddress } from "../../base/types/address";
 import { parseAmount, validateDenom } from "../../base/types/coins";
+import { PPM, atomicsToPpm } from "../../base/types/math";
 import {
   ErrBadCommission,
   ErrBadConsensusKey,
@@ -50,15 +51,8 @@ import {
 import { emitCreateValidator, emitDelegate, emitRegisterWorker, emitUpdateParams } from "./events";
 import type { KVReader } from "../../base/store/kv";
 import type { ModelsKeeper, StakingDeps } from "./expectedKeepers";
-import {
-  accountOperator,
-  consAddress,
-  operatorAccount,
-  type CommissionRates,
-  type Description,
-  type StakingKeeper,
-} from "./keeper";
-import { PPM, atomicsToPpm, fromCosmos, fromWire, validateParamsChange, type StakingParams } from "./params";
+import { consAddress, type CommissionRates, type Description, type StakingKeeper } from "./keeper";
+import { fromCosmos, fromWire, validateParamsChange, type StakingParams } from "./params";
 
 export const ED25519_PUBKEY_TYPE_URL = "/cosmos.crypto.ed25519.PubKey";
 /** Cosmos SDK's description limits. */
@@ -96,6 +90,7 @@ export function validateDescription(d: Description): void {
 }
 
 export function validateCommission(c: CommissionRates): void {
+  // A number against the bigint PPM: JavaScript compares the two exactly.
   if (c.maxRatePpm > PPM) throw ErrBadCommission.wrap("max rate cannot exceed 100%");
   if (c.ratePpm > c.maxRatePpm) throw ErrBadCommission.wrap("rate cannot exceed the max rate");
   if (c.maxChangeRatePpm > c.maxRatePpm) throw ErrBadCommission.wrap("max change rate cannot exceed the max rate");
@@ -103,7 +98,7 @@ export function validateCommission(c: CommissionRates): void {
 
 function decodeDec(atomics: string, what: string): number {
   const ppm = atomicsToPpm(atomics);
-  if (ppm === undefined || ppm > BigInt(PPM)) {
+  if (ppm === undefined || ppm > PPM) {
     throw ErrBadCommission.wrap(`${what} ${JSON.stringify(atomics)} is not a Dec (18-decimal atomics) in 0..1 with ppm precision`);
   }
   return Number(ppm);

@@ -7,26 +7,10 @@ import { Params as CosmosParams } from "cosmjs-types/cosmos/staking/v1beta1/stak
 import { Params } from "../../gen/inferchain/staking/v1/staking";
 import { moduleAddress, parseAddress } from "../../base/types/address";
 import { BASE_DENOM, validateDenom } from "../../base/types/coins";
+import { PPM, atomicsToPpm, ppmToAtomics } from "../../base/types/math";
 import { ErrInvalidParams } from "./errors";
 
 export { Params };
-
-/** 10^6: fractions are parts per million (SPEC §3). */
-export const PPM = 1_000_000;
-/** 10^18: Cosmos `Dec` values travel as integer "atomics" with 18 implied decimals. */
-export const DEC_ONE = 10n ** 18n;
-const ATOMICS_PER_PPM = DEC_ONE / BigInt(PPM);
-
-export function ppmToAtomics(ppm: bigint): bigint {
-  return ppm * ATOMICS_PER_PPM;
-}
-
-/** A Cosmos Dec wire string (atomics) → ppm; undefined unless it is a decimal integer that ppm represents exactly. */
-export function atomicsToPpm(atomics: string): bigint | undefined {
-  if (!/^[0-9]{1,40}$/.test(atomics)) return undefined;
-  const a = BigInt(atomics);
-  return a % ATOMICS_PER_PPM === 0n ? a / ATOMICS_PER_PPM : undefined;
-}
 
 /** The domain view of params: amounts as bigint. */
 export interface StakingParams {
@@ -83,6 +67,7 @@ export function validateParams(p: StakingParams): void {
   } catch (e) {
     throw ErrInvalidParams.wrap((e as Error).message);
   }
+  // A number against the bigint PPM: JavaScript compares the two exactly.
   if (!Number.isInteger(p.minCommissionRatePpm) || p.minCommissionRatePpm < 0 || p.minCommissionRatePpm > PPM) {
     throw ErrInvalidParams.wrap("min_commission_rate_ppm must be in 0..1000000");
   }
@@ -130,7 +115,7 @@ export function fromCosmos(current: StakingParams, p: CosmosParams | undefined):
   const d = p.unbondingTime;
   if (!d || d.nanos !== 0) throw ErrInvalidParams.wrap("unbonding_time must be whole seconds (it counts blocks)");
   const minCommission = atomicsToPpm(p.minCommissionRate === "" ? "0" : p.minCommissionRate);
-  if (minCommission === undefined || minCommission > BigInt(PPM)) {
+  if (minCommission === undefined || minCommission > PPM) {
     throw ErrInvalidParams.wrap(`min_commission_rate ${JSON.stringify(p.minCommissionRate)} is not a Dec (18-decimal atomics) in 0..1 with ppm precision`);
   }
   return {

@@ -48,10 +48,11 @@ import { paginate, paginateRows } from "../../base/pagination";
 import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../base/query";
 import type { KVReader } from "../../base/store/kv";
 import { Bech32Prefix, parseAddress } from "../../base/types/address";
+import { ppmToAtomics } from "../../base/types/math";
 import type { ModelsKeeper } from "./expectedKeepers";
-import { BondStatus, type Delegation, type StakingKeeper, type UnbondingEntry, type Validator } from "./keeper";
+import { BondStatus, entryToWire, type Delegation, type StakingKeeper, type UnbondingEntry, type Validator } from "./keeper";
 import { ED25519_PUBKEY_TYPE_URL } from "./msgServer";
-import { ppmToAtomics, toCosmos, toStored } from "./params";
+import { toCosmos, toStored } from "./params";
 import {
   VALIDATORS_PREFIX,
   delegatorDelegationsPrefix,
@@ -353,16 +354,7 @@ export function stakingQueries(staking: StakingKeeper, models: Pick<ModelsKeeper
       handle(ctx, data) {
         const req = decodeRequest(QueryUnbondingEntriesRequest, data);
         const page = paginate(ctx.store, delegatorUnbondingPrefix(delegatorArg(req.delegatorAddress)), req.pagination, (key) => entryAt(staking, ctx.store, key));
-        const entries = page.items.map((e) => ({
-          id: e.id,
-          delegatorAddress: e.delegator,
-          validatorAddress: e.operator,
-          creationHeight: e.creationHeight,
-          completionHeight: e.completionHeight,
-          initialBalance: e.initialBalance.toString(),
-          balance: e.balance.toString(),
-        }));
-        return encodeResponse(QueryUnbondingEntriesResponse, { entries, pagination: page.pagination });
+        return encodeResponse(QueryUnbondingEntriesResponse, { entries: page.items.map(entryToWire), pagination: page.pagination });
       },
     },
   ];
