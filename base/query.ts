@@ -1,5 +1,6 @@
 import { GasCosts } from "./gas";
 import type { KVReader } from "./store/kv";
+import { parseAddress } from "./types/address";
 
 /**
  * Query errors carry a gRPC status; the ABCI edge turns them into a Cosmos-style log
@@ -40,6 +41,16 @@ export class QueryError extends Error {
 
 export const notFound = (what: string): QueryError => new QueryError(GrpcStatus.NOT_FOUND, `${what}: key not found`);
 export const invalidArgument = (what: string): QueryError => new QueryError(GrpcStatus.INVALID_ARGUMENT, what);
+
+/** A query's address argument, checked as `parseAddress` checks it (prefix and field as there); InvalidArgument if it is not one. */
+export function addressArgument(addr: string, prefix?: string, field?: string): string {
+  try {
+    parseAddress(addr, prefix, field);
+  } catch (e) {
+    throw invalidArgument((e as Error).message);
+  }
+  return addr;
+}
 
 /** Decodes a request with its cosmjs-types/ts-proto codec, as an InvalidArgument on garbage. */
 export function decodeRequest<T>(codec: { decode(b: Uint8Array): T }, data: Uint8Array): T {

@@ -9,9 +9,8 @@ import {
 } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { QueryFeeParamsRequest, QueryFeeParamsResponse } from "../../gen/inferchain/auth/v1/auth";
 import type { QueryHandler } from "../../base/module";
-import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../base/query";
+import { addressArgument, decodeRequest, encodeResponse, notFound } from "../../base/query";
 import { paginate } from "../../base/pagination";
-import { parseAddress } from "../../base/types/address";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { BASE_ACCOUNT_TYPE, MODULE_ACCOUNT_TYPE, accountToAny, type AuthKeeper } from "./keeper";
 import { ACCOUNTS_PREFIX } from "./keys";
@@ -24,11 +23,7 @@ export function authQueries(auth: AuthKeeper): QueryHandler[] {
       path: SERVICE + "Account",
       handle(ctx, data) {
         const req = decodeRequest(QueryAccountRequest, data);
-        try {
-          parseAddress(req.address);
-        } catch (e) {
-          throw invalidArgument((e as Error).message);
-        }
+        addressArgument(req.address);
         const acc = auth.getAccount(ctx.store, req.address);
         if (!acc) throw notFound(`account ${req.address} not found`);
         return encodeResponse(QueryAccountResponse, { account: accountToAny(acc) });

@@ -14,8 +14,7 @@ import {
   QueryTotalSupplyResponse,
 } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import type { QueryHandler } from "../../base/module";
-import { decodeRequest, encodeResponse, invalidArgument } from "../../base/query";
-import { parseAddress } from "../../base/types/address";
+import { addressArgument, decodeRequest, encodeResponse, invalidArgument } from "../../base/query";
 import { validateDenom } from "../../base/types/coins";
 import { paginate, type Page, type PageRequestLike } from "../../base/pagination";
 import type { KVReader } from "../../base/store/kv";
@@ -23,15 +22,6 @@ import type { BankKeeper } from "./keeper";
 import { SUPPLY_PREFIX, balancesPrefix } from "./keys";
 
 const SERVICE = "/cosmos.bank.v1beta1.Query/";
-
-function checkedAddress(a: string): string {
-  try {
-    parseAddress(a);
-  } catch (e) {
-    throw invalidArgument((e as Error).message);
-  }
-  return a;
-}
 
 function checkedDenom(d: string): string {
   try {
@@ -53,7 +43,7 @@ export function bankQueries(bank: BankKeeper): QueryHandler[] {
       path: SERVICE + "Balance",
       handle(ctx, data) {
         const req = decodeRequest(QueryBalanceRequest, data);
-        const amount = bank.getBalance(ctx.store, checkedAddress(req.address), checkedDenom(req.denom));
+        const amount = bank.getBalance(ctx.store, addressArgument(req.address), checkedDenom(req.denom));
         return encodeResponse(QueryBalanceResponse, { balance: { denom: req.denom, amount: amount.toString() } });
       },
     },
@@ -61,7 +51,7 @@ export function bankQueries(bank: BankKeeper): QueryHandler[] {
       path: SERVICE + "AllBalances",
       handle(ctx, data) {
         const req = decodeRequest(QueryAllBalancesRequest, data);
-        const page = balancesPage(bank, ctx.store, checkedAddress(req.address), req.pagination);
+        const page = balancesPage(bank, ctx.store, addressArgument(req.address), req.pagination);
         return encodeResponse(QueryAllBalancesResponse, { balances: page.items, pagination: page.pagination });
       },
     },
@@ -69,7 +59,7 @@ export function bankQueries(bank: BankKeeper): QueryHandler[] {
       path: SERVICE + "SpendableBalances",
       handle(ctx, data) {
         const req = decodeRequest(QuerySpendableBalancesRequest, data);
-        const page = balancesPage(bank, ctx.store, checkedAddress(req.address), req.pagination);
+        const page = balancesPage(bank, ctx.store, addressArgument(req.address), req.pagination);
         return encodeResponse(QuerySpendableBalancesResponse, { balances: page.items, pagination: page.pagination });
       },
     },

@@ -15,10 +15,10 @@ import {
 } from "../../gen/inferchain/inference/v1/query";
 import type { QueryHandler } from "../../base/module";
 import { paginate, type PageRequestLike } from "../../base/pagination";
-import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../base/query";
+import { addressArgument, decodeRequest, encodeResponse, invalidArgument, notFound } from "../../base/query";
 import type { KVReader } from "../../base/store/kv";
 import { trailingNumber } from "../../base/store/keys";
-import { Bech32Prefix, parseAddress } from "../../base/types/address";
+import { Bech32Prefix } from "../../base/types/address";
 import type { InferenceKeeper } from "./keeper";
 import { paramsToWire } from "./params";
 import { JOBS_PREFIX, clientPrefix, jobByClientKey, jobByStatusKey, jobByWorkerKey, statusPrefix, workerPrefix } from "./keys";
@@ -39,15 +39,6 @@ export interface JobPage {
   readonly jobs: Job[];
   readonly nextKey: Uint8Array;
   readonly total: bigint;
-}
-
-function checkAddress(addr: string, what: string): void {
-  if (addr === "") return;
-  try {
-    parseAddress(addr, Bech32Prefix.account, what);
-  } catch (e) {
-    throw invalidArgument((e as Error).message);
-  }
 }
 
 /** One page of the jobs matching `f`, in id order (descending with `reverse`). */
@@ -93,8 +84,8 @@ export function inferenceQueries(k: InferenceKeeper): QueryHandler[] {
         if (!Number.isInteger(req.status) || req.status < JobStatus.JOB_STATUS_UNSPECIFIED || req.status > JobStatus.JOB_STATUS_FAILED) {
           throw invalidArgument(`unknown job status ${req.status}`);
         }
-        checkAddress(req.client, "client");
-        checkAddress(req.worker, "worker");
+        if (req.client !== "") addressArgument(req.client, Bech32Prefix.account, "client");
+        if (req.worker !== "") addressArgument(req.worker, Bech32Prefix.account, "worker");
         const page = jobsPage(k, ctx.store, { status: req.status, client: req.client, worker: req.worker }, req.pagination);
         return encodeResponse(QueryJobsResponse, { jobs: page.jobs.map(jobToWire), pagination: { nextKey: page.nextKey, total: page.total } });
       },

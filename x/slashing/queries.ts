@@ -19,9 +19,9 @@ import {
   QuerySlashEventsResponse,
 } from "../../gen/inferchain/slashing/v1/query";
 import type { QueryHandler } from "../../base/module";
-import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../base/query";
+import { addressArgument, decodeRequest, encodeResponse, notFound } from "../../base/query";
 import { paginate } from "../../base/pagination";
-import { Bech32Prefix, parseAddress } from "../../base/types/address";
+import { Bech32Prefix } from "../../base/types/address";
 import { trailingNumber } from "../../base/store/keys";
 import type { SlashingKeeper } from "./keeper";
 import { EVENTS_PREFIX, SIGNING_INFOS_PREFIX, validatorEventsPrefix } from "./keys";
@@ -56,11 +56,7 @@ export function slashingQueries(k: SlashingKeeper): QueryHandler[] {
       path: COSMOS + "SigningInfo",
       handle(ctx, data) {
         const req = decodeRequest(QuerySigningInfoRequest, data);
-        try {
-          parseAddress(req.consAddress, Bech32Prefix.consensus, "cons_address");
-        } catch (e) {
-          throw invalidArgument((e as Error).message);
-        }
+        addressArgument(req.consAddress, Bech32Prefix.consensus, "cons_address");
         const info = k.getSigningInfo(ctx.store, req.consAddress);
         if (!info) throw notFound(`SigningInfo not found for validator ${req.consAddress}`);
         return encodeResponse(QuerySigningInfoResponse, { valSigningInfo: toCosmosInfo(info) });
@@ -87,11 +83,7 @@ export function slashingQueries(k: SlashingKeeper): QueryHandler[] {
         const req = decodeRequest(QuerySlashEventsRequest, data);
         let prefix = EVENTS_PREFIX;
         if (req.validator !== "") {
-          try {
-            parseAddress(req.validator, Bech32Prefix.operator, "validator");
-          } catch (e) {
-            throw invalidArgument((e as Error).message);
-          }
+          addressArgument(req.validator, Bech32Prefix.operator, "validator");
           prefix = validatorEventsPrefix(req.validator);
         }
         const page = paginate(ctx.store, prefix, req.pagination, (key) => {

@@ -44,10 +44,10 @@ import {
   QueryWorkersForModelResponse,
 } from "../../gen/inferchain/staking/v1/query";
 import type { QueryHandler } from "../../base/module";
-import { paginate, paginateRows } from "../../base/pagination";
-import { decodeRequest, encodeResponse, invalidArgument, notFound } from "../../base/query";
+import { paginate, paginateRows, type PageRequestLike, type PageResponseLike } from "../../base/pagination";
+import { addressArgument, decodeRequest, encodeResponse, invalidArgument, notFound } from "../../base/query";
 import type { KVReader } from "../../base/store/kv";
-import { Bech32Prefix, parseAddress } from "../../base/types/address";
+import { Bech32Prefix } from "../../base/types/address";
 import { ppmToAtomics } from "../../base/types/math";
 import type { ModelsKeeper } from "./expectedKeepers";
 import { BondStatus, entryToWire, type Delegation, type StakingKeeper, type UnbondingEntry, type Validator } from "./keeper";
@@ -71,16 +71,8 @@ const STATUS_FILTER: Readonly<Record<string, BondStatus>> = {
   BOND_STATUS_UNBONDED: BondStatus.BOND_STATUS_UNBONDED,
 };
 
-function checked(addr: string, prefix: string, field: string): string {
-  try {
-    parseAddress(addr, prefix, field);
-  } catch (e) {
-    throw invalidArgument((e as Error).message);
-  }
-  return addr;
-}
-const delegatorArg = (a: string): string => checked(a, Bech32Prefix.account, "delegator address");
-const validatorArg = (a: string): string => checked(a, Bech32Prefix.operator, "validator address");
+const delegatorArg = (a: string): string => addressArgument(a, Bech32Prefix.account, "delegator address");
+const validatorArg = (a: string): string => addressArgument(a, Bech32Prefix.operator, "validator address");
 
 export function toCosmosValidator(v: Validator): CosmosValidator {
   return {
@@ -123,6 +115,27 @@ function delegationResponse(staking: StakingKeeper, validator: (operator: string
     delegation: { delegatorAddress: d.delegator, validatorAddress: d.operator, shares: d.shares.toString() },
     balance: { denom, amount: amount.toString() },
   };
+}
+
+/**
+ * One page of a delegation index (`prefix`, then the other side's address) as Cosmos
+ * DelegationResponses; `pair` turns a key suffix into (delegator, operator).
+ */
+function delegationsPage(
+  staking: StakingKeeper,
+  s: KVReader,
+  prefix: string,
+  pagination: PageRequestLike | undefined,
+  pair: (suffix: string) => [string, string],
+): { delegationResponses: DelegationResponse[]; pagination: PageResponseLike } {
+  const denom = staking.getParams(s).bondDenom;
+  const validatorOf = validatorReader(staking, s);
+  const page = paginate(s, prefix, pagination, (key, suffix) => {
+    const d = staking.getDelegation(s, ...pair(suffix));
+    if (!d) throw new Error(`staking: delegation index key ${key} names no delegation`);
+    return d;
+  });
+  return { delegationResponses: page.items.map((d) => delegationResponse(staking, validatorOf, d, denom)), pagination: page.pagination };
 }
 
 /** Entries of one (delegator, validator) pair, in the Cosmos shape (completion_time unset: windows are in blocks). */
@@ -206,17 +219,8 @@ export function stakingQueries(staking: StakingKeeper, models: Pick<ModelsKeeper
       handle(ctx, data) {
         const req = decodeRequest(QueryValidatorDelegationsRequest, data);
         const operator = validatorArg(req.validatorAddr);
-        const denom = staking.getParams(ctx.store).bondDenom;
-        const validatorOf = validatorReader(staking, ctx.store);
-        const page = paginate(ctx.store, validatorDelegationsPrefix(operator), req.pagination, (_k, delegator) => {
-          const d = staking.getDelegation(ctx.store, delegator, operator);
-          if (!d) throw new Error(`staking: delegation index ${operator}/${delegator} names no delegation`);
-          return d;
-        });
-        return encodeResponse(QueryValidatorDelegationsResponse, {
-          delegationResponses: page.items.map((d) => delegationResponse(staking, validatorOf, d, denom)),
-          pagination: page.pagination,
-        });
+        const page = delegationsPage(staking, ctx.store, validatorDelegationsPrefix(operator), req.pagination, (delegator) => [delegator, operator]);
+        return encodeResponse(QueryValidatorDelegationsResponse, page);
       },
     },
     {
@@ -249,17 +253,8 @@ export function stakingQueries(staking: StakingKeeper, models: Pick<ModelsKeeper
       handle(ctx, data) {
         const req = decodeRequest(QueryDelegatorDelegationsRequest, data);
         const delegator = delegatorArg(req.delegatorAddr);
-        const denom = staking.getParams(ctx.store).bondDenom;
-        const validatorOf = validatorReader(staking, ctx.store);
-        const page = paginate(ctx.store, delegatorDelegationsPrefix(delegator), req.pagination, (_k, operator) => {
-          const d = staking.getDelegation(ctx.store, delegator, operator);
-          if (!d) throw new Error(`staking: delegation key ${delegator}/${operator} vanished`);
-          return d;
-        });
-        return encodeResponse(QueryDelegatorDelegationsResponse, {
-          delegationResponses: page.items.map((d) => delegationResponse(staking, validatorOf, d, denom)),
-          pagination: page.pagination,
-        });
+        const page = delegationsPage(staking, ctx.store, delegatorDelegationsPrefix(delegator), req.pagination, (operator) => [delegator, operator]);
+        return encodeResponse(QueryDelegatorDelegationsResponse, page);
       },
     },
     {
@@ -322,7 +317,7 @@ export function stakingQueries(staking: StakingKeeper, models: Pick<ModelsKeeper
         const operator =
           req.operatorAddress !== ""
             ? validatorArg(req.operatorAddress)
-            : staking.operatorOfWorker(ctx.store, checked(req.workerAddress, Bech32Prefix.account, "worker address"));
+            : staking.operatorOfWorker(ctx.store, addressArgument(req.workerAddress, Bech32Prefix.account, "worker address"));
         const w = operator === undefined ? undefined : staking.getWorker(ctx.store, operator);
         if (!w) throw notFound(`worker for ${req.operatorAddress || req.workerAddress} not found`);
         return encodeResponse(QueryWorkerResponse, { worker: { operatorAddress: w.operator, workerAddress: w.worker, modelIds: [...w.modelIds] } });
