@@ -8,7 +8,7 @@ import type { Context, QueryContext } from "../../base/context";
 import { parseAddress } from "../../base/types/address";
 import { ErrInvalidGenesis } from "./errors";
 import type { AuthKeeper } from "./keeper";
-import { defaultFeeParams, defaultParams, validateFeeParams, validateParams } from "./params";
+import { defaultFeeParams, defaultParams, validateFeeParams, validateParams, type FeeParams, type Params as AuthParams } from "./params";
 
 export interface AuthGenesis {
   readonly params: {
@@ -22,9 +22,7 @@ export interface AuthGenesis {
   readonly accounts: ReadonlyArray<{ readonly address: string; readonly account_number?: string; readonly sequence?: string }>;
 }
 
-export function defaultGenesis(): AuthGenesis {
-  const p = defaultParams();
-  const f = defaultFeeParams();
+function paramsToJson(p: AuthParams, f: FeeParams): Pick<AuthGenesis, "params" | "fee_params"> {
   return {
     params: {
       max_memo_characters: p.maxMemoCharacters.toString(),
@@ -34,8 +32,11 @@ export function defaultGenesis(): AuthGenesis {
       sig_verify_cost_secp256k1: p.sigVerifyCostSecp256k1.toString(),
     },
     fee_params: { min_gas_price: f.minGasPrice, max_tx_bytes: f.maxTxBytes.toString() },
-    accounts: [],
   };
+}
+
+export function defaultGenesis(): AuthGenesis {
+  return { ...paramsToJson(defaultParams(), defaultFeeParams()), accounts: [] };
 }
 
 function uint(s: unknown, what: string): bigint {
@@ -70,17 +71,8 @@ export function initGenesis(auth: AuthKeeper, ctx: Context, raw: unknown): void 
 }
 
 export function exportGenesis(auth: AuthKeeper, ctx: QueryContext): AuthGenesis {
-  const p = auth.getParams(ctx.store);
-  const f = auth.getFeeParams(ctx.store);
   return {
-    params: {
-      max_memo_characters: p.maxMemoCharacters.toString(),
-      tx_sig_limit: p.txSigLimit.toString(),
-      tx_size_cost_per_byte: p.txSizeCostPerByte.toString(),
-      sig_verify_cost_ed25519: p.sigVerifyCostEd25519.toString(),
-      sig_verify_cost_secp256k1: p.sigVerifyCostSecp256k1.toString(),
-    },
-    fee_params: { min_gas_price: f.minGasPrice, max_tx_bytes: f.maxTxBytes.toString() },
+    ...paramsToJson(auth.getParams(ctx.store), auth.getFeeParams(ctx.store)),
     accounts: [...auth.accounts(ctx.store)]
       .filter((a) => a.moduleName === undefined)
       .map((a) => ({ address: a.address, account_number: a.accountNumber.toString(), sequence: a.sequence.toString() })),

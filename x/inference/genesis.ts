@@ -26,7 +26,8 @@
  * entries whose height has passed are processed in the first block.
  */
 import type { Context, QueryContext } from "../../base/context";
-import { moduleAddress, parseAddress, Bech32Prefix } from "../../base/types/address";
+import { genesisJsonReaders } from "../../base/genesisJson";
+import { moduleAddress, Bech32Prefix } from "../../base/types/address";
 import { jobStatusFromJSON, jobStatusToJSON } from "../../gen/inferchain/inference/v1/inference";
 import { ErrInvalidGenesis } from "./errors";
 import type { ModelsKeeper } from "./expectedKeepers";
@@ -145,6 +146,9 @@ export function jobToJson(j: Job): JobJson {
 
 // ------------------------------------------------------------------ parsing
 
+const json = genesisJsonReaders(ErrInvalidGenesis);
+const { str, bool, obj, list } = json;
+
 const U64_MAX = (1n << 64n) - 1n;
 const INT64_MAX = (1n << 63n) - 1n;
 
@@ -163,42 +167,16 @@ function amount(v: unknown, what: string): bigint {
   return BigInt(v);
 }
 
-function str(v: unknown, what: string): string {
-  if (typeof v !== "string") throw ErrInvalidGenesis.wrap(`${what} must be a string`);
-  return v;
-}
-
-function bool(v: unknown, what: string): boolean {
-  if (typeof v !== "boolean") throw ErrInvalidGenesis.wrap(`${what} must be true or false`);
-  return v;
-}
-
-function obj(v: unknown, what: string): Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw ErrInvalidGenesis.wrap(`${what} must be an object`);
-  return v as Record<string, unknown>;
-}
-
-function list(v: unknown, what: string): unknown[] {
-  if (v === undefined) return [];
-  if (!Array.isArray(v)) throw ErrInvalidGenesis.wrap(`${what} must be a list`);
-  return v;
-}
-
 function bytes(v: unknown, what: string): Uint8Array {
   const s = str(v ?? "", what);
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) throw ErrInvalidGenesis.wrap(`${what} must be base64`);
   return new Uint8Array(Buffer.from(s, "base64"));
 }
 
+/** An address, or "" when `optional`; absent reads as "". */
 function address(v: unknown, prefix: string, what: string, optional = false): string {
   const s = str(v ?? "", what);
-  if (optional && s === "") return s;
-  try {
-    parseAddress(s, prefix, what);
-  } catch (e) {
-    throw ErrInvalidGenesis.wrap((e as Error).message);
-  }
-  return s;
+  return optional && s === "" ? s : json.address(s, prefix, what);
 }
 
 function parseParams(raw: unknown): InferenceParams {

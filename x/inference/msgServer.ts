@@ -34,7 +34,7 @@ import { emitJobSubmitted, emitResultSubmitted, emitUpdateParams } from "./event
 import { capRefund, latePenalty, resultTiming } from "./fees";
 import { KIND_LATE_RESULT, coinString, coins, type InferenceKeeper } from "./keeper";
 import { fromWire, type InferenceParams } from "./params";
-import { JobStatus, newJob, statusName } from "./types";
+import { JobStatus, newJob, statusName, type Job } from "./types";
 
 const TYPE_URL = "/inferchain.inference.v1.";
 export const MSG_SUBMIT_JOB = TYPE_URL + "MsgSubmitJob";
@@ -52,14 +52,8 @@ const DECIMAL = /^[0-9]{1,30}$/;
 
 // ---------------------------------------------------------------- MsgSubmitJob
 
-export interface SubmitJob {
-  readonly client: string;
-  readonly modelId: string;
-  readonly input: Uint8Array;
-  readonly inputUri: string;
-  readonly inputSha256: string;
-  readonly fee: bigint;
-}
+/** MsgSubmitJob, decoded: the job fields a client chooses. */
+export type SubmitJob = Pick<Job, "client" | "modelId" | "input" | "inputUri" | "inputSha256" | "fee">;
 
 export function msgSubmitJobHandler(k: InferenceKeeper): MsgHandler<SubmitJob> {
   return {

@@ -14,6 +14,7 @@
  * a running chain) must be backed by the "models" module account's balance in bank genesis.
  */
 import type { Context, QueryContext } from "../../base/context";
+import { genesisJsonReaders } from "../../base/genesisJson";
 import { ErrInvalidGenesis } from "./errors";
 import type { ModelsKeeper } from "./keeper";
 import { defaultParams, validateParams, type ModelsParams } from "./params";
@@ -67,16 +68,9 @@ function int(v: unknown, what: string): bigint {
   throw ErrInvalidGenesis.wrap(`${what} must be an integer (number or decimal string)`);
 }
 
-function str(v: unknown, what: string): string {
-  if (typeof v !== "string") throw ErrInvalidGenesis.wrap(`${what} must be a string`);
-  return v;
-}
+const { str, obj } = genesisJsonReaders(ErrInvalidGenesis);
 
-function obj(v: unknown, what: string): Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw ErrInvalidGenesis.wrap(`${what} must be an object`);
-  return v as Record<string, unknown>;
-}
-
+/** A list that must be there (the shared reader reads absent as empty). */
 function list(v: unknown, what: string): unknown[] {
   if (!Array.isArray(v)) throw ErrInvalidGenesis.wrap(`${what} must be a list`);
   return v;

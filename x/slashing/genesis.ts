@@ -14,7 +14,8 @@
  * Every field may be left out (defaults; params are merged field by field over the defaults).
  */
 import type { Context, QueryContext } from "../../base/context";
-import { Bech32Prefix, parseAddress } from "../../base/types/address";
+import { genesisJsonReaders } from "../../base/genesisJson";
+import { Bech32Prefix } from "../../base/types/address";
 import { ErrInvalidGenesis } from "./errors";
 import type { SlashingKeeper } from "./keeper";
 import { defaultParams, isValidKind, validateParams, type SlashingParams } from "./params";
@@ -109,6 +110,8 @@ export function defaultGenesis(): SlashingGenesis {
 
 // ------------------------------------------------------------------ parsing
 
+const { str, bool, obj, list, address } = genesisJsonReaders(ErrInvalidGenesis);
+
 /**
  * Heights, ids, offsets and params: at most 2^63 − 1, so the `+ 1` and `+ window` a block
  * applies to them (index_offset, next ids, jailed_until) can never leave their uint64 fields.
@@ -123,37 +126,6 @@ function uint(v: unknown, what: string): bigint {
 function amount(v: unknown, what: string): bigint {
   if (typeof v !== "string" || !/^[0-9]{1,78}$/.test(v)) throw ErrInvalidGenesis.wrap(`${what} must be a decimal string`);
   return BigInt(v);
-}
-
-function bool(v: unknown, what: string): boolean {
-  if (typeof v !== "boolean") throw ErrInvalidGenesis.wrap(`${what} must be true or false`);
-  return v;
-}
-
-function str(v: unknown, what: string): string {
-  if (typeof v !== "string") throw ErrInvalidGenesis.wrap(`${what} must be a string`);
-  return v;
-}
-
-function list(v: unknown, what: string): unknown[] {
-  if (v === undefined) return [];
-  if (!Array.isArray(v)) throw ErrInvalidGenesis.wrap(`${what} must be a list`);
-  return v;
-}
-
-function obj(v: unknown, what: string): Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw ErrInvalidGenesis.wrap(`${what} must be an object`);
-  return v as Record<string, unknown>;
-}
-
-function address(v: unknown, prefix: string, what: string): string {
-  const s = str(v, what);
-  try {
-    parseAddress(s, prefix, what);
-  } catch (e) {
-    throw ErrInvalidGenesis.wrap((e as Error).message);
-  }
-  return s;
 }
 
 function parseParams(raw: unknown): SlashingParams {

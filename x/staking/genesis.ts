@@ -18,7 +18,8 @@ import type { ValidatorUpdate } from "cosmjs-types/tendermint/abci/types";
 import type { ConsensusParams } from "cosmjs-types/tendermint/types/params";
 import type { Context, QueryContext } from "../../base/context";
 import { AppError } from "../../base/errors";
-import { Bech32Prefix, parseAddress } from "../../base/types/address";
+import { genesisJsonReaders } from "../../base/genesisJson";
+import { Bech32Prefix } from "../../base/types/address";
 import { PPM } from "../../base/types/math";
 import { ErrInvalidGenesis } from "./errors";
 import { BondStatus, type StakingKeeper, type Validator } from "./keeper";
@@ -124,6 +125,8 @@ export function defaultGenesis(): StakingGenesis {
 
 // ---------------------------------------------------------------- parsing
 
+const { str, address } = genesisJsonReaders(ErrInvalidGenesis);
+
 function uint(x: unknown, what: string): bigint {
   if (typeof x === "number" && Number.isSafeInteger(x) && x >= 0) return BigInt(x);
   if (typeof x === "string" && /^[0-9]{1,40}$/.test(x)) return BigInt(x);
@@ -143,26 +146,11 @@ function small(x: unknown, what: string): number {
   return Number(n);
 }
 
-function str(x: unknown, what: string): string {
-  if (typeof x !== "string") throw ErrInvalidGenesis.wrap(`${what} must be a string`);
-  return x;
-}
-
 function base64Key(x: unknown, what: string): Uint8Array {
   const s = str(x, what);
   const b = Buffer.from(s, "base64");
   if (b.toString("base64") !== s) throw ErrInvalidGenesis.wrap(`${what} is not canonical base64`);
   return new Uint8Array(b);
-}
-
-function address(x: unknown, prefix: string, what: string): string {
-  const s = str(x, what);
-  try {
-    parseAddress(s, prefix, what);
-  } catch (e) {
-    throw ErrInvalidGenesis.wrap((e as Error).message);
-  }
-  return s;
 }
 
 /** Runs `f`, turning any AppError into an invalid-genesis error that says where. */
