@@ -4,8 +4,9 @@
  * (`rate(inferchain_sidecar_inferences_total[1m])`); the last-minute rate is also a gauge for
  * a quick look without a Prometheus.
  */
-import http from "node:http";
+import type http from "node:http";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { serveRegistry } from "../lib/metricsServer";
 
 export class SidecarMetrics {
   readonly registry = new Registry();
@@ -74,22 +75,6 @@ export class SidecarMetrics {
 }
 
 /** Serves GET /metrics on host:port; resolves once listening. */
-export async function serveMetrics(metrics: SidecarMetrics, address: string): Promise<http.Server> {
-  const m = /^(.*):([0-9]+)$/.exec(address);
-  if (!m) throw new Error(`--metrics-address must be host:port, got ${address}`);
-  const server = http.createServer((req, res) => {
-    if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
-      res.writeHead(404).end("try /metrics\n");
-      return;
-    }
-    metrics.registry
-      .metrics()
-      .then((body) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(body))
-      .catch((e: unknown) => res.writeHead(500).end(String(e)));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(Number(m[2]), m[1].replace(/^\[|\]$/g, "") || "127.0.0.1", () => resolve());
-  });
-  return server;
+export function serveMetrics(metrics: SidecarMetrics, address: string): Promise<http.Server> {
+  return serveRegistry(metrics.registry, address, "--metrics-address");
 }
