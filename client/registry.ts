@@ -5,6 +5,7 @@
  */
 import { Registry, type GeneratedType } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes } from "@cosmjs/stargate";
+import * as challenge from "../gen/inferchain/challenge/v1/tx";
 import * as inference from "../gen/inferchain/inference/v1/tx";
 import * as models from "../gen/inferchain/models/v1/tx";
 import * as slashing from "../gen/inferchain/slashing/v1/tx";
@@ -14,6 +15,10 @@ export const MSG_SUBMIT_JOB = "/inferchain.inference.v1.MsgSubmitJob";
 export const MSG_SUBMIT_RESULT = "/inferchain.inference.v1.MsgSubmitResult";
 export const MSG_REGISTER_WORKER = "/inferchain.staking.v1.MsgRegisterWorker";
 export const MSG_REGISTER_MODEL = "/inferchain.models.v1.MsgRegisterModel";
+export const MSG_CHALLENGE = "/inferchain.challenge.v1.MsgChallenge";
+export const MSG_COMMIT_VERIFICATION = "/inferchain.challenge.v1.MsgCommitVerification";
+export const MSG_REVEAL_VERIFICATION = "/inferchain.challenge.v1.MsgRevealVerification";
+export const MSG_APPEAL = "/inferchain.challenge.v1.MsgAppeal";
 
 /** type URL → codec of inferchain's own messages. */
 export const inferchainTypes: ReadonlyArray<[string, GeneratedType]> = [
@@ -25,6 +30,11 @@ export const inferchainTypes: ReadonlyArray<[string, GeneratedType]> = [
   [MSG_REGISTER_MODEL, models.MsgRegisterModel as GeneratedType],
   ["/inferchain.models.v1.MsgUpdateParams", models.MsgUpdateParams as GeneratedType],
   ["/inferchain.slashing.v1.MsgUpdateParams", slashing.MsgUpdateParams as GeneratedType],
+  [MSG_CHALLENGE, challenge.MsgChallenge as GeneratedType],
+  [MSG_COMMIT_VERIFICATION, challenge.MsgCommitVerification as GeneratedType],
+  [MSG_REVEAL_VERIFICATION, challenge.MsgRevealVerification as GeneratedType],
+  [MSG_APPEAL, challenge.MsgAppeal as GeneratedType],
+  ["/inferchain.challenge.v1.MsgUpdateParams", challenge.MsgUpdateParams as GeneratedType],
 ];
 
 /** A fresh registry with the Cosmos defaults and every inferchain message. */
