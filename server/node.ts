@@ -4,6 +4,7 @@
  * when it exits the app shuts down too. Both write to one log stream (stdout).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import type http from "node:http";
 import readline from "node:readline";
 import pino, { type Logger } from "pino";
 import { createInferchainApp } from "../app/app";
@@ -13,7 +14,9 @@ import { QueryError } from "../base/query";
 import { parseGasPrice } from "../x/auth";
 import { paths } from "../client/home";
 import { cometbftBinary, readAppConfig } from "./home";
+import { serveRegistry } from "../lib/metricsServer";
 import { startGrpcServer } from "./grpc";
+import { NodeMetrics } from "./metrics";
 
 export interface NodeOptions {
   readonly home: string;
@@ -46,10 +49,22 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   const info = app.info({ version: "", blockVersion: 0n, p2pVersion: 0n, abciVersion: "" });
   log.info({ height: info.lastBlockHeight.toString(), appHash: Buffer.from(info.lastBlockAppHash).toString("hex") }, "app state loaded");
 
+  const metrics = new NodeMetrics(paths(o.home).appDb);
   const abci = await startAbciServer(app, cfg.abciAddress, log.child({ module: "abci" }), {
     clock: () => process.hrtime.bigint(),
     yieldToIo: () => new Promise((resolve) => setImmediate(resolve)),
+    observe: metrics.observe,
   });
+  // Metrics are for watching the node: one that cannot bind its port still runs, and says so.
+  let metricsServer: http.Server | undefined;
+  if (cfg.metricsAddress !== "") {
+    try {
+      metricsServer = await serveRegistry(metrics.registry, cfg.metricsAddress, "app.toml [telemetry] address");
+      log.info({ address: cfg.metricsAddress }, "Prometheus metrics at /metrics");
+    } catch (e) {
+      log.error({ address: cfg.metricsAddress, err: e instanceof Error ? e.message : String(e) }, "metrics server not started");
+    }
+  }
   const grpc = cfg.grpcEnable
     ? await startGrpcServer({
         address: cfg.grpcAddress,
@@ -76,6 +91,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
 
   const shutdown = async (code: number): Promise<void> => {
     await grpc?.close();
+    await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
     await abci.close();
     await app.store.close();
     log.info({ code }, "inferd stopped");

@@ -9,7 +9,7 @@ import path from "node:path";
 import { Request, Response, ResponseCheckTx, ResponseFinalizeBlock, ResponseQuery } from "cosmjs-types/tendermint/abci/types";
 import type { BaseApp } from "../baseapp";
 import { GrpcStatus, QueryError } from "../query";
-import { MAX_WAITING_QUERIES, frame, startAbciServer, type AbciServer } from "./server";
+import { MAX_WAITING_QUERIES, frame, startAbciServer, type AbciServer, type AbciServerOptions } from "./server";
 
 const silent = { info: () => undefined, error: () => undefined, debug: () => undefined };
 
@@ -36,7 +36,7 @@ interface Client {
   end(): void;
 }
 
-async function harness(): Promise<Harness> {
+async function harness(opts: AbciServerOptions = {}): Promise<Harness> {
   const order: string[] = [];
   let queries = 0;
   const h: { onQuery: (n: number) => void } = { onQuery: () => undefined };
@@ -66,7 +66,7 @@ async function harness(): Promise<Harness> {
     prefetchCheckTx: (): Promise<void> => Promise.resolve(),
   } as unknown as BaseApp;
   const sock = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "inferchain-sched-")), "app.sock");
-  const server = await startAbciServer(app, `unix://${sock}`, silent, { yieldToIo: () => new Promise((resolve) => setImmediate(resolve)) });
+  const server = await startAbciServer(app, `unix://${sock}`, silent, { yieldToIo: () => new Promise((resolve) => setImmediate(resolve)), ...opts });
   const clients: net.Socket[] = [];
   return {
     server,
@@ -188,5 +188,30 @@ describe("ABCI scheduler", () => {
     } finally {
       await h.close();
     }
+  });
+
+  test("the observer sees every answered request with its run time; an observer that throws stops nothing", async () => {
+    let now = 0n;
+    const seen: string[] = [];
+    const h = await harness({
+      clock: () => (now += 1000n),
+      observe: (req, resp, ns) => {
+        seen.push(`${req.checkTx ? "c" : req.finalizeBlock ? "F" : req.flush ? "f" : "?"}:${ns}:${resp.exception ? "exception" : "ok"}`);
+      },
+    });
+    const c = await h.connect();
+    c.send([checkTx(), finalize(), flush()]);
+    const got = await c.responses(3);
+    expect(got.map((r) => !!r.exception)).toEqual([false, false, false]);
+    expect(seen).toEqual(["c:1000:ok", "F:1000:ok", "f:1000:ok"]);
+    await h.close();
+
+    const bad = await harness({ observe: () => { throw new Error("metrics broke"); } });
+    const c2 = await bad.connect();
+    c2.send([checkTx(), finalize(), flush()]);
+    const got2 = await c2.responses(3);
+    expect(got2.map((r) => r.exception)).toEqual([undefined, undefined, undefined]);
+    expect(got2[1].finalizeBlock).toBeDefined();
+    await bad.close();
   });
 });

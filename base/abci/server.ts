@@ -90,6 +90,11 @@ export interface AbciServerOptions {
    * requests already read are drained first.
    */
   readonly yieldToIo?: () => Promise<void>;
+  /**
+   * Called after each request CometBFT sent has been answered, with how long the app ran on it
+   * (ns, with a clock; else undefined): the node's Prometheus metrics (server/metrics.ts).
+   */
+  readonly observe?: (req: Request, resp: Response, runNs: bigint | undefined) => void;
 }
 
 export interface SchedulerStats {
@@ -203,6 +208,15 @@ export async function startAbciServer(app: BaseApp, address: string, log: AbciLo
     recordQuery(t0);
   };
 
+  // A metrics failure is logged, never turned into an ABCI exception (which would stop CometBFT).
+  const observe = (req: Request, resp: Response, ns: bigint | undefined): void => {
+    try {
+      opts.observe?.(req, resp, ns);
+    } catch (e) {
+      log.error({ err: e instanceof Error ? e.message : String(e) }, "abci: observer failed");
+    }
+  };
+
   const serveConnection = async (c: Connection): Promise<number> => {
     const req = c.queue.shift()!;
     const p = priorityOf(req) ?? c.priority;
@@ -226,9 +240,10 @@ export async function startAbciServer(app: BaseApp, address: string, log: AbciLo
     }
     let resp: Response;
     try {
-      const t0 = req.query ? clock?.() : undefined;
+      const t0 = clock?.();
       resp = await handleRequest(app, req);
-      recordQuery(t0);
+      if (req.query) recordQuery(t0);
+      if (opts.observe) observe(req, resp, t0 === undefined ? undefined : clock!() - t0);
     } catch (e) {
       c.failed = true;
       log.error({ err: e instanceof Error ? e.stack : String(e) }, "abci: request failed; CometBFT will stop");

@@ -126,6 +126,22 @@ describe("gRPC queries on a running node", () => {
     await cleanupNode(node, failures.count > 0);
   });
 
+  test("inferd start serves Prometheus metrics on app.toml's [telemetry] address", logged(async () => {
+    // One refused CheckTx (bytes that are not a tx) so the refusal counter has a row.
+    const refused = await rpc<{ code: number; codespace: string }>(node!.h.rpcUrl, "broadcast_tx_sync", { tx: Buffer.from("not a tx").toString("base64") });
+    expect(refused.code).not.toBe(0);
+    const text = await (await fetch(`http://127.0.0.1:${node!.h.ports.metrics}/metrics`)).text();
+    const value = (line: string): number => Number(text.split("\n").find((l) => l.startsWith(`${line} `))?.slice(line.length + 1) ?? NaN);
+    const status = await rpc<{ sync_info: { latest_block_height: string } }>(node!.h.rpcUrl, "status");
+    expect(value("inferchain_block_height")).toBeGreaterThanOrEqual(2);
+    expect(value("inferchain_block_height")).toBeLessThanOrEqual(Number(status.sync_info.latest_block_height) + 1);
+    expect(value("inferchain_block_time_seconds")).toBeGreaterThan(1_600_000_000);
+    expect(value("inferchain_finalize_block_duration_seconds_count")).toBeGreaterThanOrEqual(2);
+    expect(value("inferchain_commit_duration_seconds_count")).toBeGreaterThanOrEqual(2);
+    expect(value("inferchain_store_bytes")).toBeGreaterThan(0);
+    expect(value(`inferchain_check_tx_total{result="refused",codespace="${refused.codespace}",code="${refused.code}"}`)).toBeGreaterThanOrEqual(1);
+  }));
+
   test("Balance with cosmjs-types bytes: the funded amount, and x-cosmos-block-height > 0", logged(async () => {
     const res = await unary(client, BALANCE, QueryBalanceRequest.encode({ address: funded.address, denom: "uinf" }).finish());
     expect(res.error).toBeNull();
