@@ -1,0 +1,150 @@
+/**
+ * Challenge params: defaults, validation and the stored wire type. Fractions are ppm, windows
+ * blocks, amounts uinf (decimal strings on the wire, bigint here) (SPEC §3); every number is a
+ * governance parameter changed by `MsgUpdateParams` from `params_authority`. Every number that
+ * ends up in a height, a count, a loop or an amount has a bound, checked here, so no params
+ * change can overflow an int64 height in a block hook or make one block's work unbounded.
+ */
+import { Params } from "../../gen/inferchain/challenge/v1/challenge";
+import { moduleAddress, parseAddress } from "../../base/types/address";
+import { PPM } from "../../base/types/math";
+import { ErrInvalidParams } from "./errors";
+
+export { Params };
+
+/** Params as keepers use them: the wire message with amounts as bigint. */
+export interface ChallengeParams {
+  /** Share of results audited (ppm; ≥ 1: with no audit, faking an unchallenged result would pay). */
+  readonly auditRatePpm: bigint;
+  readonly minChallengeBond: bigint;
+  readonly verifiersPerRound: number;
+  readonly appealVerifiers: number;
+  readonly commitBlocks: bigint;
+  readonly revealBlocks: bigint;
+  readonly openBlocks: bigint;
+  readonly appealWindowBlocks: bigint;
+  readonly appealBondMultiplier: bigint;
+  readonly maxRounds: number;
+  readonly maxQuorumRetries: number;
+  readonly slashFractionInvalidResultPpm: bigint;
+  readonly slashFractionBadVerificationPpm: bigint;
+  readonly auditVerifierReward: bigint;
+  readonly paramsAuthority: string;
+  readonly maxDisputesPerBlock: number;
+}
+
+/** No gov module yet: by default nobody holds the authority's key, so params change only by genesis. */
+export const DEFAULT_PARAMS_AUTHORITY = moduleAddress("gov");
+
+/**
+ * SPEC's numbers: 5% of results audited, 3 verifiers (7 on appeal), invalid result 100% (with
+ * jail and tombstone), bad verification 1%. Phases of 5 blocks and a 10-block appeal window
+ * (localnets: 1-second blocks); a challenge bond of 1 INF (1000× the sample model's min fee),
+ * doubled on each appeal; the first verdict plus up to two appeals; two repeats for lack of a
+ * quorum; 500uinf per audit verifier on the winning side (the verification pool gets 10% of
+ * each fee, so ~20 finalized 1000uinf jobs fund one 5%-rate audit of three verifiers).
+ */
+export function defaultParams(): ChallengeParams {
+  return {
+    auditRatePpm: 50_000n,
+    minChallengeBond: 1_000_000n,
+    verifiersPerRound: 3,
+    appealVerifiers: 7,
+    commitBlocks: 5n,
+    revealBlocks: 5n,
+    openBlocks: 5n,
+    appealWindowBlocks: 10n,
+    appealBondMultiplier: 2n,
+    maxRounds: 3,
+    maxQuorumRetries: 2,
+    slashFractionInvalidResultPpm: 1_000_000n,
+    slashFractionBadVerificationPpm: 10_000n,
+    auditVerifierReward: 500n,
+    paramsAuthority: DEFAULT_PARAMS_AUTHORITY,
+    maxDisputesPerBlock: 100,
+  };
+}
+
+/** Heights stay far below 2^62: a dispute lives at most max_rounds × (max_quorum_retries + 1) × 4 phases of ≤ 10^6 blocks. */
+export const MAX_PHASE_BLOCKS = 1_000_000n;
+export const MAX_VERIFIERS = 100;
+export const MAX_ROUNDS = 10;
+export const MAX_QUORUM_RETRIES = 10;
+export const MAX_BOND_MULTIPLIER = 1_000n;
+export const MAX_DISPUTES_PER_BLOCK = 10_000;
+/** Amounts below 10^30 uinf, like every other amount param. */
+export const MAX_AMOUNT = 10n ** 30n;
+
+function ppm(name: string, v: bigint, min = 0n): void {
+  if (v < min || v > PPM) throw ErrInvalidParams.wrap(`${name} must be in ${min}..${PPM} ppm, got ${v}`);
+}
+
+function count(name: string, v: number, min: number, max: number): void {
+  if (!Number.isInteger(v) || v < min || v > max) throw ErrInvalidParams.wrap(`${name} must be in ${min}..${max}, got ${v}`);
+}
+
+function range(name: string, v: bigint, min: bigint, max: bigint): void {
+  if (v < min || v > max) throw ErrInvalidParams.wrap(`${name} must be in ${min}..${max}, got ${v}`);
+}
+
+export function validateParams(p: ChallengeParams): void {
+  ppm("audit_rate_ppm", p.auditRatePpm, 1n);
+  range("min_challenge_bond", p.minChallengeBond, 1n, MAX_AMOUNT - 1n);
+  count("verifiers_per_round", p.verifiersPerRound, 1, MAX_VERIFIERS);
+  // An appeal asks a larger committee (SPEC "Appeal"), never a smaller one.
+  count("appeal_verifiers", p.appealVerifiers, p.verifiersPerRound, MAX_VERIFIERS);
+  range("commit_blocks", p.commitBlocks, 1n, MAX_PHASE_BLOCKS);
+  range("reveal_blocks", p.revealBlocks, 1n, MAX_PHASE_BLOCKS);
+  range("open_blocks", p.openBlocks, 1n, MAX_PHASE_BLOCKS);
+  range("appeal_window_blocks", p.appealWindowBlocks, 1n, MAX_PHASE_BLOCKS);
+  range("appeal_bond_multiplier", p.appealBondMultiplier, 1n, MAX_BOND_MULTIPLIER);
+  count("max_rounds", p.maxRounds, 1, MAX_ROUNDS);
+  count("max_quorum_retries", p.maxQuorumRetries, 0, MAX_QUORUM_RETRIES);
+  // A zero invalid-result slash would make faking free (SPEC "Economic security check").
+  ppm("slash_fraction_invalid_result_ppm", p.slashFractionInvalidResultPpm, 1n);
+  ppm("slash_fraction_bad_verification_ppm", p.slashFractionBadVerificationPpm);
+  range("audit_verifier_reward", p.auditVerifierReward, 0n, MAX_AMOUNT - 1n);
+  count("max_disputes_per_block", p.maxDisputesPerBlock, 1, MAX_DISPUTES_PER_BLOCK);
+  try {
+    parseAddress(p.paramsAuthority, undefined, "params_authority");
+  } catch (e) {
+    throw ErrInvalidParams.wrap((e as Error).message);
+  }
+}
+
+const AMOUNT = /^[0-9]{1,30}$/;
+
+function amount(s: string, what: string): bigint {
+  if (!AMOUNT.test(s)) throw ErrInvalidParams.wrap(`${what} must be a decimal integer of uinf, got ${JSON.stringify(s)}`);
+  return BigInt(s);
+}
+
+/** Checked params → the stored / wire message. */
+export function paramsToWire(p: ChallengeParams): Params {
+  return { ...p, minChallengeBond: p.minChallengeBond.toString(), auditVerifierReward: p.auditVerifierReward.toString() };
+}
+
+/** Wire params (from a message or the store) → checked params. */
+export function fromWire(p: Params | undefined): ChallengeParams {
+  if (!p) throw ErrInvalidParams.wrap("params missing");
+  const out: ChallengeParams = {
+    auditRatePpm: p.auditRatePpm,
+    minChallengeBond: amount(p.minChallengeBond, "min_challenge_bond"),
+    verifiersPerRound: p.verifiersPerRound,
+    appealVerifiers: p.appealVerifiers,
+    commitBlocks: p.commitBlocks,
+    revealBlocks: p.revealBlocks,
+    openBlocks: p.openBlocks,
+    appealWindowBlocks: p.appealWindowBlocks,
+    appealBondMultiplier: p.appealBondMultiplier,
+    maxRounds: p.maxRounds,
+    maxQuorumRetries: p.maxQuorumRetries,
+    slashFractionInvalidResultPpm: p.slashFractionInvalidResultPpm,
+    slashFractionBadVerificationPpm: p.slashFractionBadVerificationPpm,
+    auditVerifierReward: amount(p.auditVerifierReward, "audit_verifier_reward"),
+    paramsAuthority: p.paramsAuthority,
+    maxDisputesPerBlock: p.maxDisputesPerBlock,
+  };
+  validateParams(out);
+  return out;
+}
