@@ -1,13 +1,16 @@
 /**
  * Quantized tensors: how a job's input and result cross the chain. A tensor list has one
- * canonical encoding, `inferchain.models.v1.QuantizedTensorList` as `encodeTensorList` writes
- * it; `decodeTensorList` accepts exactly those bytes (anything that re-encodes differently is
- * malformed), so equal tensors are equal bytes and hashes over results are well defined.
- * Integers only: this file runs in the state machine (the sidecar's float side is lib/quant.ts).
+ * canonical encoding, `inferchain.models.v1.QuantizedTensorList` as the generated encoder
+ * writes it; `encodeTensorList` writes it and `decodeTensorList` accepts exactly those bytes,
+ * so equal tensors are equal bytes and hashes over results are well defined. Both go through
+ * tensorWire.ts, the one reader and writer of the format (the sidecar's typed-array path in
+ * lib/tensorCodec.ts too). Integers only: this file runs in the state machine (the sidecar's
+ * float side is lib/quant.ts).
  */
 import { QuantizedTensorList } from "../../gen/inferchain/models/v1/models";
 import type { AppError } from "../../base/errors";
 import { ErrMalformedTensor, ErrTensorSpecMismatch, ErrTensorTooLarge } from "./errors";
+import { elementCount, NonCanonical, TensorListReader, TensorListWriter } from "./tensorWire";
 import { dtypeRange, MAX_RANK, MAX_TENSORS, type Model, type TensorSpec } from "./types";
 
 export interface QuantizedTensor {
@@ -22,12 +25,7 @@ const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 const U64_MAX = (1n << 64n) - 1n;
 
-/** The number of elements a shape holds (1 for a scalar). */
-export function elementCount(shape: readonly bigint[]): bigint {
-  let n = 1n;
-  for (const d of shape) n *= d;
-  return n;
-}
+export { elementCount };
 
 function checkTensor(t: QuantizedTensor, i: number): void {
   if (t.shape.length > MAX_RANK) throw ErrMalformedTensor.wrap(`tensor ${i}: rank ${t.shape.length} above ${MAX_RANK}`);
@@ -42,30 +40,57 @@ function checkList(ts: readonly QuantizedTensor[]): void {
   ts.forEach(checkTensor);
 }
 
+const writer = new TensorListWriter();
+const utf8 = new TextEncoder();
+
 /** The canonical bytes of a tensor list; throws ErrMalformedTensor if a shape and its values disagree. */
 export function encodeTensorList(ts: readonly QuantizedTensor[]): Uint8Array {
   checkList(ts);
-  return QuantizedTensorList.encode({ tensors: ts.map((t) => ({ name: t.name, shape: [...t.shape], values: [...t.values] })) }).finish();
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  writer.reset();
+  for (const t of ts) {
+    writer.beginTensor(utf8.encode(t.name));
+    for (const d of t.shape) writer.bigDim(d);
+    for (const v of t.values) writer.bigValue(v);
+    writer.endTensor();
+  }
+  return writer.finish();
 }
 
 /** Canonical bytes → tensors; throws ErrMalformedTensor on garbage or on any non-canonical encoding. */
 export function decodeTensorList(bytes: Uint8Array): QuantizedTensor[] {
+  const ts: QuantizedTensor[] = [];
+  try {
+    const r = new TensorListReader(bytes);
+    while (r.nextTensor()) {
+      const values = new Array<bigint>(r.count);
+      for (let i = 0; i < values.length; i++) values[i] = r.bigValue();
+      ts.push({ name: r.name(), shape: r.shape(), values });
+    }
+  } catch (e) {
+    if (e instanceof NonCanonical) throw whyRefused(bytes);
+    throw e;
+  }
+  return ts;
+}
+
+/**
+ * Why the reader refused these bytes, in the words (and order) of the checks the chain has
+ * always made: the protobuf decoder's error, then the list's limits and shapes, then "not in
+ * canonical form". Only refused bytes come here.
+ */
+function whyRefused(bytes: Uint8Array): AppError {
   let list: QuantizedTensorList;
   try {
     list = QuantizedTensorList.decode(bytes);
   } catch (e) {
-    throw ErrMalformedTensor.wrap(`cannot decode: ${(e as Error).message}`);
+    return ErrMalformedTensor.wrap(`cannot decode: ${(e as Error).message}`);
   }
-  const ts: QuantizedTensor[] = list.tensors.map((t) => ({ name: t.name, shape: t.shape, values: t.values }));
-  checkList(ts);
-  if (!sameBytes(encodeTensorList(ts), bytes)) throw ErrMalformedTensor.wrap("not in canonical form (unknown fields, unpacked or reordered fields, overlong varints)");
-  return ts;
+  try {
+    checkList(list.tensors);
+  } catch (e) {
+    return e as AppError;
+  }
+  return ErrMalformedTensor.wrap("not in canonical form (unknown fields, unpacked or reordered fields, overlong varints)");
 }
 
 /**
