@@ -20,6 +20,11 @@ export class SidecarMetrics {
   readonly height: Gauge;
   readonly connected: Gauge;
   readonly reconnects: Counter;
+  readonly verificationsCommitted: Counter<"model">;
+  readonly verificationsRevealed: Counter<"model">;
+  readonly verificationsFailed: Counter<"reason">;
+  readonly disputesSeen: Counter<"role">;
+  readonly openings: Counter<"outcome">;
   private readonly recent: number[] = [];
 
   constructor(private readonly now: () => number = () => Date.now()) {
@@ -55,6 +60,16 @@ export class SidecarMetrics {
     this.height = new Gauge({ name: "inferchain_sidecar_last_block_height", help: "Height of the last block seen", registers });
     this.connected = new Gauge({ name: "inferchain_sidecar_connected", help: "1 while subscribed to the node's events", registers });
     this.reconnects = new Counter({ name: "inferchain_sidecar_reconnects_total", help: "Websocket reconnections", registers });
+    this.verificationsCommitted = new Counter({ name: "inferchain_sidecar_verifications_committed_total", help: "MsgCommitVerification txs that succeeded in a block", labelNames: ["model"], registers });
+    this.verificationsRevealed = new Counter({ name: "inferchain_sidecar_verifications_revealed_total", help: "MsgRevealVerification txs that succeeded in a block", labelNames: ["model"], registers });
+    this.verificationsFailed = new Counter({
+      name: "inferchain_sidecar_verifications_failed_total",
+      help: "Verifications not made: reason = missed_commit, missed_reveal (the phase ended first), no_model, input_uri, no_job, no_record (no saved reveal for a commitment on chain), rejected (CheckTx or simulation), broadcast (RPC), tx_failed (in a block)",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.disputesSeen = new Counter({ name: "inferchain_sidecar_disputes_seen_total", help: "Disputes this sidecar takes part in: role = verifier (drawn) or worker (its own result)", labelNames: ["role"], registers });
+    this.openings = new Counter({ name: "inferchain_sidecar_openings_total", help: "Openings of its own sealed results a dispute asked for: outcome = sent or failed", labelNames: ["outcome"], registers });
     collectDefaultMetrics({ register: this.registry, prefix: "inferchain_sidecar_" });
   }
 
