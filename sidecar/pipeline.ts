@@ -2,8 +2,9 @@
  * A job's work between the chain and onnxruntime, with no chain in it (the benchmark runs it
  * as it is): input bytes → canonical decode and input-spec check → dequantize → session.run →
  * quantize with the model's quant_scale_bits → output-spec check → canonical bytes. The
- * decode/dequantize and quantize/encode steps are lib/tensorCodec.ts's one-pass versions of
- * lib/tensors + x/models/tensor (same bytes, same values, same errors; a fraction of the time).
+ * decode/dequantize and quantize/encode steps are lib/tensorCodec.ts's, one pass each on the
+ * chain's reader and writer (x/models/tensorWire.ts): the bytes, values and errors of
+ * lib/tensors + x/models/tensor without a bigint per value.
  */
 import type * as ort from "onnxruntime-node";
 import { decodeInput, encodeTensorList } from "../x/models/tensor";
