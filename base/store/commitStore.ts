@@ -66,14 +66,45 @@ export interface ProvenValue {
   readonly proof: Uint8Array[];
 }
 
-/** The trie's node store: new nodes wait in memory until the block commits. */
+/** Committed trie nodes kept in memory (FIFO; a hit moves a node to the back). */
+const NODE_CACHE_ENTRIES = 200_000;
+
+/**
+ * The trie's node store: new nodes wait in memory until the block commits; committed nodes
+ * the last blocks wrote or read stay in a bounded cache, so the next block's paths (which
+ * start from them) do not go to LevelDB. Nodes are content-addressed and immutable, so a
+ * cached node is never stale.
+ */
 class TrieDB implements DB<string, Uint8Array> {
   readonly pending = new Map<string, Uint8Array>();
+  private readonly cache = new Map<string, Uint8Array>();
   constructor(private readonly level: ClassicLevel<string, Uint8Array>) {}
 
   async get(key: string | Uint8Array): Promise<Uint8Array | undefined> {
     const k = typeof key === "string" ? key : Buffer.from(key).toString("hex");
-    return this.pending.get(k) ?? (await this.level.get(TRIE + k));
+    const p = this.pending.get(k);
+    if (p) return p;
+    const c = this.cache.get(k);
+    if (c) {
+      this.cache.delete(k);
+      this.cache.set(k, c);
+      return c;
+    }
+    const v = await this.level.get(TRIE + k);
+    if (v) this.remember(k, v);
+    return v;
+  }
+
+  /** A committed node (written by this commit, or read back from LevelDB). */
+  remember(k: string, node: Uint8Array): void {
+    this.cache.delete(k);
+    this.cache.set(k, node);
+    if (this.cache.size > NODE_CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  /** A node pruning deleted from LevelDB. */
+  forget(k: string): void {
+    this.cache.delete(k);
   }
   async put(key: string, value: Uint8Array): Promise<void> {
     this.pending.set(key, value);
@@ -296,6 +327,7 @@ export class CommitStore {
 
     // Nodes orphaned at or below the lowest kept version are in no kept version.
     let pruned = 0;
+    const prunedNodes: string[] = [];
     let prunedBelow = this.prunedBelow;
     const lowest = pruneBelow(this.pruning, info.height);
     if (lowest !== undefined && lowest > this.prunedBelow) {
@@ -310,6 +342,7 @@ export class CommitStore {
         batch.del(k);
         batch.del(ORPHAN_OF + h);
         batch.del(TRIE + h);
+        prunedNodes.push(h);
         pruned++;
       }
       if (complete) {
@@ -326,6 +359,8 @@ export class CommitStore {
       if (v === null) this.state.delete(k);
       else this.state.set(k, v.byteLength === v.buffer.byteLength ? v : v.slice());
     }
+    for (const [h, node] of fresh) this.trieDb.remember(h, node);
+    for (const h of prunedNodes) this.trieDb.forget(h);
     this.trieDb.pending.clear();
     this.lastCommit = info;
     this.prunedBelow = prunedBelow;
