@@ -1,0 +1,148 @@
+/**
+ * Plain state access for x/challenge: params, the dispute counter, disputes with their indexes
+ * and the due queue. The checks and effects live in `msgServer.ts` (messages) and `abci.ts` (the
+ * end-block audits, draws, phase ends, verdicts and settlements); this file only reads and writes,
+ * and answers x/inference's one question (`wantsOpening`).
+ */
+import { Dispute as WireDispute } from "../../gen/inferchain/challenge/v1/challenge";
+import type { KVReader, KVStore } from "../../base/store/kv";
+import { dueQueueEntries, getCounter, setCounter, trailingNumber } from "../../base/store/keys";
+import { BASE_DENOM, formatCoins, type Coin } from "../../base/types/coins";
+import type { BankKeeper, InferenceKeeper, ModelsKeeper, SlashingKeeper, StakingKeeper } from "./expectedKeepers";
+import { DISPUTES_PREFIX, DUE_PREFIX, NEXT_DISPUTE_ID_KEY, PARAMS_KEY, disputeIndexKeys, disputeKey, jobPrefix, statusPrefix } from "./keys";
+import { Params, defaultParams, fromWire, paramsToWire, type ChallengeParams } from "./params";
+import { DisputeStatus, disputeFromWire, disputeToWire, isFinal, type Dispute } from "./types";
+
+/** Module account holding the bonds of open disputes. */
+export const CHALLENGE_MODULE = "challenge";
+/** x/inference's VERIFICATION_POOL_MODULE (audit rewards come out of it); app.ts may pass it in. */
+const DEFAULT_VERIFICATION_POOL = "verification_pool";
+
+/** Slash kinds of x/challenge, as x/slashing records them (SlashEvent.kind). */
+export const KIND_INVALID_RESULT = "invalid_result";
+export const KIND_BAD_VERIFICATION = "bad_verification";
+
+const MARK = Uint8Array.of(1);
+
+export interface ChallengeKeeperOptions {
+  readonly bank: BankKeeper;
+  readonly staking: StakingKeeper;
+  readonly slashing: SlashingKeeper;
+  readonly inference: InferenceKeeper;
+  readonly models: ModelsKeeper;
+  /** The bond denom; default `uinf`. */
+  readonly denom?: string;
+  /** Module account audit rewards are paid from; default `verification_pool`. */
+  readonly verificationPool?: string;
+}
+
+export class ChallengeKeeper {
+  readonly bank: BankKeeper;
+  readonly staking: StakingKeeper;
+  readonly slashing: SlashingKeeper;
+  readonly inference: InferenceKeeper;
+  readonly models: ModelsKeeper;
+  readonly denom: string;
+  readonly moduleAccount = CHALLENGE_MODULE;
+  readonly verificationPool: string;
+
+  constructor(opts: ChallengeKeeperOptions) {
+    this.bank = opts.bank;
+    this.staking = opts.staking;
+    this.slashing = opts.slashing;
+    this.inference = opts.inference;
+    this.models = opts.models;
+    this.denom = opts.denom ?? BASE_DENOM;
+    this.verificationPool = opts.verificationPool ?? DEFAULT_VERIFICATION_POOL;
+  }
+
+  // ------------------------------------------------------------ params
+
+  getParams(s: KVReader): ChallengeParams {
+    const raw = s.get(PARAMS_KEY);
+    return raw ? fromWire(Params.decode(raw)) : defaultParams();
+  }
+
+  /** Params are never empty bytes: params_authority is required. */
+  setParams(s: KVStore, p: ChallengeParams): void {
+    s.set(PARAMS_KEY, Params.encode(paramsToWire(p)).finish());
+  }
+
+  // ------------------------------------------------------------ dispute ids
+
+  /** The id the next dispute gets (ids start at 1). */
+  getNextDisputeId(s: KVReader): bigint {
+    return getCounter(s, NEXT_DISPUTE_ID_KEY);
+  }
+
+  setNextDisputeId(s: KVStore, id: bigint): void {
+    setCounter(s, NEXT_DISPUTE_ID_KEY, id);
+  }
+
+  // ------------------------------------------------------------ disputes
+
+  getDispute(s: KVReader, id: bigint): Dispute | undefined {
+    const raw = s.get(disputeKey(id));
+    return raw ? disputeFromWire(WireDispute.decode(raw)) : undefined;
+  }
+
+  /** Writes a dispute and moves its index and queue entries to match its new state. */
+  setDispute(s: KVStore, d: Dispute): void {
+    const old = this.getDispute(s, d.id);
+    const before = new Set(old ? disputeIndexKeys(old) : []);
+    const after = disputeIndexKeys(d);
+    for (const k of before) if (!after.includes(k)) s.delete(k);
+    for (const k of after) if (!before.has(k)) s.set(k, MARK);
+    s.set(disputeKey(d.id), WireDispute.encode(disputeToWire(d)).finish());
+  }
+
+  /** Every dispute, in id order (genesis export). */
+  *disputes(s: KVReader): IterableIterator<Dispute> {
+    for (const [, v] of s.iterate(DISPUTES_PREFIX)) yield disputeFromWire(WireDispute.decode(v));
+  }
+
+  /** The job's dispute that is not final yet, if any (a job has at most one: it is held until the verdict is final). */
+  openDisputeOfJob(s: KVReader, jobId: bigint): Dispute | undefined {
+    for (const [k] of s.iterate(jobPrefix(jobId), true)) {
+      const d = this.getDispute(s, trailingNumber(k));
+      if (d && !isFinal(d.status)) return d;
+    }
+    return undefined;
+  }
+
+  /** Up to `limit` open disputes whose next step is due at or before `height`, as (height, id), in that order. */
+  dueDisputes(s: KVReader, height: bigint, limit: number): Array<[bigint, bigint]> {
+    return dueQueueEntries(s, DUE_PREFIX, height, limit);
+  }
+
+  /** Up to `limit` ids of disputes in `status`, in id order. */
+  disputeIdsInStatus(s: KVReader, status: DisputeStatus, limit: number): bigint[] {
+    const out: bigint[] = [];
+    if (limit <= 0) return out;
+    for (const [k] of s.iterate(statusPrefix(status))) {
+      out.push(trailingNumber(k));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /**
+   * x/inference's question before it accepts MsgOpenResult: does a dispute ask the job's worker
+   * to open its result now? Only in the OPEN phase of the job's open dispute (after the
+   * verifiers have committed and revealed, so nobody can copy the opened output).
+   */
+  wantsOpening(s: KVReader, jobId: bigint): boolean {
+    const d = this.openDisputeOfJob(s, jobId);
+    return d !== undefined && d.status === DisputeStatus.DISPUTE_STATUS_OPEN && !d.opened;
+  }
+}
+
+/** `amount` in the keeper's denom, as bank takes it. */
+export function coins(k: ChallengeKeeper, amount: bigint): Coin[] {
+  return [{ denom: k.denom, amount }];
+}
+
+/** `amount` as an event's coin string (`1000uinf`). */
+export function coinString(k: ChallengeKeeper, amount: bigint): string {
+  return formatCoins(coins(k, amount));
+}
