@@ -1,0 +1,441 @@
+/**
+ * x/challenge genesis, Cosmos-style JSON (64-bit integers as decimal strings, 32-bit ones as
+ * numbers; either form is accepted on input; bytes base64; enums by name):
+ *
+ *   {"params": {"audit_rate_ppm": "50000", "min_challenge_bond": "1000000",
+ *               "verifiers_per_round": 3, "appeal_verifiers": 7, "commit_blocks": "5",
+ *               "reveal_blocks": "5", "open_blocks": "5", "appeal_window_blocks": "10",
+ *               "appeal_bond_multiplier": "2", "max_rounds": 3, "max_quorum_retries": 2,
+ *               "slash_fraction_invalid_result_ppm": "1000000",
+ *               "slash_fraction_bad_verification_ppm": "10000", "audit_verifier_reward": "500",
+ *               "params_authority": "infer1…", "max_disputes_per_block": 100},
+ *    "disputes": [{"id": "1", "job_id": "7", "kind": "DISPUTE_KIND_CHALLENGE",
+ *                  "status": "DISPUTE_STATUS_COMMIT", "operator": "infervaloper1…",
+ *                  "worker": "infer1…", "model_id": "mlp-16x8", "challenger": "infer1…",
+ *                  "opened_height": "20", "result_height": "18",
+ *                  "rounds": [{"number": 1, "requester": "infer1…", "bond": "1000000",
+ *                              "drawn_height": "21", "commit_end_height": "26",
+ *                              "reveal_end_height": "31", "open_end_height": "36",
+ *                              "verifiers": [{"operator": "infervaloper1…", "worker": "infer1…",
+ *                                             "commitment": "<base64>", "output": "",
+ *                                             "revealed": false, "cannot_run": false,
+ *                                             "agrees": false}],
+ *                              "verdict": "VERDICT_UNSPECIFIED", "no_quorum": false}],
+ *                  "opened": false, "opened_output": "", "opened_cannot_run": false,
+ *                  "appeal_end_height": "0", "final_verdict": "VERDICT_UNSPECIFIED",
+ *                  "final_height": "0"}],
+ *    "next_dispute_id": "2"}
+ *
+ * Every field may be left out (params are merged field by field over the defaults). Each
+ * dispute's model must be registered (x/models runs first), and the `challenge` module account
+ * must hold exactly the bonds of the disputes that are not final (x/bank runs first): an export
+ * of a running chain has both. (The jobs the open disputes hold are x/inference's, whose genesis
+ * runs after this one.) Due steps whose height has passed are processed in the first block.
+ */
+import type { Context, QueryContext } from "../../base/context";
+import { Bech32Prefix, moduleAddress, parseAddress } from "../../base/types/address";
+import {
+  disputeKindFromJSON,
+  disputeKindToJSON,
+  disputeStatusFromJSON,
+  disputeStatusToJSON,
+  verdictFromJSON,
+  verdictToJSON,
+} from "../../gen/inferchain/challenge/v1/challenge";
+import { COMMITMENT_BYTES } from "./commitment";
+import { ErrInvalidGenesis } from "./errors";
+import type { ChallengeKeeper } from "./keeper";
+import { defaultParams, validateParams, type ChallengeParams } from "./params";
+import { DisputeKind, DisputeStatus, Verdict, currentRound, isFinal, type Dispute, type Round, type Verifier } from "./types";
+import { standingVerdict } from "./verdict";
+
+export interface ParamsJson {
+  readonly audit_rate_ppm: string;
+  readonly min_challenge_bond: string;
+  readonly verifiers_per_round: number;
+  readonly appeal_verifiers: number;
+  readonly commit_blocks: string;
+  readonly reveal_blocks: string;
+  readonly open_blocks: string;
+  readonly appeal_window_blocks: string;
+  readonly appeal_bond_multiplier: string;
+  readonly max_rounds: number;
+  readonly max_quorum_retries: number;
+  readonly slash_fraction_invalid_result_ppm: string;
+  readonly slash_fraction_bad_verification_ppm: string;
+  readonly audit_verifier_reward: string;
+  readonly params_authority: string;
+  readonly max_disputes_per_block: number;
+}
+
+export interface VerifierJson {
+  readonly operator: string;
+  readonly worker: string;
+  readonly commitment: string;
+  readonly output: string;
+  readonly revealed: boolean;
+  readonly cannot_run: boolean;
+  readonly agrees: boolean;
+}
+
+export interface RoundJson {
+  readonly number: number;
+  readonly requester: string;
+  readonly bond: string;
+  readonly drawn_height: string;
+  readonly commit_end_height: string;
+  readonly reveal_end_height: string;
+  readonly open_end_height: string;
+  readonly verifiers: readonly VerifierJson[];
+  readonly verdict: string;
+  readonly no_quorum: boolean;
+}
+
+export interface DisputeJson {
+  readonly id: string;
+  readonly job_id: string;
+  readonly kind: string;
+  readonly status: string;
+  readonly operator: string;
+  readonly worker: string;
+  readonly model_id: string;
+  readonly challenger: string;
+  readonly opened_height: string;
+  readonly result_height: string;
+  readonly rounds: readonly RoundJson[];
+  readonly opened: boolean;
+  readonly opened_output: string;
+  readonly opened_cannot_run: boolean;
+  readonly appeal_end_height: string;
+  readonly final_verdict: string;
+  readonly final_height: string;
+}
+
+export interface ChallengeGenesis {
+  readonly params: ParamsJson;
+  readonly disputes: readonly DisputeJson[];
+  readonly next_dispute_id: string;
+}
+
+function paramsToJson(p: ChallengeParams): ParamsJson {
+  return {
+    audit_rate_ppm: p.auditRatePpm.toString(),
+    min_challenge_bond: p.minChallengeBond.toString(),
+    verifiers_per_round: p.verifiersPerRound,
+    appeal_verifiers: p.appealVerifiers,
+    commit_blocks: p.commitBlocks.toString(),
+    reveal_blocks: p.revealBlocks.toString(),
+    open_blocks: p.openBlocks.toString(),
+    appeal_window_blocks: p.appealWindowBlocks.toString(),
+    appeal_bond_multiplier: p.appealBondMultiplier.toString(),
+    max_rounds: p.maxRounds,
+    max_quorum_retries: p.maxQuorumRetries,
+    slash_fraction_invalid_result_ppm: p.slashFractionInvalidResultPpm.toString(),
+    slash_fraction_bad_verification_ppm: p.slashFractionBadVerificationPpm.toString(),
+    audit_verifier_reward: p.auditVerifierReward.toString(),
+    params_authority: p.paramsAuthority,
+    max_disputes_per_block: p.maxDisputesPerBlock,
+  };
+}
+
+export function defaultGenesis(): ChallengeGenesis {
+  return { params: paramsToJson(defaultParams()), disputes: [], next_dispute_id: "1" };
+}
+
+const b64 = (b: Uint8Array): string => Buffer.from(b).toString("base64");
+
+function verifierToJson(v: Readonly<Verifier>): VerifierJson {
+  return {
+    operator: v.operator,
+    worker: v.worker,
+    commitment: b64(v.commitment),
+    output: b64(v.output),
+    revealed: v.revealed,
+    cannot_run: v.cannotRun,
+    agrees: v.agrees,
+  };
+}
+
+function roundToJson(r: Round): RoundJson {
+  return {
+    number: r.number,
+    requester: r.requester,
+    bond: r.bond.toString(),
+    drawn_height: r.drawnHeight.toString(),
+    commit_end_height: r.commitEndHeight.toString(),
+    reveal_end_height: r.revealEndHeight.toString(),
+    open_end_height: r.openEndHeight.toString(),
+    verifiers: r.verifiers.map(verifierToJson),
+    verdict: verdictToJSON(r.verdict),
+    no_quorum: r.noQuorum,
+  };
+}
+
+export function disputeToJson(d: Dispute): DisputeJson {
+  return {
+    id: d.id.toString(),
+    job_id: d.jobId.toString(),
+    kind: disputeKindToJSON(d.kind),
+    status: disputeStatusToJSON(d.status),
+    operator: d.operator,
+    worker: d.worker,
+    model_id: d.modelId,
+    challenger: d.challenger,
+    opened_height: d.openedHeight.toString(),
+    result_height: d.resultHeight.toString(),
+    rounds: d.rounds.map(roundToJson),
+    opened: d.opened,
+    opened_output: b64(d.openedOutput),
+    opened_cannot_run: d.openedCannotRun,
+    appeal_end_height: d.appealEndHeight.toString(),
+    final_verdict: verdictToJSON(d.finalVerdict),
+    final_height: d.finalHeight.toString(),
+  };
+}
+
+// ------------------------------------------------------------------ parsing
+
+const U64_MAX = (1n << 64n) - 1n;
+const INT64_MAX = (1n << 63n) - 1n;
+
+/** A non-negative integer given as a JSON number or a decimal string, at most `max`. */
+function uint(v: unknown, what: string, max: bigint = U64_MAX): bigint {
+  let n: bigint;
+  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) n = BigInt(v);
+  else if (typeof v === "string" && /^[0-9]{1,20}$/.test(v)) n = BigInt(v);
+  else throw ErrInvalidGenesis.wrap(`${what} must be a non-negative integer (number or decimal string)`);
+  if (n > max) throw ErrInvalidGenesis.wrap(`${what} exceeds ${max}`);
+  return n;
+}
+
+function amount(v: unknown, what: string): bigint {
+  if (typeof v !== "string" || !/^[0-9]{1,30}$/.test(v)) throw ErrInvalidGenesis.wrap(`${what} must be a decimal string`);
+  return BigInt(v);
+}
+
+function str(v: unknown, what: string): string {
+  if (typeof v !== "string") throw ErrInvalidGenesis.wrap(`${what} must be a string`);
+  return v;
+}
+
+function bool(v: unknown, what: string): boolean {
+  if (typeof v !== "boolean") throw ErrInvalidGenesis.wrap(`${what} must be true or false`);
+  return v;
+}
+
+function obj(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw ErrInvalidGenesis.wrap(`${what} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+function list(v: unknown, what: string): unknown[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw ErrInvalidGenesis.wrap(`${what} must be a list`);
+  return v;
+}
+
+function bytes(v: unknown, what: string): Uint8Array {
+  const s = str(v ?? "", what);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) throw ErrInvalidGenesis.wrap(`${what} must be base64`);
+  return new Uint8Array(Buffer.from(s, "base64"));
+}
+
+function address(v: unknown, prefix: string, what: string, optional = false): string {
+  const s = str(v ?? "", what);
+  if (optional && s === "") return s;
+  try {
+    parseAddress(s, prefix, what);
+  } catch (e) {
+    throw ErrInvalidGenesis.wrap((e as Error).message);
+  }
+  return s;
+}
+
+/** An enum by its JSON name (or number); `UNRECOGNIZED` (-1) is refused. */
+function enumOf<T extends number>(v: unknown, fromJSON: (o: unknown) => T, what: string): T {
+  const e = fromJSON(v);
+  if (e < 0) throw ErrInvalidGenesis.wrap(`${what}: unknown value ${String(v)}`);
+  return e;
+}
+
+function parseParams(raw: unknown): ChallengeParams {
+  const p = { ...paramsToJson(defaultParams()), ...obj(raw ?? {}, "params") } as Record<string, unknown>;
+  const u32 = (f: string): number => Number(uint(p[f], `params.${f}`, 0xffff_ffffn));
+  const params: ChallengeParams = {
+    auditRatePpm: uint(p.audit_rate_ppm, "params.audit_rate_ppm"),
+    minChallengeBond: amount(p.min_challenge_bond, "params.min_challenge_bond"),
+    verifiersPerRound: u32("verifiers_per_round"),
+    appealVerifiers: u32("appeal_verifiers"),
+    commitBlocks: uint(p.commit_blocks, "params.commit_blocks", INT64_MAX),
+    revealBlocks: uint(p.reveal_blocks, "params.reveal_blocks", INT64_MAX),
+    openBlocks: uint(p.open_blocks, "params.open_blocks", INT64_MAX),
+    appealWindowBlocks: uint(p.appeal_window_blocks, "params.appeal_window_blocks", INT64_MAX),
+    appealBondMultiplier: uint(p.appeal_bond_multiplier, "params.appeal_bond_multiplier"),
+    maxRounds: u32("max_rounds"),
+    maxQuorumRetries: u32("max_quorum_retries"),
+    slashFractionInvalidResultPpm: uint(p.slash_fraction_invalid_result_ppm, "params.slash_fraction_invalid_result_ppm"),
+    slashFractionBadVerificationPpm: uint(p.slash_fraction_bad_verification_ppm, "params.slash_fraction_bad_verification_ppm"),
+    auditVerifierReward: amount(p.audit_verifier_reward, "params.audit_verifier_reward"),
+    paramsAuthority: str(p.params_authority, "params.params_authority"),
+    maxDisputesPerBlock: u32("max_disputes_per_block"),
+  };
+  try {
+    validateParams(params);
+  } catch (e) {
+    throw ErrInvalidGenesis.wrap((e as Error).message);
+  }
+  return params;
+}
+
+function verifierFromJson(raw: unknown, what: string): Verifier {
+  const o = obj(raw, what);
+  return {
+    operator: address(o.operator, Bech32Prefix.operator, `${what}.operator`),
+    worker: address(o.worker, Bech32Prefix.account, `${what}.worker`),
+    commitment: bytes(o.commitment, `${what}.commitment`),
+    output: bytes(o.output, `${what}.output`),
+    revealed: bool(o.revealed ?? false, `${what}.revealed`),
+    cannotRun: bool(o.cannot_run ?? false, `${what}.cannot_run`),
+    agrees: bool(o.agrees ?? false, `${what}.agrees`),
+  };
+}
+
+function roundFromJson(raw: unknown, what: string): Round {
+  const o = obj(raw, what);
+  const h = (f: string): bigint => uint(o[f] ?? "0", `${what}.${f}`, INT64_MAX);
+  return {
+    number: Number(uint(o.number, `${what}.number`, 0xffff_ffffn)),
+    requester: address(o.requester, Bech32Prefix.account, `${what}.requester`, true),
+    bond: amount(o.bond ?? "0", `${what}.bond`),
+    drawnHeight: h("drawn_height"),
+    commitEndHeight: h("commit_end_height"),
+    revealEndHeight: h("reveal_end_height"),
+    openEndHeight: h("open_end_height"),
+    verifiers: list(o.verifiers, `${what}.verifiers`).map((v, i) => verifierFromJson(v, `${what}.verifiers[${i}]`)),
+    verdict: enumOf(o.verdict ?? "VERDICT_UNSPECIFIED", verdictFromJSON, `${what}.verdict`),
+    noQuorum: bool(o.no_quorum ?? false, `${what}.no_quorum`),
+  };
+}
+
+export function disputeFromJson(raw: unknown, what: string): Dispute {
+  const o = obj(raw, what);
+  const h = (f: string): bigint => uint(o[f] ?? "0", `${what}.${f}`, INT64_MAX);
+  const d: Dispute = {
+    id: uint(o.id, `${what}.id`),
+    jobId: uint(o.job_id, `${what}.job_id`),
+    kind: enumOf(o.kind, disputeKindFromJSON, `${what}.kind`),
+    status: enumOf(o.status, disputeStatusFromJSON, `${what}.status`),
+    operator: address(o.operator, Bech32Prefix.operator, `${what}.operator`),
+    worker: address(o.worker, Bech32Prefix.account, `${what}.worker`),
+    modelId: str(o.model_id, `${what}.model_id`),
+    challenger: address(o.challenger, Bech32Prefix.account, `${what}.challenger`, true),
+    openedHeight: h("opened_height"),
+    resultHeight: h("result_height"),
+    rounds: list(o.rounds, `${what}.rounds`).map((r, i) => roundFromJson(r, `${what}.rounds[${i}]`)),
+    opened: bool(o.opened ?? false, `${what}.opened`),
+    openedOutput: bytes(o.opened_output, `${what}.opened_output`),
+    openedCannotRun: bool(o.opened_cannot_run ?? false, `${what}.opened_cannot_run`),
+    appealEndHeight: h("appeal_end_height"),
+    finalVerdict: enumOf(o.final_verdict ?? "VERDICT_UNSPECIFIED", verdictFromJSON, `${what}.final_verdict`),
+    finalHeight: h("final_height"),
+  };
+  checkDispute(d, what);
+  return d;
+}
+
+/** What every dispute in a given status must carry, so the block steps can rely on it. */
+function checkDispute(d: Dispute, what: string): void {
+  const bad = (why: string): never => {
+    throw ErrInvalidGenesis.wrap(`${what}: ${why}`);
+  };
+  if (d.id === 0n || d.jobId === 0n) bad("ids start at 1");
+  if (d.kind === DisputeKind.DISPUTE_KIND_UNSPECIFIED) bad("kind is unspecified");
+  if (d.status === DisputeStatus.DISPUTE_STATUS_UNSPECIFIED) bad("status is unspecified");
+  if (d.modelId === "") bad("model_id is empty");
+  const audit = d.kind === DisputeKind.DISPUTE_KIND_AUDIT;
+  if (audit !== (d.challenger === "")) bad("an audit has no challenger; a challenge has one");
+  if (d.rounds.length === 0) bad("a dispute has at least one round");
+  d.rounds.forEach((r, i) => {
+    const w = `round ${i + 1}`;
+    if (r.number !== i + 1) bad(`${w}: rounds are numbered 1, 2, … in order`);
+    if (i === 0 && (r.requester !== d.challenger || (r.bond > 0n) === audit)) bad(`${w}: the first round is the challenger's, with its bond (an audit's: nobody's, no bond)`);
+    if (r.bond > 0n && r.requester === "") bad(`${w}: a bond needs a requester`);
+    const operators = new Set(r.verifiers.map((v) => v.operator));
+    if (operators.size !== r.verifiers.length) bad(`${w}: a verifier is drawn twice`);
+    for (const v of r.verifiers) {
+      if (v.commitment.length !== 0 && v.commitment.length !== COMMITMENT_BYTES) bad(`${w}: a commitment is ${COMMITMENT_BYTES} bytes`);
+      if (v.revealed && v.commitment.length === 0) bad(`${w}: a reveal needs a commitment`);
+      if (v.revealed && v.cannotRun === v.output.length > 0) bad(`${w}: a reveal carries an output exactly when it is not cannot_run`);
+      if (!v.revealed && (v.output.length > 0 || v.cannotRun || v.agrees)) bad(`${w}: an unrevealed verifier has no output, cannot_run or agrees`);
+    }
+    const last = i === d.rounds.length - 1;
+    if (!last && r.verdict === Verdict.VERDICT_UNSPECIFIED && !r.noQuorum) bad(`${w}: only the last round may be undecided`);
+    if (r.noQuorum && r.verdict !== Verdict.VERDICT_UNSPECIFIED) bad(`${w}: a round without quorum has no verdict`);
+  });
+  if (!d.opened && (d.openedOutput.length > 0 || d.openedCannotRun)) bad("an unopened result has no output");
+  if (d.opened && d.openedCannotRun === d.openedOutput.length > 0) bad("an opened result carries an output exactly when it is not cannot_run");
+  const r = currentRound(d);
+  if (isFinal(d.status)) {
+    const fault = d.status === DisputeStatus.DISPUTE_STATUS_FINAL_FAULT;
+    if (d.finalVerdict !== (fault ? Verdict.VERDICT_FAULT : Verdict.VERDICT_OK) || d.finalVerdict !== standingVerdict(d.rounds)) bad("final_verdict must be the standing verdict, and match the status");
+    return;
+  }
+  if (d.finalVerdict !== Verdict.VERDICT_UNSPECIFIED || d.finalHeight !== 0n) bad("an open dispute has no final verdict");
+  switch (d.status) {
+    case DisputeStatus.DISPUTE_STATUS_DRAWING:
+      if (r.verifiers.length > 0 || r.verdict !== Verdict.VERDICT_UNSPECIFIED || r.noQuorum) bad("a DRAWING dispute's last round is not drawn yet");
+      break;
+    case DisputeStatus.DISPUTE_STATUS_COMMIT:
+    case DisputeStatus.DISPUTE_STATUS_REVEAL:
+    case DisputeStatus.DISPUTE_STATUS_OPEN:
+      if (r.verifiers.length === 0 || r.verdict !== Verdict.VERDICT_UNSPECIFIED || r.noQuorum) bad("a round in progress has verifiers and no verdict");
+      if (d.status === DisputeStatus.DISPUTE_STATUS_OPEN && d.opened) bad("an OPEN dispute's result is not opened yet");
+      break;
+    case DisputeStatus.DISPUTE_STATUS_APPEALABLE:
+      if (r.verdict === Verdict.VERDICT_UNSPECIFIED) bad("an APPEALABLE dispute's last round has a verdict");
+      break;
+    default:
+      bad(`unknown status ${d.status}`);
+  }
+}
+
+export interface ParsedGenesis {
+  readonly params: ChallengeParams;
+  readonly disputes: readonly Dispute[];
+  readonly nextDisputeId: bigint;
+}
+
+export function parseGenesis(raw: unknown): ParsedGenesis {
+  const g = obj(raw ?? defaultGenesis(), "challenge genesis");
+  const params = parseParams(g.params);
+  const disputes = list(g.disputes, "disputes").map((d, i) => disputeFromJson(d, `disputes[${i}]`));
+  if (new Set(disputes.map((d) => d.id)).size !== disputes.length) throw ErrInvalidGenesis.wrap("disputes: an id is listed twice");
+  const open = disputes.filter((d) => !isFinal(d.status)).map((d) => d.jobId);
+  if (new Set(open).size !== open.length) throw ErrInvalidGenesis.wrap("disputes: a job has two open disputes");
+  const maxId = disputes.reduce((m, d) => (d.id > m ? d.id : m), 0n);
+  const nextDisputeId = g.next_dispute_id === undefined ? maxId + 1n : uint(g.next_dispute_id, "next_dispute_id");
+  if (nextDisputeId <= maxId || nextDisputeId === 0n) throw ErrInvalidGenesis.wrap(`next_dispute_id ${nextDisputeId} must exceed every dispute id (${maxId})`);
+  return { params, disputes, nextDisputeId };
+}
+
+export function initGenesis(k: ChallengeKeeper, ctx: Context, raw: unknown): void {
+  const g = parseGenesis(raw);
+  k.setParams(ctx.store, g.params);
+  k.setNextDisputeId(ctx.store, g.nextDisputeId);
+  let bonded = 0n;
+  for (const d of g.disputes) {
+    if (!k.models.getModel(ctx.store, d.modelId)) throw ErrInvalidGenesis.wrap(`dispute ${d.id}: model ${d.modelId} is not registered`);
+    k.setDispute(ctx.store, d);
+    if (!isFinal(d.status)) for (const r of d.rounds) bonded += r.bond;
+  }
+  const held = k.bank.getBalance(ctx.store, moduleAddress(k.moduleAccount), k.denom);
+  if (held !== bonded) throw ErrInvalidGenesis.wrap(`the ${k.moduleAccount} account holds ${held}${k.denom}; the open disputes' bonds add up to ${bonded}${k.denom}`);
+}
+
+export function exportGenesis(k: ChallengeKeeper, ctx: QueryContext): ChallengeGenesis {
+  return {
+    params: paramsToJson(k.getParams(ctx.store)),
+    disputes: [...k.disputes(ctx.store)].map(disputeToJson),
+    next_dispute_id: k.getNextDisputeId(ctx.store).toString(),
+  };
+}
