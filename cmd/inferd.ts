@@ -1,5 +1,6 @@
 /** `inferd`: the node, its keys and a Cosmos-style client, in one CLI. */
 import { Command } from "commander";
+import { queryChallengeCommand, txChallengeCommand } from "./commands/challenge";
 import { keysCommand } from "./commands/keys";
 import { genesisCommand, initCommand, localnetCommand, startCommand } from "./commands/node";
 import { queryCommand, statusCommand, txCommand } from "./commands/client";
@@ -13,8 +14,8 @@ export function buildCli(): Command {
     .description("inferchain: verifiable AI inference on a CometBFT appchain")
     .version(require("../../package.json").version as string)
     .showHelpAfterError();
-  const tx = txCommand().addCommand(inferenceTxCommand()).addCommand(txStakingCommand()).addCommand(txSlashingCommand());
-  const query = queryCommand().addCommand(inferenceQueryCommand()).addCommand(modelsQueryCommand()).addCommand(queryStakingCommand()).addCommand(querySlashingCommand());
+  const tx = txCommand().addCommand(inferenceTxCommand()).addCommand(txStakingCommand()).addCommand(txSlashingCommand()).addCommand(txChallengeCommand());
+  const query = queryCommand().addCommand(inferenceQueryCommand()).addCommand(modelsQueryCommand()).addCommand(queryStakingCommand()).addCommand(querySlashingCommand()).addCommand(queryChallengeCommand());
   for (const c of [initCommand(), startCommand(), keysCommand(), genesisCommand(), localnetCommand(), tx, query, inferCommand(), sidecarCommand(), statusCommand()]) {
     program.addCommand(c);
   }

@@ -1,0 +1,337 @@
+/**
+ * Disputing results from the CLI (x/challenge):
+ *   inferd tx challenge challenge JOB [--bond 1000000uinf] --from KEY
+ *   inferd tx challenge appeal DISPUTE [--bond N] --from KEY
+ *   inferd query challenge dispute ID | disputes [--job J --status S --validator V --limit N] | audits | params
+ * and `verifyAndChallenge`, what `inferd infer --wait --verify` runs on an opened result: the
+ * model re-run locally on the job's input (the sidecar's own pipeline and deterministic
+ * session), compared under the model's metric, and a divergent result challenged.
+ */
+import { Command, Option } from "commander";
+import { BroadcastTxError, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { MsgChallengeResponse } from "../../gen/inferchain/challenge/v1/tx";
+import { disputeKindToJSON, disputeStatusToJSON, verdictToJSON } from "../../gen/inferchain/challenge/v1/challenge";
+import { Bech32Prefix, parseAddress } from "../../base/types/address";
+import { diverges, maxAbsDiff } from "../../x/models/divergence";
+import { decodeOutput } from "../../x/models/tensor";
+import type { Model } from "../../x/models/types";
+import { paramsToWire } from "../../x/challenge/params";
+import { disputeToWire, isFinal } from "../../x/challenge/types";
+import { requiredAppealBond, standingVerdict, verdictRounds } from "../../x/challenge/verdict";
+import { DETERMINISTIC_SESSION_OPTIONS, openSession } from "../../lib/models/onnx";
+import { defaultModelsDir } from "../../lib/models/builtin";
+import { loadModelFile } from "../../lib/models/resolve";
+import { runJob } from "../../sidecar/pipeline";
+import { latestRound, msgAppeal, msgChallenge, parseDisputeStatus, setupChallengeExtension, type ChallengeExtension, type ChallengeParams, type Dispute } from "../../client/challenge";
+import { connectQueryClient, type InferchainQueryClient, type Job } from "../../client/queries";
+import { inferchainRegistry } from "../../client/registry";
+import { signAndBroadcast } from "../../client/broadcast";
+import { CliError } from "../../client/errors";
+import { openKeyring, readPassphraseFromStdin } from "../../client/keyring";
+import { fromAddress, print, printTable, resolveClient, signAndSend, toCosmosJson, withClientFlags, withTxFlags, type ClientFlags, type ResolvedClient, type TxFlags } from "../common";
+
+type Queries = InferchainQueryClient & ChallengeExtension;
+
+/** Runs `fn` with a query client on the node; a failed ABCI query becomes a one-line CliError. */
+async function withQueries<T>(c: ResolvedClient, fn: (q: Queries) => Promise<T>): Promise<T> {
+  let conn;
+  try {
+    conn = await connectQueryClient(c.rpcUrl);
+  } catch (e) {
+    throw new CliError(`cannot reach ${c.rpcUrl}: ${(e as Error).message}`);
+  }
+  try {
+    return await fn(Object.assign(conn.query, setupChallengeExtension(conn.query)));
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const msg = (e as Error).message ?? String(e);
+    const m = /desc = (.*)$/s.exec(msg);
+    throw new CliError(m ? m[1].replace(/: key not found$/, "") : msg, { cause: e });
+  } finally {
+    conn.comet.disconnect();
+  }
+}
+
+function idArg(s: string, what: string): bigint {
+  if (!/^[1-9][0-9]{0,19}$/.test(s)) throw new CliError(`${what} must be a positive integer, got ${s}`);
+  return BigInt(s);
+}
+
+/** "1000000uinf" or "1000000" → 1000000n. */
+export function parseBond(s: string): bigint {
+  const m = /^([0-9]{1,30})(uinf)?$/.exec(s.trim());
+  if (!m || BigInt(m[1]) === 0n) throw new CliError(`--bond must be a positive amount of uinf, e.g. 1000000uinf; got ${s}`);
+  return BigInt(m[1]);
+}
+
+async function params(q: Queries): Promise<ChallengeParams> {
+  const p = await q.challenge.params();
+  if (!p) throw new CliError("the node returned no challenge params");
+  return p;
+}
+
+// ---------------------------------------------------------------------------- views
+
+/** A dispute as Cosmos-style JSON (snake_case, 64-bit integers as strings, bytes as base64, enums by name). */
+export function disputeToJson(d: Dispute): Record<string, unknown> {
+  const j = toCosmosJson(disputeToWire(d)) as Record<string, unknown> & { rounds: Array<Record<string, unknown>> };
+  return {
+    ...j,
+    kind: disputeKindToJSON(d.kind),
+    status: disputeStatusToJSON(d.status),
+    final_verdict: verdictToJSON(d.finalVerdict),
+    rounds: j.rounds.map((r, i) => ({ ...r, verdict: verdictToJSON(d.rounds[i].verdict) })),
+  };
+}
+
+/** The verdict standing now, for a table: the final one, the latest round's, or "-". */
+function verdictCell(d: Dispute): string {
+  if (isFinal(d.status)) return verdictToJSON(d.finalVerdict).replace(/^VERDICT_/, "");
+  return verdictRounds(d.rounds) > 0 ? verdictToJSON(standingVerdict(d.rounds)).replace(/^VERDICT_/, "") : "-";
+}
+
+function printDisputes(output: "text" | "json", ds: readonly Dispute[], empty: string): void {
+  if (output === "json") {
+    print("json", { disputes: ds.map(disputeToJson) });
+    return;
+  }
+  if (ds.length === 0) {
+    process.stdout.write(`${empty}\n`);
+    return;
+  }
+  printTable(
+    ["ID", "JOB", "KIND", "STATUS", "ROUND", "REVEALED", "VERDICT", "OPERATOR"],
+    ds.map((d) => {
+      const r = latestRound(d);
+      return [
+        d.id.toString(),
+        d.jobId.toString(),
+        disputeKindToJSON(d.kind).replace(/^DISPUTE_KIND_/, ""),
+        disputeStatusToJSON(d.status).replace(/^DISPUTE_STATUS_/, ""),
+        String(r?.number ?? 0),
+        r ? `${r.verifiers.filter((v) => v.revealed).length}/${r.verifiers.length}` : "-",
+        verdictCell(d),
+        d.operator,
+      ];
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------- queries
+
+interface DisputesFlags extends ClientFlags {
+  job?: string;
+  status?: string;
+  validator?: string;
+  limit: string;
+}
+
+function limitOf(s: string): number {
+  if (!/^[1-9][0-9]{0,5}$/.test(s)) throw new CliError(`--limit must be a positive integer, got ${s}`);
+  return Number(s);
+}
+
+export function queryChallengeCommand(): Command {
+  const q = new Command("challenge").description("x/challenge queries: disputes, audits, params");
+  q.addCommand(
+    withClientFlags(new Command("dispute"))
+      .description("One dispute: its job, status, every round's committee (commitments, reveals, agreement) and verdicts")
+      .argument("<id>", "dispute id")
+      .action(async (id: string, f: ClientFlags) => {
+        const disputeId = idArg(id, "dispute id");
+        const c = resolveClient(f);
+        const d = await withQueries(c, (query) => query.challenge.dispute(disputeId));
+        if (!d) throw new CliError(`dispute ${id} not found`);
+        print(c.output, { dispute: disputeToJson(d) });
+      }),
+  );
+  q.addCommand(
+    withClientFlags(new Command("disputes"))
+      .description("Disputes in id order, filtered by job, status and/or validator (the job's or a drawn verifier's operator or worker key)")
+      .option("--job <id>", "disputes of this job")
+      .option("--status <status>", "drawing, commit, reveal, open, appealable, final_fault or final_ok")
+      .option("--validator <address>", "infervaloper1… or a worker key infer1…")
+      .option("--limit <n>", "at most n disputes", "100")
+      .action(async (f: DisputesFlags) => {
+        const c = resolveClient(f);
+        let status;
+        try {
+          status = f.status === undefined ? undefined : parseDisputeStatus(f.status);
+        } catch (e) {
+          throw new CliError((e as Error).message);
+        }
+        if (f.validator) parseAddress(f.validator, f.validator.startsWith(`${Bech32Prefix.operator}1`) ? Bech32Prefix.operator : Bech32Prefix.account, "--validator");
+        const filter = { jobId: f.job === undefined ? undefined : idArg(f.job, "--job"), status, validator: f.validator, limit: limitOf(f.limit) };
+        const ds = await withQueries(c, (query) => query.challenge.disputes(filter));
+        printDisputes(c.output, ds, "no disputes");
+      }),
+  );
+  q.addCommand(
+    withClientFlags(new Command("audits"))
+      .description("Random audits decided (disputes of kind AUDIT), newest first")
+      .option("--limit <n>", "at most n audits", "100")
+      .action(async (f: ClientFlags & { limit: string }) => {
+        const limit = limitOf(f.limit);
+        const c = resolveClient(f);
+        const ds = await withQueries(c, (query) => query.challenge.audits(limit));
+        printDisputes(c.output, ds, "no audits");
+      }),
+  );
+  q.addCommand(
+    withClientFlags(new Command("params"))
+      .description("Challenge params (audit rate and slashes in ppm, phases in blocks, bonds and rewards in uinf)")
+      .action(async (f: ClientFlags) => {
+        const c = resolveClient(f);
+        print(c.output, toCosmosJson(paramsToWire(await withQueries(c, params))));
+      }),
+  );
+  return q;
+}
+
+// ---------------------------------------------------------------------------- transactions
+
+interface BondFlags extends TxFlags {
+  bond?: string;
+}
+
+export function txChallengeCommand(): Command {
+  const tx = new Command("challenge").description("x/challenge transactions: dispute a result, appeal a verdict");
+  tx.addCommand(
+    withTxFlags(new Command("challenge"))
+      .description(
+        "Dispute a posted result within its challenge window, with a bond (default: min_challenge_bond). A committee of validators re-runs the job: " +
+          "FAULT returns the bond and refunds the job's client; OK splits the bond between the worker and the verifiers. The dispute id is in the dispute_opened event (inferd query challenge disputes --job JOB)",
+      )
+      .argument("<job_id>", "job id")
+      .addOption(new Option("--bond <amount>", "bond in uinf, at least min_challenge_bond (inferd query challenge params)"))
+      .action(async (job: string, f: BondFlags) => {
+        const jobId = idArg(job, "job id");
+        const c = resolveClient(f);
+        const bond = f.bond !== undefined ? parseBond(f.bond) : (await withQueries(c, params)).minChallengeBond;
+        await signAndSend(f, [msgChallenge({ challenger: await fromAddress(f), jobId, bond })]);
+      }),
+  );
+  tx.addCommand(
+    withTxFlags(new Command("appeal"))
+      .description(
+        "Appeal a dispute's standing verdict within its appeal window, as the losing party (FAULT: the worker's operator account or worker key; OK: the challenger), " +
+          "with a bond of at least appeal_bond_multiplier × the last bond (the default); a larger committee decides again",
+      )
+      .argument("<dispute_id>", "dispute id")
+      .addOption(new Option("--bond <amount>", "bond in uinf (default: the least the appeal needs)"))
+      .action(async (dispute: string, f: BondFlags) => {
+        const disputeId = idArg(dispute, "dispute id");
+        const c = resolveClient(f);
+        let bond: bigint;
+        if (f.bond !== undefined) {
+          bond = parseBond(f.bond);
+        } else {
+          bond = await withQueries(c, async (q) => {
+            const d = await q.challenge.dispute(disputeId);
+            if (!d) throw new CliError(`dispute ${disputeId} not found`);
+            const p = await params(q);
+            return requiredAppealBond(d.rounds, p.minChallengeBond, p.appealBondMultiplier);
+          });
+        }
+        await signAndSend(f, [msgAppeal({ appellant: await fromAddress(f), disputeId, bond })]);
+      }),
+  );
+  return tx;
+}
+
+// ---------------------------------------------------------------------------- infer --verify
+
+/** A job's result as opened (sealed results: the client opens it) or re-run. */
+export interface ResultBytes {
+  readonly output: Uint8Array;
+  readonly cannotRun: boolean;
+}
+
+export interface Comparison {
+  readonly diverges: boolean;
+  readonly detail: string;
+}
+
+/** Does the worker's result disagree with ours under the model's metric? cannot-run agrees only with cannot-run. */
+export function compareResults(model: Model, worker: ResultBytes, mine: ResultBytes): Comparison {
+  if (worker.cannotRun || mine.cannotRun) {
+    if (worker.cannotRun && mine.cannotRun) return { diverges: false, detail: "both cannot run the input" };
+    return { diverges: true, detail: worker.cannotRun ? "the worker says it cannot run the input; it runs here" : "the worker answered an input that cannot run here" };
+  }
+  let theirs;
+  try {
+    theirs = decodeOutput(model, worker.output);
+  } catch (e) {
+    return { diverges: true, detail: `the worker's output does not fit ${model.id}'s output spec: ${(e as Error).message}` };
+  }
+  const ours = decodeOutput(model, mine.output);
+  const differs = diverges(model.metric, model.threshold, theirs, ours);
+  const measure = model.metric === "MAX_ABS_DIFF" && !differs ? `, max |Δ| ${maxAbsDiff(theirs, ours)} ≤ ${model.threshold}` : model.metric === "MAX_ABS_DIFF" || model.metric === "MEAN_SQUARED" ? ` (threshold ${model.threshold})` : "";
+  return { diverges: differs, detail: `${differs ? "diverges" : "agrees"} under ${model.metric}${measure}` };
+}
+
+/** The job's input run through the model here, as a sidecar runs it (sha256-checked file, deterministic session, CPU). */
+export async function rerunLocally(model: Model, input: Uint8Array, modelsDir = defaultModelsDir()): Promise<ResultBytes> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await loadModelFile(model, modelsDir);
+  } catch (e) {
+    throw new CliError(`--verify: cannot load ${model.id} here: ${(e as Error).message}`);
+  }
+  const session = await openSession(bytes, { ...DETERMINISTIC_SESSION_OPTIONS, executionProviders: ["cpu"], logSeverityLevel: 3 });
+  try {
+    return { output: await runJob({ model, session, fileBytes: bytes.length }, input), cannotRun: false };
+  } catch {
+    return { output: new Uint8Array(), cannotRun: true };
+  } finally {
+    await session.release().catch(() => undefined);
+  }
+}
+
+export interface VerifyOptions {
+  /** Key (or address) in the keyring that signs the challenge and posts its bond. */
+  readonly from: string;
+  /** Bond in uinf (default: min_challenge_bond). */
+  readonly bond?: bigint;
+  readonly modelsDir?: string;
+  readonly gasPrices?: string;
+  readonly gasAdjustment?: number;
+}
+
+export interface VerifyResult extends Comparison {
+  readonly disputeId?: bigint;
+  readonly txhash?: string;
+  readonly bond?: bigint;
+}
+
+/**
+ * `inferd infer --wait --verify`: re-runs `job` locally and compares with `result` (the
+ * opened output); a divergent result is challenged at once with `bond` (default
+ * min_challenge_bond), signed by `from`. One line per step on stderr; the result for --output json.
+ */
+export async function verifyAndChallenge(c: ResolvedClient, job: Job, result: ResultBytes, model: Model, o: VerifyOptions): Promise<VerifyResult> {
+  if (job.input.length === 0) throw new CliError(`--verify: job ${job.id} has no input on chain to re-run (input_uri ${job.inputUri || "none"})`);
+  const mine = await rerunLocally(model, job.input, o.modelsDir);
+  const cmp = compareResults(model, result, mine);
+  process.stderr.write(`verify: ${model.id} re-run here on the job's input: the worker's result ${cmp.detail}\n`);
+  if (!cmp.diverges) return cmp;
+
+  const keyring = await openKeyring({ home: c.home, backend: c.keyringBackend, passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: ") });
+  const key = await keyring.show(o.from);
+  const gasPrice = GasPrice.fromString(o.gasPrices ?? c.gasPrices);
+  const signing = await SigningStargateClient.connectWithSigner(c.rpcUrl, await keyring.signer(key.name), { gasPrice, registry: inferchainRegistry() });
+  try {
+    const bond = o.bond ?? (await withQueries(c, params)).minChallengeBond;
+    const tx = await signAndBroadcast(signing, c.rpcUrl, key.address, [msgChallenge({ challenger: key.address, jobId: job.id, bond })], { gasPrice, gasAdjustment: o.gasAdjustment });
+    if (tx.code !== 0) throw new CliError(`challenge of job ${job.id} failed in block ${tx.height} (code ${tx.code}): ${tx.rawLog ?? ""}`);
+    const resp = tx.msgResponses.find((m) => m.typeUrl === "/inferchain.challenge.v1.MsgChallengeResponse");
+    const disputeId = resp ? MsgChallengeResponse.decode(resp.value).disputeId : undefined;
+    process.stderr.write(`verify: challenged job ${job.id} with ${bond}uinf: dispute ${disputeId ?? "?"} (tx ${tx.hash}); inferd query challenge dispute ${disputeId ?? "<id>"}\n`);
+    return { ...cmp, disputeId, txhash: tx.hash, bond };
+  } catch (e) {
+    if (e instanceof BroadcastTxError) throw new CliError(`challenge of job ${job.id} refused (${e.codespace} ${e.code}): ${e.log ?? ""}`);
+    throw e;
+  } finally {
+    signing.disconnect();
+  }
+}
