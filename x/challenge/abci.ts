@@ -272,15 +272,17 @@ export function drawRound(k: ChallengeKeeper, ctx: Context, params: ChallengePar
   const seats = verdictRounds(d.rounds) === 0 ? params.verifiersPerRound : params.appealVerifiers;
   const candidates = eligibleVerifiers(k.staking.workersForModel(ctx.store, d.modelId), exclusions(k, ctx, d), (op) => operatorAccount(op));
   const picked = drawVerifiers(verifySeed(ctx.block.hash, d.id, r.number), candidates, seats);
-  const commitEnd = h + params.commitBlocks;
-  const revealEnd = commitEnd + params.revealBlocks;
-  const openEnd = revealEnd + params.openBlocks;
+  // Provisional ends (each phase that ends early moves the later ones up); nobody drawn: all now.
+  const none = picked.length === 0;
+  const commitEnd = none ? h : h + params.commitBlocks;
+  const revealEnd = none ? h : commitEnd + params.revealBlocks;
+  const openEnd = none ? h : revealEnd + params.openBlocks;
   const drawn = withCurrentRound(d, (x) => ({
     ...x,
     drawnHeight: h,
-    commitEndHeight: picked.length > 0 ? commitEnd : h,
-    revealEndHeight: picked.length > 0 ? revealEnd : h,
-    openEndHeight: picked.length > 0 ? openEnd : h,
+    commitEndHeight: commitEnd,
+    revealEndHeight: revealEnd,
+    openEndHeight: openEnd,
     verifiers: picked.map((w) => newVerifier(w.operator, w.worker)),
   }));
   emitVerifiersDrawn(ctx.events, {
@@ -294,7 +296,7 @@ export function drawRound(k: ChallengeKeeper, ctx: Context, params: ChallengePar
     revealEndHeight: revealEnd,
     openEndHeight: openEnd,
   });
-  if (picked.length === 0) {
+  if (none) {
     finalize(k, ctx, params, drawn, "no_verifiers");
     return;
   }
