@@ -97,6 +97,14 @@ class World {
     this.block((c) => ok(deliver(c, msgChallengeHandler(this.t.k), { challenger, jobId, bond })));
   }
 
+  /** Validator 0 posts `output` (height 10), `challenger` challenges it (11), the committee is drawn (12); returns the job id. */
+  disputed(output: Uint8Array, challenger = this.challenger): bigint {
+    const jobId = this.post(output);
+    this.challenge(jobId, challenger);
+    this.block();
+    return jobId;
+  }
+
   committee(id = 1n): string[] {
     return currentRound(this.dispute(id)).verifiers.map((v) => v.worker);
   }
@@ -156,10 +164,8 @@ describe("a challenged faulty result (worker --fault random)", () => {
   test("FAULT: worker slashed 100%, jailed and tombstoned; client refunded; bond back; reporters paid; supply conserved", () => {
     const w = new World(testSetup(params()));
     const { t } = w;
-    const jobId = w.post(WRONG_OUTPUT); // height 10
+    const jobId = w.disputed(WRONG_OUTPUT, w.client); // posted at 10, challenged by the client at 11, drawn at 12
     const start = supply(w.t);
-    w.challenge(jobId, w.client); // 11
-    w.block(); // 12: drawn
     expect(w.dispute().status).toBe(DisputeStatus.DISPUTE_STATUS_COMMIT);
     const committee = w.committee();
     expect(committee).toHaveLength(3);
@@ -195,9 +201,7 @@ describe("a challenged faulty result (worker --fault random)", () => {
 
   test("a worker that does not open its result is at FAULT whatever the verifiers revealed", () => {
     const w = new World(testSetup(params({ maxRounds: 1 })));
-    const jobId = w.post(sampleOutput());
-    w.challenge(jobId);
-    w.block();
+    w.disputed(sampleOutput());
     w.play(1n, () => sampleOutput(), false);
     expect(w.of("verdict")).toEqual([expect.objectContaining({ verdict: "fault", reason: "not_opened", reveals: "3", agree: "0", diverge: "3" })]);
     expect(w.dispute()).toMatchObject({ status: DisputeStatus.DISPUTE_STATUS_FINAL_FAULT, opened: false });
@@ -210,10 +214,8 @@ describe("an honest result challenged by a griefer", () => {
   test("OK: the worker keeps its stake and its fee; the bond is shared by the worker and the verifiers", () => {
     const w = new World(testSetup(params()));
     const { t } = w;
-    const jobId = w.post(sampleOutput());
+    const jobId = w.disputed(sampleOutput());
     const start = supply(w.t);
-    w.challenge(jobId);
-    w.block();
     const committee = w.committee();
     w.play(1n, () => sampleOutput());
     expect(w.of("verdict")).toEqual([expect.objectContaining({ verdict: "ok", agree: "3", diverge: "0" })]);
@@ -233,10 +235,8 @@ describe("an honest result challenged by a griefer", () => {
   test("a random verifier is in the minority and pays bad_verification; the bond goes to the majority and the worker", () => {
     const w = new World(testSetup(params()));
     const { t } = w;
-    const jobId = w.post(sampleOutput());
+    w.disputed(sampleOutput());
     const start = supply(w.t);
-    w.challenge(jobId);
-    w.block();
     const committee = w.committee();
     w.play(1n, (_v, i) => (i === 2 ? WRONG_OUTPUT : sampleOutput()));
     expect(w.of("verdict")).toEqual([expect.objectContaining({ verdict: "ok", agree: "2", diverge: "1" })]);
@@ -253,9 +253,7 @@ describe("an honest result challenged by a griefer", () => {
 
   test("a tie is OK", () => {
     const w = new World(testSetup(params({ verifiersPerRound: 2, appealVerifiers: 2, maxRounds: 1 })));
-    const jobId = w.post(sampleOutput());
-    w.challenge(jobId);
-    w.block();
+    w.disputed(sampleOutput());
     w.play(1n, (_v, i) => (i === 0 ? WRONG_OUTPUT : sampleOutput()));
     expect(w.of("verdict")).toEqual([expect.objectContaining({ verdict: "ok", agree: "1", diverge: "1" })]);
     expect(w.dispute().status).toBe(DisputeStatus.DISPUTE_STATUS_FINAL_OK);
@@ -275,9 +273,7 @@ describe("an honest result challenged by a griefer", () => {
 describe("quorum", () => {
   test("a no-show pays bad_verification; with a quorum the round still decides", () => {
     const w = new World(testSetup(params({ maxRounds: 1 })));
-    const jobId = w.post(sampleOutput());
-    w.challenge(jobId);
-    w.block();
+    w.disputed(sampleOutput());
     const committee = w.committee();
     w.play(1n, (_v, i) => (i === 0 ? "commit_only" : sampleOutput()));
     expect(w.of("verdict")).toEqual([expect.objectContaining({ verdict: "ok", reveals: "2" })]);
@@ -286,10 +282,8 @@ describe("quorum", () => {
 
   test("too few reveals: no-shows slashed and a fresh round of other verifiers reaches the verdict", () => {
     const w = new World(testSetup(params({ maxRounds: 1 })));
-    const jobId = w.post(sampleOutput());
+    w.disputed(sampleOutput());
     const start = supply(w.t);
-    w.challenge(jobId);
-    w.block(); // 12
     const first = w.committee();
     // One commits; two never do: no reveal phase (a quorum is out of reach), so only the silent two pay.
     w.play(1n, (_v, i) => (i === 0 ? sampleOutput() : "silent"));
@@ -313,10 +307,8 @@ describe("quorum", () => {
   test("all no-shows past max_quorum_retries: final without a verdict (OK), the bond back, every no-show slashed", () => {
     const w = new World(testSetup(params({ maxQuorumRetries: 1 })));
     const { t } = w;
-    const jobId = w.post(sampleOutput());
+    const jobId = w.disputed(sampleOutput());
     const start = supply(w.t);
-    w.challenge(jobId);
-    w.block();
     const first = w.committee();
     w.play(1n, () => "silent");
     w.block();
@@ -336,11 +328,9 @@ describe("appeals", () => {
   test("the worker appeals a FAULT: seven fresh verifiers, FAULT stands; its appeal bond goes to the challenger and them", () => {
     const w = new World(testSetup(params({ maxRounds: 2 })));
     const { t } = w;
-    const jobId = w.post(WRONG_OUTPUT);
     t.bank.mint(t.store, w.vals[0].worker, 2n * BOND);
+    w.disputed(WRONG_OUTPUT);
     const start = supply(w.t);
-    w.challenge(jobId);
-    w.block();
     const first = w.committee();
     w.play(1n, () => sampleOutput()); // verdict FAULT at 15
     expect(w.dispute().status).toBe(DisputeStatus.DISPUTE_STATUS_APPEALABLE);
@@ -369,11 +359,9 @@ describe("appeals", () => {
   test("an overturned verdict: the first round's majority pays bad_verification, the challenger forfeits, the appellant gets its bond back", () => {
     const w = new World(testSetup(params({ maxRounds: 2 })));
     const { t } = w;
-    const jobId = w.post(sampleOutput());
     t.bank.mint(t.store, w.vals[0].account, 2n * BOND);
+    w.disputed(sampleOutput());
     const start = supply(w.t);
-    w.challenge(jobId);
-    w.block();
     const first = w.committee();
     // A colluding first committee reveals a wrong output.
     w.play(1n, () => WRONG_OUTPUT);
@@ -396,10 +384,8 @@ describe("appeals", () => {
     // Four validators: the worker and the first round's three leave nobody for an appeal.
     const w = new World(testSetup(params({ maxRounds: 3 })), 4);
     const { t } = w;
-    const jobId = w.post(WRONG_OUTPUT);
     t.bank.mint(t.store, w.vals[0].worker, 2n * BOND);
-    w.challenge(jobId);
-    w.block();
+    w.disputed(WRONG_OUTPUT);
     w.play(1n, () => sampleOutput());
     w.block((c) => ok(deliver(c, msgAppealHandler(t.k), { appellant: w.vals[0].worker, disputeId: 1n, bond: 2n * BOND })));
     w.block();
@@ -414,9 +400,7 @@ describe("nobody to verify", () => {
   test("no eligible verifier: the dispute ends without a verdict (OK), bond back, job finalized", () => {
     const w = new World(testSetup(params()), 1);
     const { t } = w;
-    const jobId = w.post(sampleOutput());
-    w.challenge(jobId);
-    w.block();
+    const jobId = w.disputed(sampleOutput());
     expect(w.dispute()).toMatchObject({ status: DisputeStatus.DISPUTE_STATUS_FINAL_OK, finalVerdict: Verdict.VERDICT_OK, finalHeight: 12n });
     expect(w.of("dispute_final")).toEqual([expect.objectContaining({ verdict: "ok", reason: "no_verifiers", bonds_returned: "1000000uinf" })]);
     expect(balance(t, w.challenger)).toBe(10n * INF);
@@ -549,9 +533,7 @@ describe("bounded block work and isolation", () => {
   test("a slash that cannot be made is reported; the settlement goes on", () => {
     const w = new World(testSetup(params({ maxRounds: 1 })));
     const { t } = w;
-    const jobId = w.post(WRONG_OUTPUT);
-    w.challenge(jobId);
-    w.block();
+    const jobId = w.disputed(WRONG_OUTPUT);
     const spy = jest.spyOn(t.slashing, "slash").mockImplementation(() => {
       throw new Error("validator gone");
     });
@@ -578,10 +560,8 @@ describe("supply with burn_slashed", () => {
     const w = new World(testSetup(params({ maxRounds: 1 })));
     const { t } = w;
     t.slashing.setParams(t.store, { ...t.slashing.getParams(t.store), burnSlashed: true });
-    const jobId = w.post(WRONG_OUTPUT);
+    w.disputed(WRONG_OUTPUT);
     const start = supply(w.t);
-    w.challenge(jobId);
-    w.block();
     w.play(1n, (_v, i) => (i === 0 ? "commit_only" : sampleOutput()));
     const burned = [...t.slashing.slashEvents(t.store)].reduce((s, e) => s + e.burnedAmount, 0n);
     expect(burned).toBeGreaterThan(0n);
