@@ -43,7 +43,7 @@ function wire(opts: Pick<InferchainOptions, "localMinGasPrice">): { modules: App
   // x/staking's keeper as x/slashing's StakingKeeper: validator views and the slash cuts.
   const slashing = new SlashingKeeper({ staking, bank });
   const models = new ModelsKeeper();
-  const inference = new InferenceKeeper({ bank, staking, slashing, models, treasury: TREASURY_MODULE });
+  const inference = new InferenceKeeper({ accounts: auth, bank, staking, slashing, models, treasury: TREASURY_MODULE });
   const ante = new AnteHandler(auth, bank, { localMinGasPrice: opts.localMinGasPrice });
   // Genesis and block-hook order. Bank before staking (genesis self-delegations are paid from
   // balances); models and bank before inference (its genesis checks models and the escrow);

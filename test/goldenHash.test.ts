@@ -23,7 +23,7 @@ import { createInferchainApp } from "../app/app";
 import type { BaseApp } from "../base/baseapp";
 import { moduleAddress } from "../base/types/address";
 import { modelToJson } from "../x/models";
-import { sampleInput, sampleOutput } from "../x/inference/testutil";
+import { sampleInput, sampleOutput, sealFor } from "../x/inference/testutil";
 import { sampleModel } from "../x/models/testutil";
 import { finalizeRequest, hex } from "./support/chain";
 import { msgSendAny, signMultiTx, signTxFast, testKey, type TestKey } from "./support/txs";
@@ -32,46 +32,50 @@ const CHAIN_ID = "golden-hash-1";
 const INF = 1_000_000n;
 const MODEL = sampleModel();
 
-/** App hash (hex) after each block 1..GOLDEN.length, computed on a6c9b34 (before issue 8's moves). */
+/**
+ * App hash (hex) after each block 1..GOLDEN.length. Re-pinned for issue 9's sealed results
+ * (MsgSubmitResult carries a commitment and a sealed output; Job records the client's key):
+ * block 1 is as before, every block from the first job on moved.
+ */
 const GOLDEN: readonly string[] = [
   "747b690601ba9addee1bda0b4ee3ce969a200e1f3909b16670ca6b78f9988ff5",
-  "cef7b0618546d44ba0d068acc32e94ccd9dd8cdb550b036769de08e458a6e0a5",
-  "24b555e13bed2c5ac75bcadbdd9c8461a891cd86dfda67de89a1713aca5a83b2",
-  "e6b05ea939f7f11707d8901f02c365dd52ed1ec016def6107c3f5e339e177d8a",
-  "8013db79773ac8bc9c9aabd9042308ecc1fd175de4dfb46d7ff07248b783f3c0",
-  "a9d86bb415574ecdb1b567b01bc27b55fa650e7775303d06fdfcee70150871b4",
-  "d1af949ee41391713287ca88339f18f02cf4b70d68689f56d54474fb1b9c2c0b",
-  "9e7c4e78c5cde740c65223eace1e00c282ac27ecc22ea1ee55e308aa0db2139a",
-  "85eb9de76759355f3dbb8e4781e1030f7d7c95ed74ffed89751e21febb3a1f75",
-  "ed3b8580341466b6b86badcb8f9a750487a59db1e430f9b3bf31e94451d6c022",
-  "708e3ba8f6c646da1140a5e81342c22f74d3b537546db60a5ab6ceff8fa02f51",
-  "935db302ad83e445c0865f5fee86b2166b2b24558b6373a0b6b195bbb4c5aa2b",
-  "44602a3f7b289c0eaabb0235828442238f62dbc7e78808b5adc05023712132cc",
-  "4b36f738422d6af7a11af0ac7894ba5aacc0fcdb46a09203c0943daee6b51b5a",
-  "9c7f500de5d1bb75cfe83b68e572cf8c7b9eea6fbb7ffe32bc637d389d8a33cd",
-  "f08eb727b9f774ae144f7ea84a50e4c42aef6cdb169f9a15ea88132b069bca27",
-  "d35dc7985fea16f856b4bd8b3c574669e071fab5bbf4b658b72a10ab3c6c29e6",
-  "a56df4838d883141071b9e6c9cb36f2cda317e0a3d5d9d9274cd314fbd05126f",
-  "dac4bbef9c39407e23e7cc416ee3f74e673c8586537695a7af6dc461fc77b141",
-  "4449f834808a4b622c12964e0d513779bdeb6e52f8a21ed68a69b17f523099bf",
-  "89cf72acea050baae04aa772c1f730f334a53b22f126079104a606aad1cb44e3",
-  "94a97857e5bdbbd471c3d3b86f700d384298edc9e4e056c41281f0acb8aae378",
-  "8ca07a4eb47487195cacb4713df1ca1be6cac7c6768f607d4aab0ccc5192efb4",
-  "d1e23403fae25154d16a372c15b0ab561a188ee67cafc792cfcaedea631c54f1",
-  "0323bc23742d397e23d8ea5edcfd25ec67cd5a003b302083f41ac3cbeac91721",
-  "3a3860d4953acc1b5aa7f9849b30621863c8e2a402aa04a03b2a9745fc3b03ea",
-  "0e92aa19d6351c897946abad4799c1d86cfe060cfc7de8c1062c064c481848e4",
-  "c4cb529a58c25147b6e0c103b7af9a4ee8540867c6d1b277b7110398071e7761",
-  "ed644cb13ca85d7ba855e1c85a341181eee651f940fb4338b6eb97148847ac25",
-  "02c956204ccf39315ae8b8d689b375610b4ca6a12b6b6dbb65cd39fbd2c1a366",
-  "16ab9aa826897286b80eb4d6f88180efc5057bc48d8e2fae5625df42c4faae0f",
-  "b5fa6ace81864173b425ecd68d4e17270e85a31b55e3229bd3bd1f047a0256eb",
-  "141d0e3b7a65385b7fc96d5fe1e718323316683de0d0362b5c03d9c1e920362e",
-  "dafef14dcbf471f0bf58331d6bc9585ab6c7c144dad02b2c56a35a4f9bb7c7d8",
-  "53e0574e9836f218c344d70f9a18a33581e36c0ac67919fa74f67c6b38dedeb0",
-  "2b772dfe80efd2313af940ca4c4e47b896e4222711141b9f5d1c6638e3cc7647",
-  "e5a8310be41f849a728a33e3e56ece900ef34ef0ba731fee95eb8bf033e42af6",
-  "28383c5404a13a774f9ddc53275640da4f94b4fe74e51d6b29c1f8557a8a6d0e",
+  "09a3735452c851ba0c2bcd1d96be96a1b7fa6b72dc1d7bf166f921849b469c36",
+  "79bf9c49166287f9a255e074303795d02b5939350eefba975215a4a93ed45c4f",
+  "7fa89109ca90f4dafe45c232d7600e009dbaa862a7ea895467f39989ac42c235",
+  "22ee8947e6accbce8e8c4788a8fe50435a37ed4bf035abb085239a265a445092",
+  "974685d051458d506c0d44072cff97f8592047a07e453e7e9875c2127a715704",
+  "db6479cecebb4c0a8045bf57d71f570e9a1772c2aa02dced343aec4ceccc013a",
+  "ecb59b52db2d2fb0fdee53497fc25a1b1279a7a15e8cb91169c30f08824614d7",
+  "4f4ed48d7d1dac50e856cac3ac1fb37dc813df289bb21672e64b847315d87b69",
+  "9b8ead8271be6c2cd6c9dc6a245ed30762492f2c815753adbb33c6c2ced3c85c",
+  "c1740718b99f3ad5fd648e751cbf7c506b0ca63e3422e60eb5711b32d7165f6e",
+  "5bb24b5a36558aa7ee6c0aae841c98cb03df54d9219a2600236dc4c41653fd5c",
+  "c56f29094ab295cdbe5fc84d3fe62046385089ec6e7cb8babfb8691ebc5dd64a",
+  "9038f4006f8741b38a03886ffd3f3e56b58161c0643c8149d032e58b296f514a",
+  "183f2a87b29bbc29a89060c0d2e95d43546d0c64fb90e6581b924c2a80291f33",
+  "2ea679b4c15aada58a8353832abb343127f35213ef6971509e8dcb82920e9fe6",
+  "f099d46baef0cd912908b76623d7a590604595fa0b63a28a26f847bfeb79e01f",
+  "0d64fdf633e6f5c169efeb9df4c02e069a8069a3fdef3e5d3a9e5f743b5eca3a",
+  "8c80c910110f76efef348d633944f892bff2e066a208e25b85d1bdd5aa780430",
+  "163ef5782d8b04efb80a949fb62a5e6670e770670a089b53b09b40be3b291ede",
+  "a2684a75cdce4207cdc959671ee91c9c03ffcf2be72ede1cbf9a7af4872b6bd2",
+  "b3fe93a54b46727e8e800eeefda1d53e42370352eb46b88905659d742c31e1a2",
+  "b5d476107e655c996c6f7e4fa8fe5ccefecc7288230ecf5f62ddf6b173415ff5",
+  "0916d27ac937c2bb26c21a758e18a8f9ba1f5b584bf7c48dd60d1ba800321317",
+  "550b8ae404b6c99abd959fe2d267c46236340912b6f469bd35ea6046070a7600",
+  "1e4a3c9a5f91f2c1812d23ac4d22f7e80363afdf70cb87913d82e51eaf56fb3c",
+  "c09ee5212028f38366687b09ed232991d4856cd38fff4dd09782023bc7a69d4b",
+  "82d047fdd8a8aefd057e9feee986e2f995040434c5802e1673e3a36352f23618",
+  "67c552c1364d6f8f415f44ecba68b3a21281313406a3f9de93cd523f04e427a6",
+  "f2394cf3f1148d88e00723e9b0374166943e445c92d03b2796accb24f8741fc4",
+  "819b35d03578f185934807f66ba7c94578389bac85d07fbfb9824f0a6e382721",
+  "df93e6538331fb370f02ccb9be825a58253040d30c8b8d634b520b786242a575",
+  "ca9150bb25708f21cbf6c0712929d2c5c7feba1a48252bd4a8101ca5602dab80",
+  "22f85a291030ddcb278291493b34b301e31ffcddb350e28335ba859977eaf36c",
+  "b5ecdfa8591d47d43b0d446a30a47a33d5bd2c0a1d3015991e2d589e310678fd",
+  "b7ec172cb41bc432b8f9525bfcec03eeba0199006a0617580c2eca9b5a8e4527",
+  "cc08ddcf28df0690a1c70db3d38fe604496fef65e80c70bb5f7e2eead4e5913f",
+  "c89cac149672a1d264a012c04c55d2f3070bf44db82a5588a226928a705e7e7e",
 ];
 
 const consPubkey = (i: number): Uint8Array => sha256(new TextEncoder().encode(`golden-cons-${i}`));
@@ -157,8 +161,11 @@ describe("golden app hash", () => {
     const job = (id: bigint): NonNullable<QueryJobResponse["job"]> => QueryJobResponse.decode(app.runQuery("/inferchain.inference.v1.Query/Job", QueryJobRequest.encode({ id }).finish())).job!;
     const workerKey = (address: string): TestKey => [worker0, worker1].find((k) => k.address === address)!;
     const result = (jobId: bigint): Promise<Uint8Array> => {
-      const w = workerKey(job(jobId).worker);
-      return tx(w, [{ typeUrl: "/inferchain.inference.v1.MsgSubmitResult", value: MsgSubmitResult.encode({ worker: w.address, jobId, output: sampleOutput(), cannotRun: false, reason: "" }).finish() }]);
+      const j = job(jobId);
+      const w = workerKey(j.worker);
+      // Sealed to the client's key (the job records it), with a salt and ephemeral key fixed per job.
+      const s = sealFor({ id: jobId, worker: w.address, clientPubkey: j.clientPubkey }, sampleOutput());
+      return tx(w, [{ typeUrl: "/inferchain.inference.v1.MsgSubmitResult", value: MsgSubmitResult.encode({ worker: w.address, jobId, commitment: s.commitment, sealedOutput: s.sealedOutput, cannotRun: false, reason: "" }).finish() }]);
     };
 
     await block([await register(val0, worker0), await register(val1, worker1), await tx(other, [msgSendAny(other.address, client.address, 1234n)])]);

@@ -4,7 +4,7 @@ import { moduleAddress, operatorAccount } from "../../base/types/address";
 import { assignJob, endBlocker } from "./abci";
 import { sampleWorker } from "./assignment";
 import { msgSubmitJobHandler, msgSubmitResultHandler } from "./msgServer";
-import { MsgSubmitJob, MsgSubmitResult } from "../../gen/inferchain/inference/v1/tx";
+import { MsgSubmitJob } from "../../gen/inferchain/inference/v1/tx";
 import {
   JOB_ESCROW_MODULE,
   MODEL,
@@ -13,8 +13,8 @@ import {
   addValidator,
   ctxAt,
   fundedClient,
+  resultMsgBytes,
   sampleInput,
-  sampleOutput,
   testSetup,
   totalBalances,
   type TestSetup,
@@ -42,7 +42,7 @@ function submit(t: TestSetup, client: string, height: bigint, fee: bigint, model
 function result(t: TestSetup, job: Job, height: bigint): void {
   const h = msgSubmitResultHandler(t.k);
   const branch = new Branch(t.store);
-  h.execute(ctxAt(branch, height), h.decode(MsgSubmitResult.encode({ worker: job.worker, jobId: job.id, output: sampleOutput() }).finish()));
+  h.execute(ctxAt(branch, height), h.decode(resultMsgBytes(job)));
   branch.write();
 }
 

@@ -34,25 +34,18 @@
 import { createHash } from "node:crypto";
 import { onBranch, type Context } from "../../base/context";
 import { InvariantError, errorText } from "../../base/errors";
-import { moduleAddress, operatorAccount } from "../../base/types/address";
+import { moduleAddress } from "../../base/types/address";
 import { sampleWorker } from "./assignment";
-import {
-  emitJobAssigned,
-  emitJobError,
-  emitJobFailed,
-  emitJobFinalized,
-  emitJobReassigned,
-  emitJobTimeout,
-  emitJobUnassignable,
-  type FailReason,
-  type JobStep,
-} from "./events";
+import { emitJobAssigned, emitJobError, emitJobReassigned, emitJobTimeout, emitJobUnassignable, type JobStep } from "./events";
 import type { ModelWorker } from "./expectedKeepers";
-import { noResponsePenalty, refundRoom, splitFee } from "./fees";
-import { KIND_NO_RESPONSE, coinString, coins, type InferenceKeeper } from "./keeper";
+import { noResponsePenalty } from "./fees";
+import { KIND_NO_RESPONSE, type InferenceKeeper } from "./keeper";
 import { deadlineQueueKey, finalizeQueueKey, jobByStatusKey, pruneQueueKey } from "./keys";
 import type { InferenceParams } from "./params";
+import { coinString, failJob, finalizeJob } from "./settlement";
 import { JobStatus, isFinished, isOpen, type Job } from "./types";
+
+export { failJob, finalizeJob };
 
 export function endBlocker(k: InferenceKeeper, ctx: Context): void {
   const params = k.getParams(ctx.store);
@@ -161,37 +154,6 @@ export function timeoutJob(k: InferenceKeeper, ctx: Context, params: InferencePa
   }
 }
 
-/**
- * Pays out a job's escrowed fee to its client, less what the client already got (late
- * penalties), which goes to the treasury: the client's total refunds never exceed the fee, and
- * the escrow goes to exactly zero for the job. Returns [to client, to treasury].
- */
-function refundEscrow(k: InferenceKeeper, ctx: Context, job: Job): [bigint, bigint] {
-  const toClient = refundRoom(job);
-  const toTreasury = job.fee - toClient;
-  if (toClient > 0n) k.bank.sendCoinsFromModuleToAccount(ctx, k.escrow, job.client, coins(k, toClient));
-  if (toTreasury > 0n) k.bank.sendCoinsFromModuleToModule(ctx, k.escrow, k.treasury, coins(k, toTreasury));
-  return [toClient, toTreasury];
-}
-
-/** The height a job finished at plus the retention window: when its bytes are dropped. */
-function firstPruneHeight(ctx: Context, params: InferenceParams): bigint {
-  return ctx.block.height + params.jobRetentionBlocks;
-}
-
-/** Terminal failure: the escrowed fee goes back to the client (`refundEscrow`). */
-export function failJob(k: InferenceKeeper, ctx: Context, params: InferenceParams, job: Job, reason: FailReason): void {
-  const [toClient, toTreasury] = refundEscrow(k, ctx, job);
-  k.setJob(ctx.store, {
-    ...job,
-    status: JobStatus.JOB_STATUS_FAILED,
-    refunded: job.refunded + toClient,
-    finalizedHeight: ctx.block.height,
-    pruneHeight: firstPruneHeight(ctx, params),
-  });
-  emitJobFailed(ctx.events, { jobId: job.id, client: job.client, reason, refund: coinString(k, toClient), treasuryAmount: coinString(k, toTreasury) });
-}
-
 // ---------------------------------------------------------------- 2. finalization
 
 export function processFinalizations(k: InferenceKeeper, ctx: Context, params: InferenceParams): void {
@@ -205,52 +167,6 @@ export function processFinalizations(k: InferenceKeeper, ctx: Context, params: I
       finalizeJob(k, c, params, job);
     });
   }
-}
-
-/**
- * The challenge window closed undisputed: the escrowed fee is split (fees.ts), the worker's
- * share to its operator's account; for a cannot-run result the fee goes back to the client
- * instead (`refundEscrow`) and the worker earns nothing. A dispute (x/challenge, later) moves
- * the job out of RESULT_POSTED, which takes it off the finalize queue, so this never runs for it.
- */
-export function finalizeJob(k: InferenceKeeper, ctx: Context, params: InferenceParams, job: Job): void {
-  const done: Job = { ...job, status: JobStatus.JOB_STATUS_FINALIZED, finalizedHeight: ctx.block.height, pruneHeight: firstPruneHeight(ctx, params) };
-  const zero = coinString(k, 0n);
-  if (job.cannotRun) {
-    const [toClient, toTreasury] = refundEscrow(k, ctx, job);
-    k.setJob(ctx.store, { ...done, refunded: job.refunded + toClient });
-    emitJobFinalized(ctx.events, {
-      jobId: job.id,
-      operator: job.operator,
-      worker: job.worker,
-      recipient: job.client,
-      fee: coinString(k, job.fee),
-      workerAmount: zero,
-      verificationAmount: zero,
-      protocolAmount: coinString(k, toTreasury),
-      cannotRun: true,
-      refund: coinString(k, toClient),
-    });
-    return;
-  }
-  const split = splitFee(job.fee, params);
-  const recipient = operatorAccount(job.operator, "operator");
-  if (split.verification > 0n) k.bank.sendCoinsFromModuleToModule(ctx, k.escrow, k.verificationPool, coins(k, split.verification));
-  if (split.protocol > 0n) k.bank.sendCoinsFromModuleToModule(ctx, k.escrow, k.treasury, coins(k, split.protocol));
-  if (split.worker > 0n) k.bank.sendCoinsFromModuleToAccount(ctx, k.escrow, recipient, coins(k, split.worker));
-  k.setJob(ctx.store, done);
-  emitJobFinalized(ctx.events, {
-    jobId: job.id,
-    operator: job.operator,
-    worker: job.worker,
-    recipient,
-    fee: coinString(k, job.fee),
-    workerAmount: coinString(k, split.worker),
-    verificationAmount: coinString(k, split.verification),
-    protocolAmount: coinString(k, split.protocol),
-    cannotRun: false,
-    refund: zero,
-  });
 }
 
 // ---------------------------------------------------------------- 3. assignment
@@ -332,9 +248,10 @@ export function processPrunes(k: InferenceKeeper, ctx: Context, params: Inferenc
 const sha256Hex = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 
 /**
- * First step: drops a finished job's input and output, keeping their sha256 (so a later
- * dispute can check bytes offered to it) and the compact record, whose own prune step is
- * `job_record_retention_blocks` later. Second step: deletes the record and its index entries.
+ * First step: drops a finished job's input, (opened) output and sealed output, keeping the
+ * input's and output's sha256 and the result's commitment (so bytes offered later can still be
+ * checked) and the compact record, whose own prune step is `job_record_retention_blocks` later.
+ * Second step: deletes the record and its index entries.
  */
 export function pruneJob(k: InferenceKeeper, ctx: Context, params: InferenceParams, job: Job): void {
   if (job.pruned) {
@@ -345,6 +262,7 @@ export function pruneJob(k: InferenceKeeper, ctx: Context, params: InferencePara
     ...job,
     input: new Uint8Array(),
     output: new Uint8Array(),
+    sealedOutput: new Uint8Array(),
     inputSha256: job.input.length > 0 ? sha256Hex(job.input) : job.inputSha256,
     outputSha256: job.output.length > 0 ? sha256Hex(job.output) : "",
     pruned: true,

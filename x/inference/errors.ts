@@ -24,3 +24,27 @@ export const ErrInvalidGenesis = registerError(CODESPACE, 14, "invalid inference
 export const ErrCannotRunWithOutput = registerError(CODESPACE, 15, "a cannot-run result must carry no output");
 /** `reason` longer than 256 UTF-8 bytes, or given without `cannot_run`. */
 export const ErrInvalidReason = registerError(CODESPACE, 16, "invalid cannot-run reason");
+// Sealed results (issue 9).
+/** `commitment` is not 32 bytes. */
+export const ErrInvalidCommitment = registerError(CODESPACE, 17, "invalid result commitment");
+/** `sealed_output` shorter than a sealed empty output, above the model's bound, or with no ephemeral public key in front. */
+export const ErrInvalidSealedOutput = registerError(CODESPACE, 18, "invalid sealed output");
+/** The client account has no secp256k1 public key on chain (it cannot exist after signing, but is checked). */
+export const ErrNoClientPubkey = registerError(CODESPACE, 19, "the client account has no public key to seal results to");
+/** MsgOpenResult while no module asks for openings (x/challenge not wired). */
+export const ErrOpeningNotAvailable = registerError(CODESPACE, 20, "openings are not enabled on this chain");
+/** MsgOpenResult for a job whose result no dispute asks to be opened now. */
+export const ErrOpeningNotRequested = registerError(CODESPACE, 21, "no dispute asks for this result to be opened");
+export const ErrAlreadyOpened = registerError(CODESPACE, 22, "result already opened");
+/** The opened output and salt do not hash to the posted commitment. */
+export const ErrCommitmentMismatch = registerError(CODESPACE, 23, "opening does not match the result's commitment");
+/** Sealing the opened output and salt again with the revealed ephemeral key does not give the posted sealed output. */
+export const ErrSealMismatch = registerError(CODESPACE, 24, "opening does not re-encrypt to the sealed output");
+/** `salt` or `ephemeral_key` not 32 bytes. */
+export const ErrInvalidOpening = registerError(CODESPACE, 25, "invalid opening");
+/** A dispute may hold only a RESULT_POSTED job. */
+export const ErrJobNotDisputable = registerError(CODESPACE, 26, "job has no result open to a dispute");
+/** A dispute after the job's challenge_end_height. */
+export const ErrChallengeWindowClosed = registerError(CODESPACE, 27, "the job's challenge window has closed");
+/** settleDispute for a job no dispute holds. */
+export const ErrJobNotDisputed = registerError(CODESPACE, 28, "job is not held by a dispute");

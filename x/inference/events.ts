@@ -6,6 +6,8 @@
  */
 import type { EventManager } from "../../base/events";
 
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+
 export const EventTypeJobSubmitted = "job_submitted";
 export const EventTypeJobAssigned = "job_assigned";
 export const EventTypeJobUnassignable = "job_unassignable";
@@ -16,6 +18,8 @@ export const EventTypeJobFailed = "job_failed";
 export const EventTypeJobFinalized = "job_finalized";
 export const EventTypeUpdateParams = "update_params";
 export const EventTypeJobError = "job_error";
+export const EventTypeJobDisputed = "job_disputed";
+export const EventTypeResultOpened = "result_opened";
 
 export const AttributeKeyJobId = "job_id";
 export const AttributeKeyClient = "client";
@@ -42,9 +46,11 @@ export const AttributeKeyCannotRun = "cannot_run";
 export const AttributeKeyStep = "step";
 export const AttributeKeyError = "error";
 export const AttributeKeyTreasuryAmount = "treasury_amount";
+export const AttributeKeyCommitment = "commitment";
+export const AttributeKeyDisputeId = "dispute_id";
 
-/** Why a job failed (`job_failed.reason`). */
-export type FailReason = "no_eligible_worker" | "max_attempts" | "error";
+/** Why a job failed (`job_failed.reason`); `invalid_result`: a dispute found its result at FAULT. */
+export type FailReason = "no_eligible_worker" | "max_attempts" | "error" | "invalid_result";
 
 /** The end-block step of a job whose handling threw (`job_error.step`); `park` when even failing it threw. */
 export type JobStep = "timeout" | "finalize" | "assign" | "prune" | "park";
@@ -86,14 +92,16 @@ export function emitJobUnassignable(em: EventManager, a: { jobId: bigint; modelI
 
 /**
  * `penalty`: refunded to the client from the worker's stake for a late result (0uinf on time or
- * for a cannot-run result); `cannot_run` with the worker's `reason`.
+ * for a cannot-run result); `cannot_run` with the worker's `reason`; `commitment` in hex (the
+ * result itself is sealed to the client).
  */
 export function emitResultSubmitted(
   em: EventManager,
-  a: { jobId: bigint; operator: string; worker: string; late: boolean; cannotRun: boolean; reason: string; resultHeight: bigint; challengeEndHeight: bigint; penalty: string },
+  a: { jobId: bigint; operator: string; worker: string; late: boolean; cannotRun: boolean; reason: string; resultHeight: bigint; challengeEndHeight: bigint; penalty: string; commitment: Uint8Array },
 ): void {
   em.emit(EventTypeResultSubmitted, {
     [AttributeKeyJobId]: a.jobId.toString(),
+    [AttributeKeyCommitment]: hex(a.commitment),
     [AttributeKeyOperator]: a.operator,
     [AttributeKeyWorker]: a.worker,
     [AttributeKeyLate]: String(a.late),
@@ -173,6 +181,26 @@ export function emitJobFinalized(
     [AttributeKeyWorkerAmount]: a.workerAmount,
     [AttributeKeyVerificationAmount]: a.verificationAmount,
     [AttributeKeyProtocolAmount]: a.protocolAmount,
+  });
+}
+
+/** A dispute holds the job (x/challenge): it does not finalize, its fee stays in escrow until the dispute settles it. */
+export function emitJobDisputed(em: EventManager, a: { jobId: bigint; disputeId: bigint; operator: string; worker: string }): void {
+  em.emit(EventTypeJobDisputed, {
+    [AttributeKeyJobId]: a.jobId.toString(),
+    [AttributeKeyDisputeId]: a.disputeId.toString(),
+    [AttributeKeyOperator]: a.operator,
+    [AttributeKeyWorker]: a.worker,
+  });
+}
+
+/** The worker opened its sealed result (MsgOpenResult, checked against commitment and sealed output); the job's output is public from now on. */
+export function emitResultOpened(em: EventManager, a: { jobId: bigint; disputeId: bigint; worker: string; cannotRun: boolean }): void {
+  em.emit(EventTypeResultOpened, {
+    [AttributeKeyJobId]: a.jobId.toString(),
+    [AttributeKeyDisputeId]: a.disputeId.toString(),
+    [AttributeKeyWorker]: a.worker,
+    [AttributeKeyCannotRun]: String(a.cannotRun),
   });
 }
 

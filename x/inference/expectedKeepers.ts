@@ -2,7 +2,9 @@
  * What x/inference needs from other modules; app/app.ts wires the real keepers in. Bank is
  * asked only to move coins (never to mint); staking only for the validators able to take a
  * model's jobs; slashing for its one slash path; models for the registry entry and its rules
- * (model ids, tensor checks). Plain types come from the other modules' types.ts.
+ * (model ids, tensor checks); auth for the client's public key (results are sealed to it);
+ * challenge whether a dispute wants a result opened. Plain types come from the other modules'
+ * types.ts.
  */
 import type { Context } from "../../base/context";
 import type { KVReader } from "../../base/store/kv";
@@ -58,4 +60,16 @@ export interface ModelsKeeper {
   decodeInput(model: Model, input: Uint8Array): unknown;
   /** Checks a result against the model's outputs; throws an AppError. */
   decodeOutput(model: Model, output: Uint8Array): unknown;
+}
+
+/** x/auth's accounts: the key a job's results are sealed to. */
+export interface AccountKeeper {
+  /** The account, with its compressed secp256k1 `pubkey` once it has signed a tx. */
+  getAccount(s: KVReader, address: string): { readonly pubkey?: Uint8Array } | undefined;
+}
+
+/** x/challenge, as x/inference asks it (wired after both keepers exist; absent until then). */
+export interface ChallengeKeeper {
+  /** A dispute asks the worker of `jobId` to open its sealed result now (MsgOpenResult). */
+  wantsOpening(s: KVReader, jobId: bigint): boolean;
 }

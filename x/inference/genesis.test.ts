@@ -1,13 +1,13 @@
 import { AppError } from "../../base/errors";
 import { Branch, MemKV } from "../../base/store/kv";
 import { moduleAddress } from "../../base/types/address";
-import { MsgSubmitJob, MsgSubmitResult } from "../../gen/inferchain/inference/v1/tx";
+import { MsgSubmitJob } from "../../gen/inferchain/inference/v1/tx";
 import { endBlocker } from "./abci";
 import { ErrInvalidGenesis } from "./errors";
 import { defaultGenesis, exportGenesis, initGenesis, parseGenesis, type InferenceGenesis, type JobJson } from "./genesis";
 import { msgSubmitJobHandler, msgSubmitResultHandler } from "./msgServer";
 import { defaultParams } from "./params";
-import { FakeModels, JOB_ESCROW_MODULE, MODEL, addValidator, testValidatorAddrs, ctxAt, fundedClient, sampleInput, sampleOutput, testSetup, type TestSetup } from "./testutil";
+import { FakeModels, JOB_ESCROW_MODULE, MODEL, addValidator, testValidatorAddrs, ctxAt, fundedClient, resultMsgBytes, sampleInput, testSetup, type TestSetup } from "./testutil";
 import { JobStatus } from "./types";
 
 const M = 1_000_000n;
@@ -40,7 +40,7 @@ function liveState(): TestSetup {
     const j = t.k.getJob(t.store, id)!;
     const handler = msgSubmitResultHandler(t.k);
     const b = new Branch(t.store);
-    handler.execute(ctxAt(b, h), handler.decode(MsgSubmitResult.encode({ worker: j.worker, jobId: id, output: sampleOutput(), cannotRun: false, reason: "" }).finish()));
+    handler.execute(ctxAt(b, h), handler.decode(resultMsgBytes(j)));
     b.write();
   };
   for (let i = 0; i < 4; i++) submit(1n);
@@ -102,16 +102,18 @@ describe("inference genesis", () => {
       const j = t.k.getJob(t.store, id)!;
       const handler = msgSubmitResultHandler(t.k);
       const b = new Branch(t.store);
-      handler.execute(ctxAt(b, 3n), handler.decode(MsgSubmitResult.encode({ worker: j.worker, jobId: id, output: cannotRun ? new Uint8Array() : sampleOutput(), cannotRun, reason: cannotRun ? "no" : "" }).finish()));
+      handler.execute(ctxAt(b, 3n), handler.decode(cannotRun ? resultMsgBytes(j, new Uint8Array(), { cannotRun, reason: "no" }) : resultMsgBytes(j)));
       b.write();
     };
     post(1n, false);
     post(2n, true);
     for (let h = 4n; h <= 8n; h++) endBlocker(t.k, ctxAt(t.store, h)); // finalized at 5, pruned at 8
     const g = exportGenesis(t.k, { store: t.store, height: 8n });
-    expect(g.jobs.map((j) => [j.status, j.pruned, j.cannot_run, j.prune_height, j.input === "", j.output_sha256.length])).toEqual([
-      ["JOB_STATUS_FINALIZED", true, false, "58", true, 64],
-      ["JOB_STATUS_FINALIZED", true, true, "58", true, 0],
+    // Results are sealed (issue 9): an unopened output never reached the chain, so there is no
+    // output hash; the commitment (which binds the output) stays and the sealed bytes go.
+    expect(g.jobs.map((j) => [j.status, j.pruned, j.cannot_run, j.prune_height, j.input === "", j.output_sha256.length, j.commitment.length > 0, j.sealed_output])).toEqual([
+      ["JOB_STATUS_FINALIZED", true, false, "58", true, 0, true, ""],
+      ["JOB_STATUS_FINALIZED", true, true, "58", true, 0, true, ""],
     ]);
     const u = testSetup();
     initGenesis(u.k, ctxAt(u.store, 1n), JSON.parse(JSON.stringify(g)) as unknown);
@@ -152,12 +154,19 @@ describe("inference genesis", () => {
     ["duplicate ids", (g) => withJobs([g.jobs[0], g.jobs[0]]), /listed twice/],
     ["next_job_id not above every id", (g) => withJobs([...g.jobs], { next_job_id: "5" }), /next_job_id 5 must exceed/],
     ["job id 0", (g) => withJobs([{ ...g.jobs[4], id: "0" }]), /ids start at 1/],
-    ["unknown status", (g) => withJobs([{ ...g.jobs[4], status: "JOB_STATUS_DISPUTED" }]), /unknown job status/],
+    ["unknown status", (g) => withJobs([{ ...g.jobs[4], status: "JOB_STATUS_APPEALED" }]), /unknown job status/],
     ["zero fee", (g) => withJobs([{ ...g.jobs[4], fee: "0" }]), /fee must be positive/],
     ["ASSIGNED without an assignee", (g) => withJobs([{ ...g.jobs[2], attempts: 0, operator: "", worker: "", tried_operators: [] }]), /ASSIGNED job needs an assignee/],
     ["operator not the last tried", (g) => withJobs([{ ...g.jobs[2], tried_operators: [testValidatorAddrs(5).operator] }]), /last tried operator/],
     ["deadlines out of order", (g) => withJobs([{ ...g.jobs[2], deadline_height: g.jobs[2].hard_deadline_height }]), /deadline_height < hard_deadline_height/],
-    ["RESULT_POSTED without output", (g) => withJobs([{ ...g.jobs[1], output: "" }]), /posted result needs/],
+    ["RESULT_POSTED without a sealed output", (g) => withJobs([{ ...g.jobs[1], sealed_output: "" }]), /posted result needs/],
+    ["RESULT_POSTED without a commitment", (g) => withJobs([{ ...g.jobs[1], commitment: "" }]), /posted result needs/],
+    ["RESULT_POSTED with a plain output that was never opened", (g) => withJobs([{ ...g.jobs[1], output: "AQ==" }]), /output is set only once the result is opened/],
+    ["DISPUTED without a dispute", (g) => withJobs([{ ...g.jobs[1], status: "JOB_STATUS_DISPUTED" }]), /DISPUTED job names its dispute/],
+    ["opened but never disputed", (g) => withJobs([{ ...g.jobs[1], opened: true, output: "AQ==" }]), /only a disputed result is opened/],
+    ["PENDING with a commitment", (g) => withJobs([{ ...g.jobs[4], commitment: g.jobs[1].commitment }]), /has no result/],
+    ["ASSIGNED without the client's key", (g) => withJobs([{ ...g.jobs[2], client_pubkey: "" }]), /needs the client_pubkey/],
+    ["a client key that is no key", (g) => withJobs([{ ...g.jobs[2], client_pubkey: Buffer.alloc(33).toString("base64") }]), /compressed secp256k1 public key/],
     ["PENDING with an output", (g) => withJobs([{ ...g.jobs[4], output: "AQ==" }]), /has no result/],
     ["refunded above the fee", (g) => withJobs([{ ...g.jobs[0], refunded: "5001" }]), /refunded must not exceed the fee/],
     ["a pruned open job", (g) => withJobs([{ ...g.jobs[2], pruned: true }]), /only a finished job is pruned/],
@@ -165,7 +174,7 @@ describe("inference genesis", () => {
     ["a pruned job with bytes", (g) => withJobs([{ ...g.jobs[0], pruned: true }]), /keeps no input or output bytes/],
     ["cannot_run with an output", (g) => withJobs([{ ...g.jobs[1], cannot_run: true }]), /cannot-run result carries no output/],
     ["a reason without cannot_run", (g) => withJobs([{ ...g.jobs[1], cannot_run_reason: "x" }]), /cannot_run_reason without cannot_run/],
-    ["a bad output hash", (g) => withJobs([{ ...g.jobs[0], input: "", output: "", pruned: true, output_sha256: "xyz" }]), /64 lowercase hex/],
+    ["a bad output hash", (g) => withJobs([{ ...g.jobs[0], input: "", output: "", sealed_output: "", pruned: true, output_sha256: "xyz" }]), /64 lowercase hex/],
     ["retention 0", (g) => ({ ...g, params: { ...g.params, job_retention_blocks: "0" } }), /job_retention_blocks must be in 1/],
     ["input by uri", (g) => withJobs([{ ...g.jobs[4], input_uri: "ipfs://x" }]), /not supported/],
     ["bad client", (g) => withJobs([{ ...g.jobs[4], client: "infer1nope" }]), /client/],

@@ -17,7 +17,8 @@
  *              "output": "", "result_height": "0", "late": false, "challenge_end_height": "0",
  *              "finalized_height": "0", "refunded": "0", "cannot_run": false,
  *              "cannot_run_reason": "", "output_sha256": "", "prune_height": "0",
- *              "pruned": false}],
+ *              "pruned": false, "commitment": "", "sealed_output": "",
+ *              "client_pubkey": "<base64, 33 bytes>", "dispute_id": "0", "opened": false}],
  *    "next_job_id": "2"}
  *
  * Every field may be left out (params are merged field by field over the defaults). Each job's
@@ -34,7 +35,8 @@ import type { ModelsKeeper } from "./expectedKeepers";
 import type { InferenceKeeper } from "./keeper";
 import { defaultParams, validateParams, type InferenceParams } from "./params";
 import { MAX_CANNOT_RUN_REASON_BYTES } from "./msgServer";
-import { JobStatus, isFinished, isOpen, type Job } from "./types";
+import { COMMITMENT_BYTES, SEAL_OVERHEAD, isValidPubkey, sealedOutputProblem } from "./seal";
+import { JobStatus, hasResult, isFinished, isOpen, type Job } from "./types";
 
 export interface ParamsJson {
   readonly max_attempts: number;
@@ -80,6 +82,11 @@ export interface JobJson {
   readonly output_sha256: string;
   readonly prune_height: string;
   readonly pruned: boolean;
+  readonly commitment: string;
+  readonly sealed_output: string;
+  readonly client_pubkey: string;
+  readonly dispute_id: string;
+  readonly opened: boolean;
 }
 
 export interface InferenceGenesis {
@@ -141,6 +148,11 @@ export function jobToJson(j: Job): JobJson {
     output_sha256: j.outputSha256,
     prune_height: j.pruneHeight.toString(),
     pruned: j.pruned,
+    commitment: b64(j.commitment),
+    sealed_output: b64(j.sealedOutput),
+    client_pubkey: b64(j.clientPubkey),
+    dispute_id: j.disputeId.toString(),
+    opened: j.opened,
   };
 }
 
@@ -242,6 +254,11 @@ export function jobFromJson(raw: unknown, what: string, models: Pick<ModelsKeepe
     outputSha256: str(o.output_sha256 ?? "", `${what}.output_sha256`),
     pruneHeight: h("prune_height"),
     pruned: bool(o.pruned ?? false, `${what}.pruned`),
+    commitment: bytes(o.commitment, `${what}.commitment`),
+    sealedOutput: bytes(o.sealed_output, `${what}.sealed_output`),
+    clientPubkey: bytes(o.client_pubkey, `${what}.client_pubkey`),
+    disputeId: uint(o.dispute_id ?? "0", `${what}.dispute_id`),
+    opened: bool(o.opened ?? false, `${what}.opened`),
   };
   checkJob(job, what, models);
   return job;
@@ -260,12 +277,12 @@ function checkJob(j: Job, what: string, models: Pick<ModelsKeeper, "isValidModel
   if (j.refunded > j.fee) bad("refunded must not exceed the fee");
   if (j.pruned && !finished) bad("only a finished job is pruned");
   if (j.pruneHeight > 0n && !finished) bad("only a finished job has a prune height");
-  if (j.pruned && (j.input.length > 0 || j.output.length > 0)) bad("a pruned job keeps no input or output bytes");
+  if (j.pruned && (j.input.length > 0 || j.output.length > 0 || j.sealedOutput.length > 0)) bad("a pruned job keeps no input or output bytes");
   const sha = /^([0-9a-f]{64})?$/;
   if (!sha.test(j.inputSha256) || !sha.test(j.outputSha256)) bad("input_sha256 / output_sha256 must be empty or 64 lowercase hex digits");
   if (!j.pruned && (j.inputSha256 !== "" || j.outputSha256 !== "")) bad("input_sha256 / output_sha256 are set only once pruned (input by uri is not supported yet)");
   if (!j.pruned && j.input.length === 0) bad("input is empty");
-  if (j.cannotRun && j.output.length > 0) bad("a cannot-run result carries no output");
+  if (j.clientPubkey.length > 0 && !isValidPubkey(j.clientPubkey)) bad("client_pubkey must be a compressed secp256k1 public key");
   if (!j.cannotRun && j.cannotRunReason !== "") bad("cannot_run_reason without cannot_run");
   if (new TextEncoder().encode(j.cannotRunReason).length > MAX_CANNOT_RUN_REASON_BYTES) bad(`cannot_run_reason above ${MAX_CANNOT_RUN_REASON_BYTES} bytes`);
   if (new Set(j.triedOperators).size !== j.triedOperators.length) bad("an operator is tried twice");
@@ -274,12 +291,24 @@ function checkJob(j: Job, what: string, models: Pick<ModelsKeeper, "isValidModel
   if (assigned !== (j.operator !== "") || assigned !== (j.worker !== "")) bad("operator and worker are set exactly when attempts > 0");
   if (assigned && j.triedOperators[j.triedOperators.length - 1] !== j.operator) bad("operator must be the last tried operator");
   if (assigned && !(j.assignedHeight < j.deadlineHeight && j.deadlineHeight < j.hardDeadlineHeight)) bad("want assigned_height < deadline_height < hard_deadline_height");
-  const hasResult = j.status === JobStatus.JOB_STATUS_RESULT_POSTED || j.status === JobStatus.JOB_STATUS_FINALIZED;
-  const needsOutput = hasResult && !j.cannotRun && !j.pruned;
-  if (hasResult && (!assigned || (needsOutput && j.output.length === 0) || j.challengeEndHeight <= j.resultHeight)) {
-    bad("a posted result needs an assignee, an output (unless cannot_run or pruned) and challenge_end_height > result_height");
+  if ((j.status === JobStatus.JOB_STATUS_PENDING || j.status === JobStatus.JOB_STATUS_ASSIGNED) && j.clientPubkey.length === 0) bad("a job awaiting a result needs the client_pubkey its result is sealed to");
+  // A result: posted (RESULT_POSTED), held by a dispute (DISPUTED), finalized, or failed by a
+  // FAULT verdict (FAILED with a dispute id). It is sealed: a commitment, the sealed output
+  // (until pruned) and the key it is sealed to; the plain output only once opened.
+  const posted = hasResult(j.status) || (j.status === JobStatus.JOB_STATUS_FAILED && j.disputeId > 0n && j.commitment.length > 0);
+  if (posted) {
+    const sealedOk = j.pruned ? j.sealedOutput.length === 0 : sealedOutputProblem(j.sealedOutput) === undefined;
+    if (!assigned || j.commitment.length !== COMMITMENT_BYTES || !sealedOk || j.clientPubkey.length === 0 || j.challengeEndHeight <= j.resultHeight) {
+      bad("a posted result needs an assignee, a 32-byte commitment, a sealed output (unless pruned), the client_pubkey and challenge_end_height > result_height");
+    }
+    if (j.cannotRun && (j.output.length > 0 || (!j.pruned && j.sealedOutput.length !== SEAL_OVERHEAD))) bad("a cannot-run result carries no output");
+  } else if (j.output.length > 0 || j.cannotRun || j.commitment.length > 0 || j.sealedOutput.length > 0 || j.opened) {
+    bad(`a ${jobStatusToJSON(j.status)} job has no result`);
   }
-  if (!hasResult && (j.output.length > 0 || j.cannotRun)) bad(`a ${jobStatusToJSON(j.status)} job has no result`);
+  if (j.status === JobStatus.JOB_STATUS_DISPUTED && j.disputeId === 0n) bad("a DISPUTED job names its dispute");
+  if (j.opened && j.disputeId === 0n) bad("only a disputed result is opened");
+  if (j.output.length > 0 && !j.opened) bad("output is set only once the result is opened");
+  if (j.opened && !j.cannotRun && !j.pruned && j.output.length === 0) bad("an opened result keeps its output until pruned");
   if (j.status === JobStatus.JOB_STATUS_ASSIGNED && !assigned) bad("an ASSIGNED job needs an assignee");
 }
 

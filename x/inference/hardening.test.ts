@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { InvariantError } from "../../base/errors";
 import { Branch } from "../../base/store/kv";
 import { Job as WireJob } from "../../gen/inferchain/inference/v1/inference";
-import { MsgSubmitJob, MsgSubmitResult } from "../../gen/inferchain/inference/v1/tx";
+import { MsgSubmitJob } from "../../gen/inferchain/inference/v1/tx";
 import { operatorAccount } from "../../base/types/address";
 import { endBlocker } from "./abci";
 import { DEADLINE_QUEUE_PREFIX, PRUNE_QUEUE_PREFIX, finalizeQueueKey, jobKey } from "./keys";
@@ -24,8 +24,10 @@ import {
   addValidator,
   ctxAt,
   fundedClient,
+  resultMsgBytes,
   sampleInput,
   sampleOutput,
+  sealFor,
   testSetup,
   totalBalances,
   type TestSetup,
@@ -51,7 +53,7 @@ function submit(t: TestSetup, client: string, height: bigint, fee: bigint, model
 
 function result(t: TestSetup, job: Job, height: bigint, cannotRun = false, reason = ""): Event[] {
   const h = msgSubmitResultHandler(t.k);
-  const msg = h.decode(MsgSubmitResult.encode({ worker: job.worker, jobId: job.id, output: cannotRun ? new Uint8Array() : sampleOutput(), cannotRun, reason }).finish());
+  const msg = h.decode(resultMsgBytes(job, cannotRun ? new Uint8Array() : sampleOutput(), { cannotRun, reason }));
   h.validateBasic(msg);
   const branch = new Branch(t.store);
   const ctx = ctxAt(branch, height);
@@ -304,7 +306,7 @@ describe("cannot-run results (finding 4)", () => {
 // ---------------------------------------------------------------- finding 7
 
 describe("pruning finished jobs (finding 7)", () => {
-  test("at finish + job_retention_blocks the bytes go (hashes stay); job_record_retention_blocks later the record and its index entries go", () => {
+  test("at finish + job_retention_blocks the bytes go (hashes and the commitment stay); job_record_retention_blocks later the record and its index entries go", () => {
     const { t, client } = setup(1, { jobRetentionBlocks: 5n, jobRecordRetentionBlocks: 7n, challengeWindowBlocks: 2n });
     const id = submit(t, client, 4n, 2000n);
     endBlock(t, 5n);
@@ -325,8 +327,11 @@ describe("pruning finished jobs (finding 7)", () => {
       pruned: true,
       input: new Uint8Array(),
       output: new Uint8Array(),
+      sealedOutput: new Uint8Array(),
+      commitment: sealFor(job(t, id), sampleOutput()).commitment,
       inputSha256: sha256Hex(sampleInput()),
-      outputSha256: sha256Hex(sampleOutput()),
+      // A sealed result that was never opened put no output on chain (keeper.test.ts: an opened one keeps its hash).
+      outputSha256: "",
       pruneHeight: done + 12n,
     });
     expect([...t.store.iterate(`inference/jobs_by_client/${client}/`)].length).toBe(1);
@@ -334,8 +339,8 @@ describe("pruning finished jobs (finding 7)", () => {
     // The Job query returns the compact record, saying the bytes were pruned.
     const jobQuery = inferenceQueries(t.k).find((q) => q.path.endsWith("/Job"))!;
     const wire = QueryJobResponse.decode(jobQuery.handle({ store: t.store, height: done + 5n }, QueryJobRequest.encode({ id }).finish())).job!;
-    expect(wire).toMatchObject({ pruned: true, inputSha256: sha256Hex(sampleInput()), outputSha256: sha256Hex(sampleOutput()), fee: "2000", client });
-    expect(wire.input.length + wire.output.length).toBe(0);
+    expect(wire).toMatchObject({ pruned: true, inputSha256: sha256Hex(sampleInput()), outputSha256: "", fee: "2000", client });
+    expect(wire.input.length + wire.output.length + wire.sealedOutput.length).toBe(0);
 
     endBlock(t, done + 11n);
     expect(t.k.getJob(t.store, id)).toBeDefined();

@@ -1,13 +1,17 @@
 /**
- * Plain state access for x/inference: params, the job counter, jobs with their indexes and
- * queues. The checks and effects live in `msgServer.ts` (messages) and `abci.ts` (the end-block
- * assignment, timeout and finalization steps); this file only reads and writes.
+ * State access for x/inference: params, the job counter, jobs with their indexes and queues,
+ * and the few methods other modules call (x/challenge: the results it may audit, and holding
+ * and settling a disputed job). The checks and effects of messages live in `msgServer.ts`, the
+ * end-block steps in `abci.ts`, and paying out a job's escrow in `settlement.ts`.
  */
 import { Job as WireJob } from "../../gen/inferchain/inference/v1/inference";
+import type { Context } from "../../base/context";
 import type { KVReader, KVStore } from "../../base/store/kv";
 import { dueQueueEntries, getCounter, setCounter, trailingNumber } from "../../base/store/keys";
-import { BASE_DENOM, formatCoins, type Coin } from "../../base/types/coins";
-import type { BankKeeper, ModelsKeeper, SlashingKeeper, StakingKeeper } from "./expectedKeepers";
+import { BASE_DENOM } from "../../base/types/coins";
+import { ErrChallengeWindowClosed, ErrJobNotDisputable, ErrJobNotDisputed, ErrUnknownJob } from "./errors";
+import { emitJobDisputed } from "./events";
+import type { AccountKeeper, BankKeeper, ChallengeKeeper, ModelsKeeper, SlashingKeeper, StakingKeeper } from "./expectedKeepers";
 import {
   DEADLINE_QUEUE_PREFIX,
   FINALIZE_QUEUE_PREFIX,
@@ -17,10 +21,12 @@ import {
   PARAMS_KEY,
   jobIndexKeys,
   jobKey,
+  resultsAtPrefix,
   statusPrefix,
 } from "./keys";
 import { Params, defaultParams, fromWire, paramsToWire, type InferenceParams } from "./params";
-import { JobStatus, jobFromWire, jobToWire, type Job } from "./types";
+import { failJob, finalizeJob } from "./settlement";
+import { JobStatus, jobFromWire, jobToWire, statusName, type DisputableJob, type Job } from "./types";
 
 /** Module account holding the fees of open jobs. */
 export const JOB_ESCROW_MODULE = "job_escrow";
@@ -38,6 +44,7 @@ export const KIND_NO_RESPONSE_REFUND = "no_response_refund";
 const MARK = Uint8Array.of(1);
 
 export interface InferenceKeeperOptions {
+  readonly accounts: AccountKeeper;
   readonly bank: BankKeeper;
   readonly staking: StakingKeeper;
   readonly slashing: SlashingKeeper;
@@ -49,6 +56,7 @@ export interface InferenceKeeperOptions {
 }
 
 export class InferenceKeeper {
+  readonly accounts: AccountKeeper;
   readonly bank: BankKeeper;
   readonly staking: StakingKeeper;
   readonly slashing: SlashingKeeper;
@@ -57,14 +65,29 @@ export class InferenceKeeper {
   readonly escrow = JOB_ESCROW_MODULE;
   readonly verificationPool = VERIFICATION_POOL_MODULE;
   readonly treasury: string;
+  private challengeKeeper: ChallengeKeeper | undefined;
 
   constructor(opts: InferenceKeeperOptions) {
+    this.accounts = opts.accounts;
     this.bank = opts.bank;
     this.staking = opts.staking;
     this.slashing = opts.slashing;
     this.models = opts.models;
     this.denom = opts.denom ?? BASE_DENOM;
     this.treasury = opts.treasury ?? DEFAULT_TREASURY;
+  }
+
+  /**
+   * x/challenge, set once by app/app.ts after both keepers exist (each needs the other). Until
+   * then no dispute can ask for an opening, so MsgOpenResult is refused.
+   */
+  setChallengeKeeper(c: ChallengeKeeper): void {
+    if (this.challengeKeeper) throw new Error("inference: the challenge keeper is already set");
+    this.challengeKeeper = c;
+  }
+
+  get challenge(): ChallengeKeeper | undefined {
+    return this.challengeKeeper;
   }
 
   // ------------------------------------------------------------ params
@@ -143,14 +166,72 @@ export class InferenceKeeper {
   duePrunes(s: KVReader, height: bigint, limit: number): Array<[bigint, bigint]> {
     return dueQueueEntries(s, PRUNE_QUEUE_PREFIX, height, limit);
   }
+
+  // ------------------------------------------------------------ disputes (x/challenge calls these)
+
+  /** Ids of the jobs whose result was included at `height` and is not settled yet (RESULT_POSTED or DISPUTED), in id order. */
+  resultsIncludedAt(s: KVReader, height: bigint): bigint[] {
+    const out: bigint[] = [];
+    for (const [k] of s.iterate(resultsAtPrefix(height))) out.push(trailingNumber(k));
+    return out;
+  }
+
+  /** What a dispute needs to know about a job; undefined if there is no such job (or it was pruned away). */
+  jobForDispute(s: KVReader, jobId: bigint): DisputableJob | undefined {
+    const j = this.getJob(s, jobId);
+    if (!j) return undefined;
+    return {
+      id: j.id,
+      client: j.client,
+      modelId: j.modelId,
+      operator: j.operator,
+      worker: j.worker,
+      fee: j.fee,
+      resultHeight: j.resultHeight,
+      challengeEndHeight: j.challengeEndHeight,
+      status: statusName(j.status),
+      cannotRun: j.cannotRun,
+      opened: j.opened,
+      output: j.output,
+      input: j.input,
+    };
+  }
+
+  /**
+   * A dispute holds the job: RESULT_POSTED → DISPUTED with `disputeId`, which takes it off the
+   * finalize queue, so its fee stays in escrow until `settleDispute`. Only while its challenge
+   * window is open (a dispute in the block of challenge_end lands before that block's
+   * finalization). Throws an AppError otherwise.
+   */
+  holdForDispute(ctx: Context, jobId: bigint, disputeId: bigint): void {
+    const job = this.getJob(ctx.store, jobId);
+    if (!job) throw ErrUnknownJob.wrap(`job ${jobId}`);
+    if (disputeId <= 0n) throw ErrJobNotDisputable.wrap(`job ${jobId}: dispute ids start at 1`);
+    if (job.status !== JobStatus.JOB_STATUS_RESULT_POSTED) throw ErrJobNotDisputable.wrap(`job ${jobId} is ${statusName(job.status)}`);
+    if (ctx.block.height > job.challengeEndHeight) throw ErrChallengeWindowClosed.wrap(`job ${jobId}: window ended at ${job.challengeEndHeight}, now ${ctx.block.height}`);
+    this.setJob(ctx.store, { ...job, status: JobStatus.JOB_STATUS_DISPUTED, disputeId });
+    emitJobDisputed(ctx.events, { jobId, disputeId, operator: job.operator, worker: job.worker });
+  }
+
+  /**
+   * Ends a dispute's hold on a job. `fault`: the result was wrong (or never opened): the whole
+   * escrowed fee goes back to the client (with what it already got from a late penalty, exactly
+   * the fee) and the job FAILS with reason `invalid_result`. Otherwise the job finalizes now,
+   * exactly as the window's end would have (the fee split, or a cannot-run result's refund).
+   */
+  settleDispute(ctx: Context, jobId: bigint, fault: boolean): void {
+    const job = this.getJob(ctx.store, jobId);
+    if (!job) throw ErrUnknownJob.wrap(`job ${jobId}`);
+    if (job.status !== JobStatus.JOB_STATUS_DISPUTED) throw ErrJobNotDisputed.wrap(`job ${jobId} is ${statusName(job.status)}`);
+    const params = this.getParams(ctx.store);
+    if (fault) failJob(this, ctx, params, job, "invalid_result");
+    else finalizeJob(this, ctx, params, job);
+  }
+
+  /** The worker's opened result (MsgOpenResult checked it against commitment and sealed output); undefined until opened. */
+  openedResult(s: KVReader, jobId: bigint): { readonly output: Uint8Array; readonly cannotRun: boolean } | undefined {
+    const j = this.getJob(s, jobId);
+    return j && j.opened ? { output: j.output, cannotRun: j.cannotRun } : undefined;
+  }
 }
 
-/** `amount` in the keeper's denom, as bank takes it. */
-export function coins(k: InferenceKeeper, amount: bigint): Coin[] {
-  return [{ denom: k.denom, amount }];
-}
-
-/** `amount` as an event's coin string (`1000uinf`). */
-export function coinString(k: InferenceKeeper, amount: bigint): string {
-  return formatCoins(coins(k, amount));
-}

@@ -13,6 +13,9 @@
  *   inference/finalize_queue/<height>/<id>             → 0x01 (RESULT_POSTED jobs by challenge end)
  *   inference/prune_queue/<height>/<id>                → 0x01 (FINALIZED / FAILED jobs by prune height:
  *                                                        drop the bytes, later the compact record)
+ *   inference/results_by_height/<height>/<id>          → 0x01 (RESULT_POSTED / DISPUTED jobs by the height
+ *                                                        their result was included at: what x/challenge
+ *                                                        audits; gone once the job finishes)
  *
  * Every index and queue entry is derived from the job record alone (`jobIndexKeys`), so the
  * keeper keeps them in step by diffing a job's keys before and after each write.
@@ -47,6 +50,10 @@ export const finalizeQueueKey = (height: bigint, id: bigint): string => queueKey
 export const PRUNE_QUEUE_PREFIX = "inference/prune_queue/";
 export const pruneQueueKey = (height: bigint, id: bigint): string => queueKey(PRUNE_QUEUE_PREFIX, height, id);
 
+export const RESULTS_BY_HEIGHT_PREFIX = "inference/results_by_height/";
+export const resultsAtPrefix = (height: bigint): string => `${RESULTS_BY_HEIGHT_PREFIX}${pad20(height)}/`;
+export const resultByHeightKey = (height: bigint, id: bigint): string => queueKey(RESULTS_BY_HEIGHT_PREFIX, height, id);
+
 /** The job fields its index and queue keys derive from. */
 export interface IndexedJob {
   readonly id: bigint;
@@ -56,19 +63,22 @@ export interface IndexedJob {
   readonly hardDeadlineHeight: bigint;
   readonly challengeEndHeight: bigint;
   readonly pruneHeight: bigint;
+  readonly resultHeight: bigint;
 }
 
 /**
  * Every index and queue key a job has in this state: by status, by client, by worker (once
  * assigned), and the deadline queue while ASSIGNED, the finalize queue while RESULT_POSTED, or
- * the prune queue once finished (with a prune height).
- * A status without a queue here (a future DISPUTED) simply leaves both queues.
+ * the prune queue once finished (with a prune height); by result height while its result is
+ * posted and not settled (RESULT_POSTED or DISPUTED). A DISPUTED job is on no queue: it waits
+ * for its dispute to settle it.
  */
 export function jobIndexKeys(j: IndexedJob): string[] {
   const out = [jobByStatusKey(j.status, j.id), jobByClientKey(j.client, j.id)];
   if (j.worker !== "") out.push(jobByWorkerKey(j.worker, j.id));
   if (j.status === JobStatus.JOB_STATUS_ASSIGNED) out.push(deadlineQueueKey(j.hardDeadlineHeight, j.id));
   if (j.status === JobStatus.JOB_STATUS_RESULT_POSTED) out.push(finalizeQueueKey(j.challengeEndHeight, j.id));
+  if (j.status === JobStatus.JOB_STATUS_RESULT_POSTED || j.status === JobStatus.JOB_STATUS_DISPUTED) out.push(resultByHeightKey(j.resultHeight, j.id));
   const finished = j.status === JobStatus.JOB_STATUS_FINALIZED || j.status === JobStatus.JOB_STATUS_FAILED;
   if (finished && j.pruneHeight > 0n) out.push(pruneQueueKey(j.pruneHeight, j.id));
   return out;

@@ -30,7 +30,8 @@ import { msgSendAny, signMultiTx, signTxFast, testKey, type TestKey } from "../.
 import { modelToJson } from "../models";
 import { JOB_ESCROW_MODULE, VERIFICATION_POOL_MODULE } from "./keeper";
 import { inferenceModule } from "./module";
-import { MODEL, sampleInput, sampleOutput, testSetup } from "./testutil";
+import { openSealedOutput } from "./seal";
+import { MODEL, sampleInput, sampleOutput, sealFor, testSetup } from "./testutil";
 import { JobStatus } from "./types";
 
 const CHAIN_ID = "inference-module-1";
@@ -50,6 +51,7 @@ describe("inference module", () => {
     expect(m.msgHandlers?.map((h) => h.typeUrl)).toEqual([
       "/inferchain.inference.v1.MsgSubmitJob",
       "/inferchain.inference.v1.MsgSubmitResult",
+      "/inferchain.inference.v1.MsgOpenResult",
       "/inferchain.inference.v1.MsgUpdateParams",
     ]);
     expect(m.queries?.map((q) => q.path).sort()).toEqual(["/inferchain.inference.v1.Query/Job", "/inferchain.inference.v1.Query/Jobs", "/inferchain.inference.v1.Query/Params"]);
@@ -59,7 +61,7 @@ describe("inference module", () => {
       expect((pkg[service] as Record<string, unknown> | undefined)?.[method]).toBeDefined();
     }
     const msgService = pkg["inferchain.inference.v1.Msg"] as Record<string, unknown>;
-    for (const name of ["SubmitJob", "SubmitResult", "UpdateParams"]) expect(msgService[name]).toBeDefined();
+    for (const name of ["SubmitJob", "SubmitResult", "OpenResult", "UpdateParams"]) expect(msgService[name]).toBeDefined();
   });
 });
 
@@ -126,10 +128,12 @@ describe("x/inference in the app, block by block", () => {
     typeUrl: "/inferchain.inference.v1.MsgSubmitJob",
     value: MsgSubmitJob.encode({ client: client.address, modelId: MODEL.id, input: sampleInput(), inputUri: "", inputSha256: "", fee: fee.toString() }).finish(),
   });
-  const submitResult = (worker: string, jobId: bigint): Any => ({
-    typeUrl: "/inferchain.inference.v1.MsgSubmitResult",
-    value: MsgSubmitResult.encode({ worker, jobId, output: sampleOutput(), cannotRun: false, reason: "" }).finish(),
-  });
+  /** The worker's result, sealed to the key the job records for its client. */
+  const sealed = (worker: string, jobId: bigint): ReturnType<typeof sealFor> => sealFor({ id: jobId, worker, clientPubkey: job(jobId).clientPubkey }, sampleOutput());
+  const submitResult = (worker: string, jobId: bigint): Any => {
+    const s = sealed(worker, jobId);
+    return { typeUrl: "/inferchain.inference.v1.MsgSubmitResult", value: MsgSubmitResult.encode({ worker, jobId, commitment: s.commitment, sealedOutput: s.sealedOutput, cannotRun: false, reason: "" }).finish() };
+  };
 
   beforeAll(async () => {
     [val0, val1, worker0, worker1, client] = await Promise.all([testKey(201), testKey(202), testKey(211), testKey(212), testKey(221)]);
@@ -216,9 +220,16 @@ describe("x/inference in the app, block by block", () => {
     // Job 1: its worker answers (on time); job 2's worker stays silent.
     const w1 = [worker0, worker1].find((k) => k.address === j1.worker)!;
     const b4 = await block([await tx(w1, [submitResult(w1.address, 1n)])]);
+    const commitment = Buffer.from(sealed(w1.address, 1n).commitment).toString("hex");
     expect(attrs(b4.txResults[0].events, "result_submitted")).toEqual([
-      { job_id: "1", operator: j1.operator, worker: j1.worker, late: "false", cannot_run: "false", reason: "", result_height: "4", challenge_end_height: String(4n + WINDOW), penalty: "0uinf" },
+      { job_id: "1", commitment, operator: j1.operator, worker: j1.worker, late: "false", cannot_run: "false", reason: "", result_height: "4", challenge_end_height: String(4n + WINDOW), penalty: "0uinf" },
     ]);
+    // Sealed to the client's account key, which the chain took from x/auth when the job was
+    // submitted (the ante handler had just set it): only the client reads the output.
+    const posted = job(1n);
+    expect(Buffer.from(posted.clientPubkey)).toEqual(Buffer.from(client.pubkey));
+    expect(posted.output.length).toBe(0);
+    expect(Buffer.from(openSealedOutput(1n, posted.sealedOutput, client.privkey).output)).toEqual(Buffer.from(sampleOutput()));
     const fin = await blocksUntil(4n + WINDOW);
     expect(attrs(fin[fin.length - 2].events, "job_finalized")).toEqual([]);
     expect(attrs(fin[fin.length - 1].events, "job_finalized")).toEqual([

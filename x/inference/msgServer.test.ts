@@ -1,4 +1,4 @@
-import { MsgSubmitJob, MsgSubmitResult, MsgSubmitResultResponse, MsgUpdateParams } from "../../gen/inferchain/inference/v1/tx";
+import { MsgOpenResult, MsgSubmitJob, MsgSubmitResult, MsgSubmitResultResponse, MsgUpdateParams } from "../../gen/inferchain/inference/v1/tx";
 import { AppError, ErrInsufficientFunds, ErrInvalidAddress, ErrOutOfGas } from "../../base/errors";
 import { Branch } from "../../base/store/kv";
 import { moduleAddress } from "../../base/types/address";
@@ -6,7 +6,16 @@ import { encodeTensorList } from "../models";
 import { endBlocker } from "./abci";
 import {
   ErrAfterHardDeadline,
+  ErrAlreadyOpened,
   ErrCannotRunWithOutput,
+  ErrCommitmentMismatch,
+  ErrInvalidCommitment,
+  ErrInvalidOpening,
+  ErrInvalidSealedOutput,
+  ErrNoClientPubkey,
+  ErrOpeningNotAvailable,
+  ErrOpeningNotRequested,
+  ErrSealMismatch,
   ErrInvalidReason,
   ErrFeeBelowMinimum,
   ErrInputUriNotSupported,
@@ -20,18 +29,33 @@ import {
   ErrUnknownJob,
   ErrUnknownModel,
 } from "./errors";
-import { msgSubmitJobHandler, msgSubmitResultHandler, msgUpdateParamsHandler, TENSOR_GAS_PER_BYTE, type SubmitJob, type SubmitResult } from "./msgServer";
+import {
+  msgOpenResultHandler,
+  msgSubmitJobHandler,
+  msgSubmitResultHandler,
+  msgUpdateParamsHandler,
+  OPEN_CHECK_GAS,
+  TENSOR_GAS_PER_BYTE,
+  type OpenResult,
+  type SubmitJob,
+  type SubmitResult,
+} from "./msgServer";
 import { defaultParams } from "./params";
+import { SEAL_OVERHEAD, sealOutput } from "./seal";
 import {
   BIG,
+  FakeChallenge,
   JOB_ESCROW_MODULE,
   MODEL,
   addValidator,
+  clientOutput,
   ctxAt,
   fundedClient,
   sampleInput,
   sampleOutput,
+  sealFor,
   testAccount,
+  testPubkey,
   testSetup,
   totalBalances,
   type TestSetup,
@@ -68,8 +92,10 @@ function submitJobBytes(over: Partial<{ client: string; modelId: string; input: 
   return MsgSubmitJob.encode({ client: testAccount(1), modelId: MODEL.id, input: sampleInput(), inputUri: "", inputSha256: "", fee: FEE.toString(), ...over }).finish();
 }
 
+/** A result sealed to the tests' client (testAccount(1), the one `assignedJob` funds). */
 function resultBytes(worker: string, jobId: bigint, output = sampleOutput(), cannotRun = false, reason = ""): Uint8Array {
-  return MsgSubmitResult.encode({ worker, jobId, output, cannotRun, reason }).finish();
+  const s = sealFor({ id: jobId, worker, clientPubkey: testPubkey(testAccount(1)) }, output);
+  return MsgSubmitResult.encode({ worker, jobId, commitment: s.commitment, sealedOutput: s.sealedOutput, cannotRun, reason }).finish();
 }
 
 /** Two validators, a funded client, a job submitted at height 5 and assigned at the end of block 6 (never in its own block: issue 7). */
@@ -156,6 +182,22 @@ describe("MsgSubmitJob", () => {
     const input = sampleInput();
     expectAppError(() => deliver(t, msgSubmitJobHandler(t.k), submitJobBytes({ client, input }), 3n, TENSOR_GAS_PER_BYTE * BigInt(input.length) - 1n), ErrOutOfGas);
   });
+
+  test("the client's account key is stored on the job: results are sealed to it", () => {
+    const t = testSetup();
+    const client = fundedClient(t, 100n * M);
+    deliver(t, msgSubmitJobHandler(t.k), submitJobBytes({ client }), 3n);
+    expect(Buffer.from(t.k.getJob(t.store, 1n)!.clientPubkey)).toEqual(Buffer.from(testPubkey(client)));
+  });
+
+  test("a client account without a public key is refused with its own code, leaving nothing behind", () => {
+    const t = testSetup();
+    const client = fundedClient(t, 100n * M);
+    t.accounts.withoutKey.add(client);
+    const before = [...t.store.iterate("")];
+    expectAppError(() => deliver(t, msgSubmitJobHandler(t.k), submitJobBytes({ client }), 3n), ErrNoClientPubkey);
+    expect([...t.store.iterate("")]).toEqual(before);
+  });
 });
 
 describe("MsgSubmitResult: cannot run (issue 7)", () => {
@@ -213,7 +255,10 @@ describe("MsgSubmitResult", () => {
     expect(resp.late).toBe(false);
     const after = t.k.getJob(t.store, job.id)!;
     expect(after).toMatchObject({ status: JobStatus.JOB_STATUS_RESULT_POSTED, late: false, resultHeight: job.deadlineHeight, challengeEndHeight: job.deadlineHeight + defaultParams().challengeWindowBlocks, refunded: 0n });
-    expect(Buffer.from(after.output).equals(Buffer.from(sampleOutput()))).toBe(true);
+    // Sealed: the chain keeps the commitment and the sealed bytes; only the client reads the output.
+    expect(after.output.length).toBe(0);
+    expect(Buffer.from(after.commitment)).toEqual(Buffer.from(sealFor(job, sampleOutput()).commitment));
+    expect(Buffer.from(clientOutput(after)).equals(Buffer.from(sampleOutput()))).toBe(true);
     expect(t.staking.validator(t.store, job.operator)!.tokens).toBe(tokens);
     // Off the deadline queue, on the finalize queue.
     expect(t.k.dueDeadlines(t.store, 1_000n)).toEqual([]);
@@ -272,24 +317,39 @@ describe("MsgSubmitResult", () => {
     expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, 0n), 6n), ErrUnknownJob);
   });
 
-  test.each<[string, Uint8Array]>([
-    ["wrong shape", encodeTensorList([{ name: "y", shape: [1n, 7n], values: Array.from({ length: 7 }, () => 0n) }])],
-    ["wrong rank", encodeTensorList([{ name: "y", shape: [8n], values: Array.from({ length: 8 }, () => 0n) }])],
-    ["wrong name", encodeTensorList([{ name: "out", shape: [1n, 8n], values: Array.from({ length: 8 }, () => 0n) }])],
-    ["too many tensors", encodeTensorList([{ name: "y", shape: [1n, 8n], values: Array.from({ length: 8 }, () => 0n) }, { name: "z", shape: [], values: [0n] }])],
-    ["above max_output_bytes", sampleOutput(60, BIG)],
-    ["not a tensor list", Uint8Array.of(0x0a, 0xff)],
-    ["empty", new Uint8Array()],
-  ])("an output that does not fit the model's output spec is refused: %s", (_name, output) => {
-    const { t, job } = assignedJob();
-    expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id, output), 6n), ErrInvalidOutput);
-    expect(t.k.getJob(t.store, job.id)?.status).toBe(JobStatus.JOB_STATUS_ASSIGNED);
-  });
-
-  test("output bytes are charged gas before they are decoded", () => {
+  test("a sealed output above the model's max_output_bytes (sealed) is refused with its own code", () => {
     const { t, job } = assignedJob();
     const output = sampleOutput(60, BIG);
-    expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id, output), 6n, TENSOR_GAS_PER_BYTE * BigInt(output.length) - 1n), ErrOutOfGas);
+    expect(BigInt(output.length)).toBeGreaterThan(MODEL.maxOutputBytes);
+    expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id, output), 6n), ErrInvalidSealedOutput);
+    expect(t.k.getJob(t.store, job.id)?.status).toBe(JobStatus.JOB_STATUS_ASSIGNED);
+    // Exactly max_output_bytes sealed is accepted (the chain cannot look inside).
+    const most = new Uint8Array(Number(MODEL.maxOutputBytes));
+    deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id, most), 6n);
+    expect(t.k.getJob(t.store, job.id)?.status).toBe(JobStatus.JOB_STATUS_RESULT_POSTED);
+  });
+
+  test("an empty output that is not a cannot-run result is refused: it fits no output spec", () => {
+    const { t, job } = assignedJob();
+    expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id, new Uint8Array()), 6n), ErrInvalidOutput);
+  });
+
+  test.each<[string, (s: { commitment: Uint8Array; sealedOutput: Uint8Array }) => { commitment: Uint8Array; sealedOutput: Uint8Array }, AppError]>([
+    ["a commitment of 31 bytes", (s) => ({ ...s, commitment: s.commitment.subarray(1) }), ErrInvalidCommitment],
+    ["no commitment", (s) => ({ ...s, commitment: new Uint8Array() }), ErrInvalidCommitment],
+    ["a sealed output shorter than a sealed empty output", (s) => ({ ...s, sealedOutput: s.sealedOutput.subarray(0, SEAL_OVERHEAD - 1) }), ErrInvalidSealedOutput],
+    ["no sealed output", (s) => ({ ...s, sealedOutput: new Uint8Array() }), ErrInvalidSealedOutput],
+    ["a sealed output that does not start with a public key", (s) => ({ ...s, sealedOutput: Uint8Array.of(9, ...s.sealedOutput.subarray(1)) }), ErrInvalidSealedOutput],
+  ])("refused statelessly with its own code: %s", (_name, change, kind) => {
+    const s = change(sealFor({ id: 1n, worker: testAccount(100), clientPubkey: testPubkey(testAccount(1)) }, sampleOutput()));
+    const h = msgSubmitResultHandler(testSetup().k);
+    expectAppError(() => h.validateBasic(h.decode(MsgSubmitResult.encode({ worker: testAccount(100), jobId: 1n, ...s, cannotRun: false, reason: "" }).finish())), kind);
+  });
+
+  test("output bytes are charged gas before they are looked at", () => {
+    const { t, job } = assignedJob();
+    const output = sampleOutput(60, BIG);
+    expectAppError(() => deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id, output), 6n, TENSOR_GAS_PER_BYTE * BigInt(output.length + SEAL_OVERHEAD) - 1n), ErrOutOfGas);
   });
 
   test("a second result, or one after finalization, is refused: the job is no longer awaiting one", () => {
@@ -313,7 +373,8 @@ describe("MsgSubmitResult", () => {
   test("a refused result leaves the store exactly as it was (the message's branch is dropped)", () => {
     const { t, job } = assignedJob();
     const before = [...t.store.iterate("")];
-    const bad: SubmitResult = { worker: job.worker, jobId: job.id, output: sampleOutput(60, BIG) };
+    const big = sealFor(job, sampleOutput(60, BIG));
+    const bad: SubmitResult = { worker: job.worker, jobId: job.id, commitment: big.commitment, sealedOutput: big.sealedOutput, cannotRun: false, reason: "" };
     const branch = new Branch(t.store);
     expect(() => msgSubmitResultHandler(t.k).execute(ctxAt(branch, job.deadlineHeight + 1n), bad)).toThrow();
     expect([...t.store.iterate("")]).toEqual(before);
@@ -321,9 +382,133 @@ describe("MsgSubmitResult", () => {
 
   test("the signer is the worker field", () => {
     const h = msgSubmitResultHandler(testSetup().k);
-    expect(h.signers({ worker: testAccount(5), jobId: 1n, output: new Uint8Array() })).toEqual([testAccount(5)]);
+    expect(h.signers({ worker: testAccount(5), jobId: 1n, commitment: new Uint8Array(), sealedOutput: new Uint8Array(), cannotRun: false, reason: "" })).toEqual([testAccount(5)]);
+    const o = msgOpenResultHandler(testSetup().k);
+    expect(o.signers({ worker: testAccount(7), jobId: 1n, output: new Uint8Array(), salt: new Uint8Array(), ephemeralKey: new Uint8Array() })).toEqual([testAccount(7)]);
     const j = msgSubmitJobHandler(testSetup().k);
     expect(j.signers({ client: testAccount(6) } as SubmitJob)).toEqual([testAccount(6)]);
+  });
+});
+
+describe("MsgOpenResult", () => {
+  /** A job whose result (sealed `output`) a dispute holds and wants opened; `challenge` is wired unless told otherwise. */
+  function disputedJob(output = sampleOutput(), o: { cannotRun?: boolean; wire?: boolean; want?: boolean } = {}): { t: TestSetup; job: Job; other: string; challenge: FakeChallenge } {
+    const { t, job, other } = assignedJob();
+    deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id, output, o.cannotRun ?? false, o.cannotRun ? "no" : ""), 7n);
+    t.k.holdForDispute(ctxAt(t.store, 8n), job.id, 4n);
+    const challenge = new FakeChallenge();
+    if (o.wire ?? true) t.k.setChallengeKeeper(challenge);
+    if (o.want ?? true) challenge.want.add(job.id);
+    return { t, job: t.k.getJob(t.store, job.id)!, other, challenge };
+  }
+
+  function openBytes(worker: string, jobId: bigint, o: { output: Uint8Array; salt: Uint8Array; ephemeralKey: Uint8Array }): Uint8Array {
+    return MsgOpenResult.encode({ worker, jobId, output: o.output, salt: o.salt, ephemeralKey: o.ephemeralKey }).finish();
+  }
+
+  test("the worker opens what it sealed: the output is recorded, public from now on, and announced", () => {
+    const { t, job } = disputedJob();
+    expect(job.status).toBe(JobStatus.JOB_STATUS_DISPUTED);
+    const h = msgOpenResultHandler(t.k);
+    const msg = h.decode(openBytes(job.worker, job.id, sealFor(job, sampleOutput())));
+    h.validateBasic(msg);
+    const ctx = ctxAt(t.store, 9n);
+    h.execute(ctx, msg);
+    const after = t.k.getJob(t.store, job.id)!;
+    expect(after).toMatchObject({ opened: true, status: JobStatus.JOB_STATUS_DISPUTED, disputeId: 4n });
+    expect(Buffer.from(after.output)).toEqual(Buffer.from(sampleOutput()));
+    expect(t.k.openedResult(t.store, job.id)).toEqual({ output: after.output, cannotRun: false });
+    const attrs = Object.fromEntries(ctx.events.events().find((e) => e.type === "result_opened")!.attributes.map((a) => [a.key, a.value]));
+    expect(attrs).toEqual({ job_id: job.id.toString(), dispute_id: "4", worker: job.worker, cannot_run: "false" });
+    // Once only.
+    expectAppError(() => deliver(t, h, openBytes(job.worker, job.id, sealFor(job, sampleOutput())), 10n), ErrAlreadyOpened);
+  });
+
+  test("a cannot-run result opens to nothing; an output with it is refused", () => {
+    const { t, job } = disputedJob(new Uint8Array(), { cannotRun: true });
+    const h = msgOpenResultHandler(t.k);
+    const good = sealFor(job, new Uint8Array());
+    expectAppError(() => deliver(t, h, openBytes(job.worker, job.id, { ...good, output: sampleOutput() }), 9n), ErrCannotRunWithOutput);
+    deliver(t, h, openBytes(job.worker, job.id, good), 9n);
+    expect(t.k.openedResult(t.store, job.id)).toEqual({ output: new Uint8Array(), cannotRun: true });
+  });
+
+  test("without x/challenge wired, or when no dispute asks, an opening is refused with its own code", () => {
+    const unwired = disputedJob(sampleOutput(), { wire: false });
+    expectAppError(() => deliver(unwired.t, msgOpenResultHandler(unwired.t.k), openBytes(unwired.job.worker, unwired.job.id, sealFor(unwired.job, sampleOutput())), 9n), ErrOpeningNotAvailable);
+    const unasked = disputedJob(sampleOutput(), { want: false });
+    expectAppError(() => deliver(unasked.t, msgOpenResultHandler(unasked.t.k), openBytes(unasked.job.worker, unasked.job.id, sealFor(unasked.job, sampleOutput())), 9n), ErrOpeningNotRequested);
+    // A job no dispute holds, even if asked.
+    const { t, job } = assignedJob();
+    deliver(t, msgSubmitResultHandler(t.k), resultBytes(job.worker, job.id), 7n);
+    const c = new FakeChallenge();
+    c.want.add(job.id);
+    t.k.setChallengeKeeper(c);
+    expectAppError(() => deliver(t, msgOpenResultHandler(t.k), openBytes(job.worker, job.id, sealFor(job, sampleOutput())), 9n), ErrOpeningNotRequested);
+    expect(() => t.k.setChallengeKeeper(c)).toThrow(/already set/);
+  });
+
+  test("nobody but the job's worker can open it", () => {
+    const { t, job, other } = disputedJob();
+    const opening = sealFor(job, sampleOutput());
+    expectAppError(() => deliver(t, msgOpenResultHandler(t.k), openBytes(other, job.id, opening), 9n), ErrNotAssignedWorker);
+    expectAppError(() => deliver(t, msgOpenResultHandler(t.k), openBytes(job.client, job.id, opening), 9n), ErrNotAssignedWorker);
+    expectAppError(() => deliver(t, msgOpenResultHandler(t.k), openBytes(job.worker, 99n, opening), 9n), ErrUnknownJob);
+    expect(t.k.getJob(t.store, job.id)!.opened).toBe(false);
+  });
+
+  test("an opening must match the commitment and re-encrypt to exactly the sealed output", () => {
+    const { t, job } = disputedJob();
+    const h = msgOpenResultHandler(t.k);
+    const good = sealFor(job, sampleOutput());
+    // Another output or salt: the commitment does not match.
+    expectAppError(() => deliver(t, h, openBytes(job.worker, job.id, { ...good, output: sampleOutput(1, 1n) }), 9n), ErrCommitmentMismatch);
+    expectAppError(() => deliver(t, h, openBytes(job.worker, job.id, { ...good, salt: new Uint8Array(32).fill(7) }), 9n), ErrCommitmentMismatch);
+    // The right output and salt with another ephemeral key: not what the client was sent.
+    expectAppError(() => deliver(t, h, openBytes(job.worker, job.id, { ...good, ephemeralKey: new Uint8Array(32).fill(7) }), 9n), ErrSealMismatch);
+    expect(t.k.getJob(t.store, job.id)!.opened).toBe(false);
+  });
+
+  test("a worker that committed to one output but sealed another to its client cannot open either", () => {
+    const { t, job } = assignedJob();
+    const committed = sealFor(job, sampleOutput());
+    const sent = sealOutput(job.id, job.clientPubkey, sampleOutput(1, 9n), committed.salt, committed.ephemeralKey);
+    deliver(t, msgSubmitResultHandler(t.k), MsgSubmitResult.encode({ worker: job.worker, jobId: job.id, commitment: committed.commitment, sealedOutput: sent, cannotRun: false, reason: "" }).finish(), 7n);
+    t.k.holdForDispute(ctxAt(t.store, 8n), job.id, 1n);
+    const c = new FakeChallenge();
+    c.want.add(job.id);
+    t.k.setChallengeKeeper(c);
+    const h = msgOpenResultHandler(t.k);
+    expectAppError(() => deliver(t, h, openBytes(job.worker, job.id, committed), 9n), ErrSealMismatch);
+    expectAppError(() => deliver(t, h, openBytes(job.worker, job.id, { ...committed, output: sampleOutput(1, 9n) }), 9n), ErrCommitmentMismatch);
+  });
+
+  test.each<[string, Uint8Array]>([
+    ["wrong shape", encodeTensorList([{ name: "y", shape: [1n, 7n], values: Array.from({ length: 7 }, () => 0n) }])],
+    ["wrong rank", encodeTensorList([{ name: "y", shape: [8n], values: Array.from({ length: 8 }, () => 0n) }])],
+    ["wrong name", encodeTensorList([{ name: "out", shape: [1n, 8n], values: Array.from({ length: 8 }, () => 0n) }])],
+    ["too many tensors", encodeTensorList([{ name: "y", shape: [1n, 8n], values: Array.from({ length: 8 }, () => 0n) }, { name: "z", shape: [], values: [0n] }])],
+    ["not a tensor list", Uint8Array.of(0x0a, 0xff)],
+  ])("an output that does not fit the model's output spec is accepted sealed, and refused when opened: %s", (_name, output) => {
+    const { t, job } = disputedJob(output);
+    expectAppError(() => deliver(t, msgOpenResultHandler(t.k), openBytes(job.worker, job.id, sealFor(job, output)), 9n), ErrInvalidOutput);
+    expect(t.k.getJob(t.store, job.id)!.opened).toBe(false);
+  });
+
+  test.each<[string, Partial<OpenResult>]>([
+    ["a salt of 31 bytes", { salt: new Uint8Array(31) }],
+    ["no ephemeral key", { ephemeralKey: new Uint8Array() }],
+    ["an ephemeral key of 33 bytes", { ephemeralKey: new Uint8Array(33) }],
+  ])("refused statelessly with its own code: %s", (_name, over) => {
+    const h = msgOpenResultHandler(testSetup().k);
+    const o = { output: sampleOutput(), salt: new Uint8Array(32), ephemeralKey: new Uint8Array(32).fill(1), ...over };
+    expectAppError(() => h.validateBasic(h.decode(openBytes(testAccount(100), 1n, o))), ErrInvalidOpening);
+  });
+
+  test("output bytes and the check are charged gas first", () => {
+    const { t, job } = disputedJob();
+    const opening = sealFor(job, sampleOutput());
+    expectAppError(() => deliver(t, msgOpenResultHandler(t.k), openBytes(job.worker, job.id, opening), 9n, TENSOR_GAS_PER_BYTE * BigInt(opening.output.length) + OPEN_CHECK_GAS - 1n), ErrOutOfGas);
   });
 });
 

@@ -4,6 +4,8 @@
  * if anything throws, so a refused message leaves no escrow, job or penalty behind).
  */
 import {
+  MsgOpenResult,
+  MsgOpenResultResponse,
   MsgSubmitJob,
   MsgSubmitJobResponse,
   MsgSubmitResult,
@@ -17,28 +19,40 @@ import type { AnyMsgHandler, MsgHandler, MsgResponse } from "../../base/module";
 import { Bech32Prefix, parseAddress } from "../../base/types/address";
 import {
   ErrAfterHardDeadline,
+  ErrAlreadyOpened,
   ErrCannotRunWithOutput,
+  ErrCommitmentMismatch,
+  ErrInvalidCommitment,
+  ErrInvalidOpening,
   ErrInvalidReason,
+  ErrInvalidSealedOutput,
   ErrFeeBelowMinimum,
   ErrInputUriNotSupported,
   ErrInvalidFee,
   ErrInvalidInput,
   ErrInvalidOutput,
   ErrJobNotAwaitingResult,
+  ErrNoClientPubkey,
   ErrNotAssignedWorker,
+  ErrOpeningNotAvailable,
+  ErrOpeningNotRequested,
+  ErrSealMismatch,
   ErrUnauthorizedParams,
   ErrUnknownJob,
   ErrUnknownModel,
 } from "./errors";
-import { emitJobSubmitted, emitResultSubmitted, emitUpdateParams } from "./events";
+import { emitJobSubmitted, emitResultOpened, emitResultSubmitted, emitUpdateParams } from "./events";
 import { capRefund, latePenalty, resultTiming } from "./fees";
-import { KIND_LATE_RESULT, coinString, coins, type InferenceKeeper } from "./keeper";
+import { KIND_LATE_RESULT, type InferenceKeeper } from "./keeper";
 import { fromWire, type InferenceParams } from "./params";
+import { coinString, coins } from "./settlement";
+import { COMMITMENT_BYTES, PUBKEY_BYTES, SALT_BYTES, SEAL_OVERHEAD, SECRET_KEY_BYTES, commitmentMatches, sealMatches, sealedLength, sealedOutputProblem } from "./seal";
 import { JobStatus, newJob, statusName, type Job } from "./types";
 
 const TYPE_URL = "/inferchain.inference.v1.";
 export const MSG_SUBMIT_JOB = TYPE_URL + "MsgSubmitJob";
 export const MSG_SUBMIT_RESULT = TYPE_URL + "MsgSubmitResult";
+export const MSG_OPEN_RESULT = TYPE_URL + "MsgOpenResult";
 export const MSG_UPDATE_PARAMS = TYPE_URL + "MsgUpdateParams";
 
 /**
@@ -47,6 +61,19 @@ export const MSG_UPDATE_PARAMS = TYPE_URL + "MsgUpdateParams";
  * instead of costing free CPU.
  */
 export const TENSOR_GAS_PER_BYTE = 10n;
+
+/** Gas for checking an opening: two secp256k1 multiplications (the ephemeral public key, ECDH), HKDF and AES-GCM setup. */
+export const OPEN_CHECK_GAS = 5_000n;
+
+/** A tensor-spec error from x/models, re-coded as this module's `err` (its message kept). */
+function recode(err: AppError, f: () => unknown): void {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof AppError) throw new AppError(err.codespace, err.code, `${e.message}: ${err.message}`, e);
+    throw e;
+  }
+}
 
 const DECIMAL = /^[0-9]{1,30}$/;
 
@@ -76,16 +103,15 @@ export function msgSubmitJobHandler(k: InferenceKeeper): MsgHandler<SubmitJob> {
       const model = k.models.getModel(ctx.store, msg.modelId);
       if (!model) throw ErrUnknownModel.wrap(`model ${msg.modelId}`);
       if (msg.fee < model.minFee) throw ErrFeeBelowMinimum.wrap(`fee ${msg.fee}${k.denom} is below ${model.id}'s min_fee ${model.minFee}${k.denom}`);
-      try {
-        k.models.decodeInput(model, msg.input);
-      } catch (e) {
-        if (e instanceof AppError) throw new AppError(ErrInvalidInput.codespace, ErrInvalidInput.code, `${e.message}: ${ErrInvalidInput.message}`, e);
-        throw e;
-      }
+      recode(ErrInvalidInput, () => k.models.decodeInput(model, msg.input));
+      // The key results are sealed to. The ante handler has set it by now (the client signed
+      // this tx), so a missing key means a signer that is not the client: refuse it plainly.
+      const clientPubkey = k.accounts.getAccount(ctx.store, msg.client)?.pubkey;
+      if (!clientPubkey || clientPubkey.length !== PUBKEY_BYTES) throw ErrNoClientPubkey.wrap(`account ${msg.client}`);
       k.bank.sendCoinsFromAccountToModule(ctx, msg.client, k.escrow, coins(k, msg.fee));
       const id = k.getNextJobId(ctx.store);
       k.setNextJobId(ctx.store, id + 1n);
-      k.setJob(ctx.store, newJob({ id, client: msg.client, modelId: model.id, input: msg.input, fee: msg.fee, height: ctx.block.height }));
+      k.setJob(ctx.store, newJob({ id, client: msg.client, modelId: model.id, input: msg.input, fee: msg.fee, height: ctx.block.height, clientPubkey }));
       emitJobSubmitted(ctx.events, { jobId: id, client: msg.client, modelId: model.id, fee: coinString(k, msg.fee) });
       return { typeUrl: TYPE_URL + "MsgSubmitJobResponse", value: MsgSubmitJobResponse.encode({ jobId: id }).finish() };
     },
@@ -97,8 +123,11 @@ export function msgSubmitJobHandler(k: InferenceKeeper): MsgHandler<SubmitJob> {
 export interface SubmitResult {
   readonly worker: string;
   readonly jobId: bigint;
-  readonly output: Uint8Array;
-  /** The worker cannot run this input; `output` is empty and `reason` says why. */
+  /** seal.ts `resultCommitment` of the output and a salt: 32 bytes. */
+  readonly commitment: Uint8Array;
+  /** seal.ts `sealOutput` of the output and the salt, to the job's client key. */
+  readonly sealedOutput: Uint8Array;
+  /** The worker cannot run this input; the sealed output is empty and `reason` says why. */
   readonly cannotRun: boolean;
   readonly reason: string;
 }
@@ -106,24 +135,39 @@ export interface SubmitResult {
 /** Most UTF-8 bytes of a cannot-run reason. */
 export const MAX_CANNOT_RUN_REASON_BYTES = 256;
 
+/**
+ * A result is sealed, so the chain cannot check it against the model's output spec when it is
+ * posted: it checks the sizes (commitment 32 bytes; sealed output between a sealed empty output
+ * and a sealed `max_output_bytes` one, exactly the former for cannot-run and longer for any
+ * other result) and that the sealed output starts with a public key, so the client can at
+ * least try to open it. Whether the
+ * output fits the spec is checked by the client on opening and by the chain when a dispute
+ * opens it (MsgOpenResult).
+ */
 export function msgSubmitResultHandler(k: InferenceKeeper): MsgHandler<SubmitResult> {
   return {
     typeUrl: MSG_SUBMIT_RESULT,
     decode(value: Uint8Array): SubmitResult {
       const m = MsgSubmitResult.decode(value);
-      return { worker: m.worker, jobId: m.jobId, output: m.output, cannotRun: m.cannotRun, reason: m.reason };
+      return { worker: m.worker, jobId: m.jobId, commitment: m.commitment, sealedOutput: m.sealedOutput, cannotRun: m.cannotRun, reason: m.reason };
     },
     signers: (msg) => [msg.worker],
     validateBasic(msg): void {
       parseAddress(msg.worker, Bech32Prefix.account, "worker");
       if (msg.jobId === 0n) throw ErrUnknownJob.wrap("job ids start at 1");
-      if (msg.cannotRun && msg.output.length > 0) throw ErrCannotRunWithOutput.wrap(`job ${msg.jobId}: ${msg.output.length} output bytes`);
+      if (msg.commitment.length !== COMMITMENT_BYTES) throw ErrInvalidCommitment.wrap(`${msg.commitment.length} bytes; want ${COMMITMENT_BYTES}`);
+      // A sealed empty output is exactly the overhead: anything longer carries an output.
+      if (msg.cannotRun && msg.sealedOutput.length > SEAL_OVERHEAD) throw ErrCannotRunWithOutput.wrap(`job ${msg.jobId}: ${msg.sealedOutput.length - SEAL_OVERHEAD} sealed output bytes`);
+      const problem = sealedOutputProblem(msg.sealedOutput);
+      if (problem !== undefined) throw ErrInvalidSealedOutput.wrap(`job ${msg.jobId}: ${problem}`);
+      // Every model has at least one output tensor, so an empty output never fits its spec.
+      if (!msg.cannotRun && msg.sealedOutput.length === SEAL_OVERHEAD) throw ErrInvalidOutput.wrap(`job ${msg.jobId}: the sealed output is empty`);
       if (!msg.cannotRun && msg.reason !== "") throw ErrInvalidReason.wrap("a reason is given only with cannot_run");
       const bytes = new TextEncoder().encode(msg.reason).length;
       if (bytes > MAX_CANNOT_RUN_REASON_BYTES) throw ErrInvalidReason.wrap(`reason is ${bytes} bytes; at most ${MAX_CANNOT_RUN_REASON_BYTES}`);
     },
     execute(ctx: Context, msg): MsgResponse {
-      ctx.gas.consume(TENSOR_GAS_PER_BYTE * BigInt(msg.output.length), "job output");
+      ctx.gas.consume(TENSOR_GAS_PER_BYTE * BigInt(msg.sealedOutput.length), "job output");
       const height = ctx.block.height;
       const job = k.getJob(ctx.store, msg.jobId);
       if (!job) throw ErrUnknownJob.wrap(`job ${msg.jobId}`);
@@ -133,16 +177,8 @@ export function msgSubmitResultHandler(k: InferenceKeeper): MsgHandler<SubmitRes
       if (timing === "too_late") throw ErrAfterHardDeadline.wrap(`job ${job.id}: hard deadline ${job.hardDeadlineHeight}, now ${height}`);
       const model = k.models.getModel(ctx.store, job.modelId);
       if (!model) throw new Error(`inference: job ${job.id} names missing model ${job.modelId}`);
-      // A cannot-run result has no output to check; it is signed by the assigned worker within
-      // the hard deadline like any result and goes through the challenge window like any result.
-      if (!msg.cannotRun) {
-        try {
-          k.models.decodeOutput(model, msg.output);
-        } catch (e) {
-          if (e instanceof AppError) throw new AppError(ErrInvalidOutput.codespace, ErrInvalidOutput.code, `${e.message}: ${ErrInvalidOutput.message}`, e);
-          throw e;
-        }
-      }
+      const most = sealedLength(model.maxOutputBytes);
+      if (BigInt(msg.sealedOutput.length) > most) throw ErrInvalidSealedOutput.wrap(`job ${job.id}: ${msg.sealedOutput.length} bytes; ${model.id} seals to at most ${most}`);
 
       const params = k.getParams(ctx.store);
       const late = timing === "late";
@@ -166,7 +202,8 @@ export function msgSubmitResultHandler(k: InferenceKeeper): MsgHandler<SubmitRes
       k.setJob(ctx.store, {
         ...job,
         status: JobStatus.JOB_STATUS_RESULT_POSTED,
-        output: msg.output,
+        commitment: msg.commitment,
+        sealedOutput: msg.sealedOutput,
         resultHeight: height,
         late,
         challengeEndHeight,
@@ -184,8 +221,67 @@ export function msgSubmitResultHandler(k: InferenceKeeper): MsgHandler<SubmitRes
         resultHeight: height,
         challengeEndHeight,
         penalty: coinString(k, penalty),
+        commitment: msg.commitment,
       });
       return { typeUrl: TYPE_URL + "MsgSubmitResultResponse", value: MsgSubmitResultResponse.encode({ late }).finish() };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- MsgOpenResult
+
+export interface OpenResult {
+  readonly worker: string;
+  readonly jobId: bigint;
+  /** The canonical output committed to (empty for a cannot-run result). */
+  readonly output: Uint8Array;
+  readonly salt: Uint8Array;
+  /** The secret key of the sealed output's ephemeral public key. */
+  readonly ephemeralKey: Uint8Array;
+}
+
+/**
+ * The job's worker opens its sealed result because a dispute asks (x/challenge
+ * `wantsOpening`): the output and salt must hash to the posted commitment, sealing them again
+ * with the revealed ephemeral key must give exactly the posted sealed output (so the client got
+ * what is opened here), and the output must fit the model's output spec. A refused opening
+ * changes nothing; a worker that does not open in time is at fault (x/challenge).
+ */
+export function msgOpenResultHandler(k: InferenceKeeper): MsgHandler<OpenResult> {
+  return {
+    typeUrl: MSG_OPEN_RESULT,
+    decode(value: Uint8Array): OpenResult {
+      const m = MsgOpenResult.decode(value);
+      return { worker: m.worker, jobId: m.jobId, output: m.output, salt: m.salt, ephemeralKey: m.ephemeralKey };
+    },
+    signers: (msg) => [msg.worker],
+    validateBasic(msg): void {
+      parseAddress(msg.worker, Bech32Prefix.account, "worker");
+      if (msg.jobId === 0n) throw ErrUnknownJob.wrap("job ids start at 1");
+      if (msg.salt.length !== SALT_BYTES) throw ErrInvalidOpening.wrap(`salt is ${msg.salt.length} bytes; want ${SALT_BYTES}`);
+      if (msg.ephemeralKey.length !== SECRET_KEY_BYTES) throw ErrInvalidOpening.wrap(`ephemeral_key is ${msg.ephemeralKey.length} bytes; want ${SECRET_KEY_BYTES}`);
+    },
+    execute(ctx: Context, msg): MsgResponse {
+      ctx.gas.consume(TENSOR_GAS_PER_BYTE * BigInt(msg.output.length) + OPEN_CHECK_GAS, "open result");
+      const job = k.getJob(ctx.store, msg.jobId);
+      if (!job) throw ErrUnknownJob.wrap(`job ${msg.jobId}`);
+      if (msg.worker !== job.worker) throw ErrNotAssignedWorker.wrap(`job ${job.id}'s result is ${job.worker}'s, not ${msg.worker}'s`);
+      if (job.opened) throw ErrAlreadyOpened.wrap(`job ${job.id}`);
+      const challenge = k.challenge;
+      if (!challenge) throw ErrOpeningNotAvailable.wrap(`job ${job.id}: no challenge module`);
+      // wantsOpening reads x/challenge's state: a dispute holding this job is in its opening phase.
+      if (job.status !== JobStatus.JOB_STATUS_DISPUTED || !challenge.wantsOpening(ctx.store, job.id)) throw ErrOpeningNotRequested.wrap(`job ${job.id} (${statusName(job.status)})`);
+      if (job.cannotRun && msg.output.length > 0) throw ErrCannotRunWithOutput.wrap(`job ${job.id}: ${msg.output.length} output bytes`);
+      if (!commitmentMatches(job.commitment, job.id, job.worker, msg.output, msg.salt)) throw ErrCommitmentMismatch.wrap(`job ${job.id}`);
+      if (!sealMatches(job.id, job.clientPubkey, job.sealedOutput, msg.output, msg.salt, msg.ephemeralKey)) throw ErrSealMismatch.wrap(`job ${job.id}`);
+      if (!job.cannotRun) {
+        const model = k.models.getModel(ctx.store, job.modelId);
+        if (!model) throw new Error(`inference: job ${job.id} names missing model ${job.modelId}`);
+        recode(ErrInvalidOutput, () => k.models.decodeOutput(model, msg.output));
+      }
+      k.setJob(ctx.store, { ...job, output: msg.output, opened: true });
+      emitResultOpened(ctx.events, { jobId: job.id, disputeId: job.disputeId, worker: job.worker, cannotRun: job.cannotRun });
+      return { typeUrl: TYPE_URL + "MsgOpenResultResponse", value: MsgOpenResultResponse.encode({}).finish() };
     },
   };
 }
@@ -219,5 +315,5 @@ export function msgUpdateParamsHandler(k: InferenceKeeper): MsgHandler<UpdatePar
 }
 
 export function inferenceMsgHandlers(k: InferenceKeeper): AnyMsgHandler[] {
-  return [msgSubmitJobHandler(k), msgSubmitResultHandler(k), msgUpdateParamsHandler(k)];
+  return [msgSubmitJobHandler(k), msgSubmitResultHandler(k), msgOpenResultHandler(k), msgUpdateParamsHandler(k)];
 }

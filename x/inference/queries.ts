@@ -81,7 +81,7 @@ export function inferenceQueries(k: InferenceKeeper): QueryHandler[] {
       path: SERVICE + "Jobs",
       handle(ctx, data) {
         const req = decodeRequest(QueryJobsRequest, data);
-        if (!Number.isInteger(req.status) || req.status < JobStatus.JOB_STATUS_UNSPECIFIED || req.status > JobStatus.JOB_STATUS_FAILED) {
+        if (!Number.isInteger(req.status) || req.status < JobStatus.JOB_STATUS_UNSPECIFIED || req.status > JobStatus.JOB_STATUS_DISPUTED) {
           throw invalidArgument(`unknown job status ${req.status}`);
         }
         if (req.client !== "") addressArgument(req.client, Bech32Prefix.account, "client");

@@ -4,6 +4,10 @@
  * and the slash path is the real x/slashing keeper over them: a test can follow every uinf from
  * the client through escrow, stake and pools. Not used by the state machine.
  */
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { utf8ToBytes } from "@noble/hashes/utils.js";
+import { MsgSubmitResult } from "../../gen/inferchain/inference/v1/tx";
 import type { Context } from "../../base/context";
 import { EventManager } from "../../base/events";
 import { GasMeter } from "../../base/gas";
@@ -14,9 +18,11 @@ import { decodeInput, decodeOutput, encodeTensorList, isValidModelId, type Model
 import { sampleModel } from "../models/testutil";
 import { SlashingKeeper, TREASURY_MODULE } from "../slashing";
 import { FakeBank as SlashingFakeBank, FakeStaking as SlashingFakeStaking, testAccount, testValidatorAddrs } from "../slashing/testutil";
-import type { BankKeeper, ModelWorker, ModelsKeeper, StakingKeeper } from "./expectedKeepers";
+import type { AccountKeeper, BankKeeper, ChallengeKeeper, ModelWorker, ModelsKeeper, StakingKeeper } from "./expectedKeepers";
 import { InferenceKeeper, JOB_ESCROW_MODULE, VERIFICATION_POOL_MODULE } from "./keeper";
 import { defaultParams, type InferenceParams } from "./params";
+import { openSealedOutput, resultCommitment, sealOutput } from "./seal";
+import type { Job } from "./types";
 
 export { testAccount, testValidatorAddrs, TREASURY_MODULE, JOB_ESCROW_MODULE, VERIFICATION_POOL_MODULE };
 
@@ -55,6 +61,65 @@ export class FakeStaking extends SlashingFakeStaking implements StakingKeeper {
     }
     return out;
   }
+}
+
+/** The secp256k1 secret key of a test account (any address has one: derived from it). */
+export function testSecretKey(address: string): Uint8Array {
+  return sha256(utf8ToBytes(`inferchain/test-key/${address}`));
+}
+
+const pubkeys = new Map<string, Uint8Array>();
+
+/** The compressed public key of `testSecretKey(address)`. */
+export function testPubkey(address: string): Uint8Array {
+  let p = pubkeys.get(address);
+  if (!p) {
+    p = secp256k1.getPublicKey(testSecretKey(address), true);
+    pubkeys.set(address, p);
+  }
+  return p;
+}
+
+/** Accounts as x/auth has them after their first tx: every address has `testPubkey`, except those in `withoutKey`. */
+export class FakeAccounts implements AccountKeeper {
+  readonly withoutKey = new Set<string>();
+  getAccount(_s: KVReader, address: string): { readonly pubkey?: Uint8Array } | undefined {
+    return this.withoutKey.has(address) ? { pubkey: undefined } : { pubkey: testPubkey(address) };
+  }
+}
+
+/** x/challenge as inference asks it: the jobs whose opening a dispute wants (`want`). */
+export class FakeChallenge implements ChallengeKeeper {
+  readonly want = new Set<bigint>();
+  wantsOpening(_s: KVReader, jobId: bigint): boolean {
+    return this.want.has(jobId);
+  }
+}
+
+/** A worker's sealed result and its opening: deterministic salt and ephemeral key per job and `label`. */
+export interface TestSeal {
+  readonly commitment: Uint8Array;
+  readonly sealedOutput: Uint8Array;
+  readonly output: Uint8Array;
+  readonly salt: Uint8Array;
+  readonly ephemeralKey: Uint8Array;
+}
+
+export function sealFor(job: Pick<Job, "id" | "worker" | "clientPubkey">, output: Uint8Array, label = ""): TestSeal {
+  const salt = sha256(utf8ToBytes(`salt/${job.id}/${label}`));
+  const ephemeralKey = sha256(utf8ToBytes(`ephemeral/${job.id}/${label}`));
+  return { commitment: resultCommitment(job.id, job.worker, output, salt), sealedOutput: sealOutput(job.id, job.clientPubkey, output, salt, ephemeralKey), output, salt, ephemeralKey };
+}
+
+/** MsgSubmitResult bytes as `job`'s worker (or `worker`) posts them: `output` sealed to the job's client. */
+export function resultMsgBytes(job: Pick<Job, "id" | "worker" | "clientPubkey">, output: Uint8Array = sampleOutput(), o: { cannotRun?: boolean; reason?: string; worker?: string } = {}): Uint8Array {
+  const s = sealFor(job, output);
+  return MsgSubmitResult.encode({ worker: o.worker ?? job.worker, jobId: job.id, commitment: s.commitment, sealedOutput: s.sealedOutput, cannotRun: o.cannotRun ?? false, reason: o.reason ?? "" }).finish();
+}
+
+/** A job's result as its client reads it: the sealed output opened with the client's test key. */
+export function clientOutput(job: Pick<Job, "id" | "client" | "sealedOutput">): Uint8Array {
+  return openSealedOutput(job.id, job.sealedOutput, testSecretKey(job.client)).output;
 }
 
 export class FakeModels implements ModelsKeeper {
@@ -111,6 +176,7 @@ export interface TestValidator {
 
 export interface TestSetup {
   readonly store: MemKV;
+  readonly accounts: FakeAccounts;
   readonly bank: FakeBank;
   readonly staking: FakeStaking;
   readonly slashing: SlashingKeeper;
@@ -121,14 +187,15 @@ export interface TestSetup {
 /** A store, the fakes, the real slash path and a keeper with `params` over the defaults; MODEL is registered. */
 export function testSetup(params: Partial<InferenceParams> = {}): TestSetup {
   const store = new MemKV();
+  const accounts = new FakeAccounts();
   const bank = new FakeBank();
   const staking = new FakeStaking(bank);
   const slashing = new SlashingKeeper({ staking, bank });
   const models = new FakeModels();
   models.add(MODEL);
-  const k = new InferenceKeeper({ bank, staking, slashing, models, treasury: TREASURY_MODULE });
+  const k = new InferenceKeeper({ accounts, bank, staking, slashing, models, treasury: TREASURY_MODULE });
   k.setParams(store, { ...defaultParams(), ...params });
-  return { store, bank, staking, slashing, models, k };
+  return { store, accounts, bank, staking, slashing, models, k };
 }
 
 /** The worker key of test validator `i` (distinct from its operator account). */

@@ -32,6 +32,7 @@ export interface Job {
   readonly hardDeadlineHeight: bigint;
   /** Operators assigned so far, in attempt order (never drawn again for this job). */
   readonly triedOperators: readonly string[];
+  /** The opened result (MsgOpenResult), public once `opened`; empty before (results are sealed). */
   readonly output: Uint8Array;
   readonly resultHeight: bigint;
   readonly late: boolean;
@@ -49,6 +50,36 @@ export interface Job {
   readonly pruneHeight: bigint;
   /** Input and output bytes dropped; only the compact record and hashes remain. */
   readonly pruned: boolean;
+  /** The worker's 32-byte commitment to its result (seal.ts `resultCommitment`); empty before a result. */
+  readonly commitment: Uint8Array;
+  /** The result sealed to `clientPubkey` (seal.ts); empty before a result and once pruned. */
+  readonly sealedOutput: Uint8Array;
+  /** The client's compressed secp256k1 key (33 bytes) from x/auth at submission: results are sealed to it. */
+  readonly clientPubkey: Uint8Array;
+  /** The dispute that holds (or held) the job; 0 if never disputed. */
+  readonly disputeId: bigint;
+  /** The worker opened its result: `output` holds it. */
+  readonly opened: boolean;
+}
+
+/** A job as a dispute sees it (x/challenge's expectedKeepers declares the same shape). */
+export interface DisputableJob {
+  readonly id: bigint;
+  readonly client: string;
+  readonly modelId: string;
+  readonly operator: string;
+  readonly worker: string;
+  readonly fee: bigint;
+  /** Height the result was included at (0 before a result). */
+  readonly resultHeight: bigint;
+  readonly challengeEndHeight: bigint;
+  /** `statusName`: `result_posted`, `disputed`, `finalized`, … */
+  readonly status: string;
+  readonly cannotRun: boolean;
+  readonly opened: boolean;
+  /** The opened output; empty until opened. */
+  readonly output: Uint8Array;
+  readonly input: Uint8Array;
 }
 
 /** Statuses a job never leaves (its fee was paid out or refunded). */
@@ -58,7 +89,17 @@ export function isFinished(status: JobStatus): boolean {
 
 /** Statuses whose fee is still in escrow. */
 export function isOpen(status: JobStatus): boolean {
-  return status === JobStatus.JOB_STATUS_PENDING || status === JobStatus.JOB_STATUS_ASSIGNED || status === JobStatus.JOB_STATUS_RESULT_POSTED;
+  return (
+    status === JobStatus.JOB_STATUS_PENDING ||
+    status === JobStatus.JOB_STATUS_ASSIGNED ||
+    status === JobStatus.JOB_STATUS_RESULT_POSTED ||
+    status === JobStatus.JOB_STATUS_DISPUTED
+  );
+}
+
+/** Statuses that carry a posted result (commitment and sealed output). */
+export function hasResult(status: JobStatus): boolean {
+  return status === JobStatus.JOB_STATUS_RESULT_POSTED || status === JobStatus.JOB_STATUS_DISPUTED || status === JobStatus.JOB_STATUS_FINALIZED;
 }
 
 /** `JOB_STATUS_ASSIGNED` → `assigned`, for messages. */
@@ -66,8 +107,8 @@ export function statusName(status: JobStatus): string {
   return jobStatusToJSON(status).replace(/^JOB_STATUS_/, "").toLowerCase();
 }
 
-/** A new job as MsgSubmitJob creates it. */
-export function newJob(p: { id: bigint; client: string; modelId: string; input: Uint8Array; fee: bigint; height: bigint }): Job {
+/** A new job as MsgSubmitJob creates it (`clientPubkey`: the client's account key, empty in tests that never seal). */
+export function newJob(p: { id: bigint; client: string; modelId: string; input: Uint8Array; fee: bigint; height: bigint; clientPubkey?: Uint8Array }): Job {
   return {
     id: p.id,
     client: p.client,
@@ -96,6 +137,11 @@ export function newJob(p: { id: bigint; client: string; modelId: string; input: 
     outputSha256: "",
     pruneHeight: 0n,
     pruned: false,
+    commitment: new Uint8Array(),
+    sealedOutput: new Uint8Array(),
+    clientPubkey: p.clientPubkey ?? new Uint8Array(),
+    disputeId: 0n,
+    opened: false,
   };
 }
 

@@ -13,7 +13,8 @@ export const protobufFileName = "inferchain/inference/v1/inference.proto";
 
 /**
  * JobStatus is where a job is in its life: submitted → assigned (at the end of its block) →
- * result posted (challenge window open) → finalized, or failed after max_attempts.
+ * result posted (challenge window open) → finalized, or failed after max_attempts; a disputed
+ * result is held until its dispute settles (finalized, or failed on a FAULT verdict).
  */
 export enum JobStatus {
   JOB_STATUS_UNSPECIFIED = 0,
@@ -25,8 +26,16 @@ export enum JobStatus {
   JOB_STATUS_RESULT_POSTED = 3,
   /** JOB_STATUS_FINALIZED - The challenge window closed; the fee was split. */
   JOB_STATUS_FINALIZED = 4,
-  /** JOB_STATUS_FAILED - No worker delivered within max_attempts (or none was eligible); the client was refunded. */
+  /**
+   * JOB_STATUS_FAILED - No worker delivered within max_attempts (or none was eligible), or a dispute found the result
+   * at fault; the client was refunded.
+   */
   JOB_STATUS_FAILED = 5,
+  /**
+   * JOB_STATUS_DISPUTED - A dispute (x/challenge) holds the result: it does not finalize and its fee stays in escrow
+   * until the dispute settles.
+   */
+  JOB_STATUS_DISPUTED = 6,
   UNRECOGNIZED = -1,
 }
 
@@ -50,6 +59,9 @@ export function jobStatusFromJSON(object: any): JobStatus {
     case 5:
     case "JOB_STATUS_FAILED":
       return JobStatus.JOB_STATUS_FAILED;
+    case 6:
+    case "JOB_STATUS_DISPUTED":
+      return JobStatus.JOB_STATUS_DISPUTED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -71,6 +83,8 @@ export function jobStatusToJSON(object: JobStatus): string {
       return "JOB_STATUS_FINALIZED";
     case JobStatus.JOB_STATUS_FAILED:
       return "JOB_STATUS_FAILED";
+    case JobStatus.JOB_STATUS_DISPUTED:
+      return "JOB_STATUS_DISPUTED";
     case JobStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -103,7 +117,10 @@ export interface Job {
   hardDeadlineHeight: bigint;
   /** Operators already tried (sampling is without replacement across attempts). */
   triedOperators: string[];
-  /** The posted result: a canonical QuantizedTensorList. */
+  /**
+   * The opened result (MsgOpenResult, when a dispute asked): a canonical QuantizedTensorList,
+   * public from then on; empty until opened (results are sealed: commitment, sealed_output).
+   */
   output: Uint8Array;
   resultHeight: bigint;
   late: boolean;
@@ -133,6 +150,22 @@ export interface Job {
   pruneHeight: bigint;
   /** The input and output bytes were dropped; input_sha256 / output_sha256 keep their hashes. */
   pruned: boolean;
+  /**
+   * The worker's commitment to its result: sha256("infer/result" ‖ u64be(id) ‖ worker_addr20 ‖
+   * output ‖ salt) (32 bytes; set with the result).
+   */
+  commitment: Uint8Array;
+  /** The result sealed to client_pubkey: eph_pub33 ‖ AES-256-GCM(output ‖ salt) (dropped when pruned). */
+  sealedOutput: Uint8Array;
+  /**
+   * The client's compressed secp256k1 account key (33 bytes), taken from x/auth at submission:
+   * the key results are sealed to.
+   */
+  clientPubkey: Uint8Array;
+  /** The dispute that holds (or held) this job (x/challenge); 0 if never disputed. */
+  disputeId: bigint;
+  /** The worker opened its result (MsgOpenResult): output holds it. */
+  opened: boolean;
 }
 
 export interface Params {
@@ -195,6 +228,11 @@ function createBaseJob(): Job {
     outputSha256: "",
     pruneHeight: 0n,
     pruned: false,
+    commitment: new Uint8Array(0),
+    sealedOutput: new Uint8Array(0),
+    clientPubkey: new Uint8Array(0),
+    disputeId: 0n,
+    opened: false,
   };
 }
 
@@ -307,6 +345,24 @@ export const Job: MessageFns<Job> = {
     }
     if (message.pruned !== false) {
       writer.uint32(216).bool(message.pruned);
+    }
+    if (message.commitment.length !== 0) {
+      writer.uint32(226).bytes(message.commitment);
+    }
+    if (message.sealedOutput.length !== 0) {
+      writer.uint32(234).bytes(message.sealedOutput);
+    }
+    if (message.clientPubkey.length !== 0) {
+      writer.uint32(242).bytes(message.clientPubkey);
+    }
+    if (message.disputeId !== 0n) {
+      if (BigInt.asUintN(64, message.disputeId) !== message.disputeId) {
+        throw new globalThis.Error("value provided for field message.disputeId of type uint64 too large");
+      }
+      writer.uint32(248).uint64(message.disputeId);
+    }
+    if (message.opened !== false) {
+      writer.uint32(256).bool(message.opened);
     }
     return writer;
   },
@@ -540,6 +596,46 @@ export const Job: MessageFns<Job> = {
             message.pruned = reader.bool();
             continue;
           }
+          case 28: {
+            if (tag !== 226) {
+              break;
+            }
+
+            message.commitment = reader.bytes();
+            continue;
+          }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.sealedOutput = reader.bytes();
+            continue;
+          }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.clientPubkey = reader.bytes();
+            continue;
+          }
+          case 31: {
+            if (tag !== 248) {
+              break;
+            }
+
+            message.disputeId = reader.uint64() as bigint;
+            continue;
+          }
+          case 32: {
+            if (tag !== 256) {
+              break;
+            }
+
+            message.opened = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -641,6 +737,23 @@ export const Job: MessageFns<Job> = {
         ? BigInt(object.prune_height)
         : 0n,
       pruned: isSet(object.pruned) ? globalThis.Boolean(object.pruned) : false,
+      commitment: isSet(object.commitment) ? bytesFromBase64(object.commitment) : new Uint8Array(0),
+      sealedOutput: isSet(object.sealedOutput)
+        ? bytesFromBase64(object.sealedOutput)
+        : isSet(object.sealed_output)
+        ? bytesFromBase64(object.sealed_output)
+        : new Uint8Array(0),
+      clientPubkey: isSet(object.clientPubkey)
+        ? bytesFromBase64(object.clientPubkey)
+        : isSet(object.client_pubkey)
+        ? bytesFromBase64(object.client_pubkey)
+        : new Uint8Array(0),
+      disputeId: isSet(object.disputeId)
+        ? BigInt(object.disputeId)
+        : isSet(object.dispute_id)
+        ? BigInt(object.dispute_id)
+        : 0n,
+      opened: isSet(object.opened) ? globalThis.Boolean(object.opened) : false,
     };
   },
 
@@ -727,6 +840,21 @@ export const Job: MessageFns<Job> = {
     if (message.pruned !== false) {
       obj.pruned = message.pruned;
     }
+    if (message.commitment.length !== 0) {
+      obj.commitment = base64FromBytes(message.commitment);
+    }
+    if (message.sealedOutput.length !== 0) {
+      obj.sealedOutput = base64FromBytes(message.sealedOutput);
+    }
+    if (message.clientPubkey.length !== 0) {
+      obj.clientPubkey = base64FromBytes(message.clientPubkey);
+    }
+    if (message.disputeId !== 0n) {
+      obj.disputeId = message.disputeId.toString();
+    }
+    if (message.opened !== false) {
+      obj.opened = message.opened;
+    }
     return obj;
   },
 
@@ -778,6 +906,11 @@ export const Job: MessageFns<Job> = {
       ? BigInt(object.pruneHeight)
       : 0n;
     message.pruned = object.pruned ?? false;
+    message.commitment = object.commitment ?? new Uint8Array(0);
+    message.sealedOutput = object.sealedOutput ?? new Uint8Array(0);
+    message.clientPubkey = object.clientPubkey ?? new Uint8Array(0);
+    message.disputeId = (object.disputeId !== undefined && object.disputeId !== null) ? BigInt(object.disputeId) : 0n;
+    message.opened = object.opened ?? false;
     return message;
   },
 };

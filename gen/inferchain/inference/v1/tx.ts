@@ -27,23 +27,53 @@ export interface MsgSubmitJobResponse {
   jobId: bigint;
 }
 
-/** MsgSubmitResult is signed by the assigned validator's worker key. */
+/**
+ * MsgSubmitResult is signed by the assigned validator's worker key. The result is sealed: the
+ * chain sees only a commitment to it and its encryption to the job's client (x/inference/seal.ts).
+ */
 export interface MsgSubmitResult {
   worker: string;
   jobId: bigint;
-  /** Canonical inferchain.models.v1.QuantizedTensorList matching the model's output spec. */
-  output: Uint8Array;
   /**
    * The worker cannot run this input (the runtime refused it, or its output does not fit the
-   * model's output spec): output must be empty; the job finalizes with the fee refunded.
+   * model's output spec): the sealed output is empty; the job finalizes with the fee refunded.
    */
   cannotRun: boolean;
   /** Why, for cannot_run (≤ 256 bytes of UTF-8); empty otherwise. */
   reason: string;
+  /**
+   * sha256("infer/result" ‖ u64be(job_id) ‖ worker_addr20 ‖ output ‖ salt): 32 bytes, where output
+   * is the canonical inferchain.models.v1.QuantizedTensorList (empty for cannot_run) and salt 32 bytes.
+   */
+  commitment: Uint8Array;
+  /**
+   * eph_pub33 ‖ AES-256-GCM(output ‖ salt) to the job's client_pubkey (ECIES; key and nonce from
+   * HKDF-SHA256 over the ECDH x-coordinate): at most 33 + max_output_bytes + 32 + 16 bytes.
+   */
+  sealedOutput: Uint8Array;
 }
 
 export interface MsgSubmitResultResponse {
   late: boolean;
+}
+
+/**
+ * MsgOpenResult reveals a sealed result when a dispute asks for it (x/challenge), signed by the
+ * job's worker key: the chain checks output and salt against the commitment and re-encrypts
+ * with ephemeral_key (the secret key of the sealed output's first 33 bytes) to compare bytes.
+ */
+export interface MsgOpenResult {
+  worker: string;
+  jobId: bigint;
+  /** The canonical QuantizedTensorList committed to (empty for a cannot-run result). */
+  output: Uint8Array;
+  /** 32 bytes. */
+  salt: Uint8Array;
+  /** 32-byte secp256k1 secret key of the ephemeral key the output was sealed with. */
+  ephemeralKey: Uint8Array;
+}
+
+export interface MsgOpenResultResponse {
 }
 
 export interface MsgUpdateParams {
@@ -286,7 +316,14 @@ export const MsgSubmitJobResponse: MessageFns<MsgSubmitJobResponse> = {
 };
 
 function createBaseMsgSubmitResult(): MsgSubmitResult {
-  return { worker: "", jobId: 0n, output: new Uint8Array(0), cannotRun: false, reason: "" };
+  return {
+    worker: "",
+    jobId: 0n,
+    cannotRun: false,
+    reason: "",
+    commitment: new Uint8Array(0),
+    sealedOutput: new Uint8Array(0),
+  };
 }
 
 export const MsgSubmitResult: MessageFns<MsgSubmitResult> = {
@@ -300,14 +337,17 @@ export const MsgSubmitResult: MessageFns<MsgSubmitResult> = {
       }
       writer.uint32(16).uint64(message.jobId);
     }
-    if (message.output.length !== 0) {
-      writer.uint32(26).bytes(message.output);
-    }
     if (message.cannotRun !== false) {
       writer.uint32(32).bool(message.cannotRun);
     }
     if (message.reason !== "") {
       writer.uint32(42).string(message.reason);
+    }
+    if (message.commitment.length !== 0) {
+      writer.uint32(50).bytes(message.commitment);
+    }
+    if (message.sealedOutput.length !== 0) {
+      writer.uint32(58).bytes(message.sealedOutput);
     }
     return writer;
   },
@@ -341,14 +381,6 @@ export const MsgSubmitResult: MessageFns<MsgSubmitResult> = {
             message.jobId = reader.uint64() as bigint;
             continue;
           }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.output = reader.bytes();
-            continue;
-          }
           case 4: {
             if (tag !== 32) {
               break;
@@ -363,6 +395,22 @@ export const MsgSubmitResult: MessageFns<MsgSubmitResult> = {
             }
 
             message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.commitment = reader.bytes();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.sealedOutput = reader.bytes();
             continue;
           }
         }
@@ -381,13 +429,18 @@ export const MsgSubmitResult: MessageFns<MsgSubmitResult> = {
     return {
       worker: isSet(object.worker) ? globalThis.String(object.worker) : "",
       jobId: isSet(object.jobId) ? BigInt(object.jobId) : isSet(object.job_id) ? BigInt(object.job_id) : 0n,
-      output: isSet(object.output) ? bytesFromBase64(object.output) : new Uint8Array(0),
       cannotRun: isSet(object.cannotRun)
         ? globalThis.Boolean(object.cannotRun)
         : isSet(object.cannot_run)
         ? globalThis.Boolean(object.cannot_run)
         : false,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      commitment: isSet(object.commitment) ? bytesFromBase64(object.commitment) : new Uint8Array(0),
+      sealedOutput: isSet(object.sealedOutput)
+        ? bytesFromBase64(object.sealedOutput)
+        : isSet(object.sealed_output)
+        ? bytesFromBase64(object.sealed_output)
+        : new Uint8Array(0),
     };
   },
 
@@ -399,14 +452,17 @@ export const MsgSubmitResult: MessageFns<MsgSubmitResult> = {
     if (message.jobId !== 0n) {
       obj.jobId = message.jobId.toString();
     }
-    if (message.output.length !== 0) {
-      obj.output = base64FromBytes(message.output);
-    }
     if (message.cannotRun !== false) {
       obj.cannotRun = message.cannotRun;
     }
     if (message.reason !== "") {
       obj.reason = message.reason;
+    }
+    if (message.commitment.length !== 0) {
+      obj.commitment = base64FromBytes(message.commitment);
+    }
+    if (message.sealedOutput.length !== 0) {
+      obj.sealedOutput = base64FromBytes(message.sealedOutput);
     }
     return obj;
   },
@@ -418,9 +474,10 @@ export const MsgSubmitResult: MessageFns<MsgSubmitResult> = {
     const message = createBaseMsgSubmitResult();
     message.worker = object.worker ?? "";
     message.jobId = (object.jobId !== undefined && object.jobId !== null) ? BigInt(object.jobId) : 0n;
-    message.output = object.output ?? new Uint8Array(0);
     message.cannotRun = object.cannotRun ?? false;
     message.reason = object.reason ?? "";
+    message.commitment = object.commitment ?? new Uint8Array(0);
+    message.sealedOutput = object.sealedOutput ?? new Uint8Array(0);
     return message;
   },
 };
@@ -488,6 +545,198 @@ export const MsgSubmitResultResponse: MessageFns<MsgSubmitResultResponse> = {
   fromPartial(object: DeepPartial<MsgSubmitResultResponse>): MsgSubmitResultResponse {
     const message = createBaseMsgSubmitResultResponse();
     message.late = object.late ?? false;
+    return message;
+  },
+};
+
+function createBaseMsgOpenResult(): MsgOpenResult {
+  return { worker: "", jobId: 0n, output: new Uint8Array(0), salt: new Uint8Array(0), ephemeralKey: new Uint8Array(0) };
+}
+
+export const MsgOpenResult: MessageFns<MsgOpenResult> = {
+  encode(message: MsgOpenResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.worker !== "") {
+      writer.uint32(10).string(message.worker);
+    }
+    if (message.jobId !== 0n) {
+      if (BigInt.asUintN(64, message.jobId) !== message.jobId) {
+        throw new globalThis.Error("value provided for field message.jobId of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.jobId);
+    }
+    if (message.output.length !== 0) {
+      writer.uint32(26).bytes(message.output);
+    }
+    if (message.salt.length !== 0) {
+      writer.uint32(34).bytes(message.salt);
+    }
+    if (message.ephemeralKey.length !== 0) {
+      writer.uint32(42).bytes(message.ephemeralKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MsgOpenResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMsgOpenResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.worker = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.jobId = reader.uint64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.output = reader.bytes();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.salt = reader.bytes();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.ephemeralKey = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MsgOpenResult {
+    return {
+      worker: isSet(object.worker) ? globalThis.String(object.worker) : "",
+      jobId: isSet(object.jobId) ? BigInt(object.jobId) : isSet(object.job_id) ? BigInt(object.job_id) : 0n,
+      output: isSet(object.output) ? bytesFromBase64(object.output) : new Uint8Array(0),
+      salt: isSet(object.salt) ? bytesFromBase64(object.salt) : new Uint8Array(0),
+      ephemeralKey: isSet(object.ephemeralKey)
+        ? bytesFromBase64(object.ephemeralKey)
+        : isSet(object.ephemeral_key)
+        ? bytesFromBase64(object.ephemeral_key)
+        : new Uint8Array(0),
+    };
+  },
+
+  toJSON(message: MsgOpenResult): unknown {
+    const obj: any = {};
+    if (message.worker !== "") {
+      obj.worker = message.worker;
+    }
+    if (message.jobId !== 0n) {
+      obj.jobId = message.jobId.toString();
+    }
+    if (message.output.length !== 0) {
+      obj.output = base64FromBytes(message.output);
+    }
+    if (message.salt.length !== 0) {
+      obj.salt = base64FromBytes(message.salt);
+    }
+    if (message.ephemeralKey.length !== 0) {
+      obj.ephemeralKey = base64FromBytes(message.ephemeralKey);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MsgOpenResult>): MsgOpenResult {
+    return MsgOpenResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MsgOpenResult>): MsgOpenResult {
+    const message = createBaseMsgOpenResult();
+    message.worker = object.worker ?? "";
+    message.jobId = (object.jobId !== undefined && object.jobId !== null) ? BigInt(object.jobId) : 0n;
+    message.output = object.output ?? new Uint8Array(0);
+    message.salt = object.salt ?? new Uint8Array(0);
+    message.ephemeralKey = object.ephemeralKey ?? new Uint8Array(0);
+    return message;
+  },
+};
+
+function createBaseMsgOpenResultResponse(): MsgOpenResultResponse {
+  return {};
+}
+
+export const MsgOpenResultResponse: MessageFns<MsgOpenResultResponse> = {
+  encode(_: MsgOpenResultResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MsgOpenResultResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMsgOpenResultResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): MsgOpenResultResponse {
+    return {};
+  },
+
+  toJSON(_: MsgOpenResultResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<MsgOpenResultResponse>): MsgOpenResultResponse {
+    return MsgOpenResultResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<MsgOpenResultResponse>): MsgOpenResultResponse {
+    const message = createBaseMsgOpenResultResponse();
     return message;
   },
 };
