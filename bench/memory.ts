@@ -29,7 +29,7 @@ import { createInferchainApp, defaultAppState } from "../app/app";
 import { pruningOptions, type PruningOptions } from "../base/store/pruning";
 import { MsgSubmitJob, MsgSubmitResult } from "../gen/inferchain/inference/v1/tx";
 import { modelToJson } from "../x/models";
-import { MODEL, sampleInput, sampleOutput } from "../x/inference/testutil";
+import { MODEL, sampleInput, sampleOutput, sealFor } from "../x/inference/testutil";
 import { finalizeRequest } from "../test/support/chain";
 import { msgSendAny, signTxFast, testKey, type TestKey } from "../test/support/txs";
 
@@ -145,7 +145,9 @@ async function run(o: Opts): Promise<void> {
   try {
     await app.initChain({ time: { seconds: 1_700_000_000n, nanos: 0 }, chainId: CHAIN_ID, consensusParams: undefined, validators: [], appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)), initialHeight: 1n });
     const workerKey = new Map(workers.map((w) => [w.address, w]));
-    let assigned = new Map<string, bigint[]>();
+    const clientKey = new Map(clients.map((c) => [c.address, c]));
+    /** worker → the jobs assigned to it in the last block, with their clients (results are sealed to them). */
+    let assigned = new Map<string, Array<{ id: bigint; client: string }>>();
     console.log(
       `pruning ${pruning.strategy} (keep ${pruning.keepRecent || "all"}, every ${pruning.interval || "-"}); ${o.jobs} jobs + ${o.sends} sends per block; ` +
         `job pruning ${jobPruning ? `on (retention ${o.retention}, record ${o.recordRetention})` : "not in x/inference params: jobs accumulate"}; gc ${gc ? "on" : "off (run with --expose-gc)"}`,
@@ -160,7 +162,10 @@ async function run(o: Opts): Promise<void> {
       for (const c of clients) txs.push(await asReceived(signTxFast(c, [job(c)], { chainId: CHAIN_ID, accountNumber: numbers.get(c.address)!, sequence: nextSeq(c), gas: GAS, fee: fee(GAS) })));
       for (const [worker, ids] of assigned) {
         const w = workerKey.get(worker)!;
-        const msgs = ids.map((jobId) => ({ typeUrl: "/inferchain.inference.v1.MsgSubmitResult", value: MsgSubmitResult.encode(MsgSubmitResult.fromPartial({ worker, jobId, output: sampleOutput() })).finish() }));
+        const msgs = ids.map(({ id, client }) => {
+          const s = sealFor({ id, worker, clientPubkey: clientKey.get(client)!.pubkey }, sampleOutput());
+          return { typeUrl: "/inferchain.inference.v1.MsgSubmitResult", value: MsgSubmitResult.encode(MsgSubmitResult.fromPartial({ worker, jobId: id, commitment: s.commitment, sealedOutput: s.sealedOutput })).finish() };
+        });
         const gas = GAS * BigInt(ids.length);
         txs.push(await asReceived(signTxFast(w, msgs, { chainId: CHAIN_ID, accountNumber: numbers.get(worker)!, sequence: nextSeq(w), gas, fee: fee(gas) })));
       }
@@ -178,7 +183,7 @@ async function run(o: Opts): Promise<void> {
       for (const e of fin.events) {
         if (e.type !== "job_assigned") continue;
         const a = Object.fromEntries(e.attributes.map((x) => [x.key, x.value]));
-        assigned.set(a.worker, [...(assigned.get(a.worker) ?? []), BigInt(a.job_id)]);
+        assigned.set(a.worker, [...(assigned.get(a.worker) ?? []), { id: BigInt(a.job_id), client: a.client }]);
       }
 
       if (h % o.sample === 0) {

@@ -36,8 +36,8 @@ export function parseJobStatus(s: string): JobStatus {
   const key = up.startsWith("JOB_STATUS_") ? up : `JOB_STATUS_${up}`;
   const byName = (JobStatus as unknown as Record<string, number>)[key];
   if (typeof byName === "number" && byName > 0) return byName;
-  if (/^[1-5]$/.test(up)) return Number(up);
-  throw new Error(`unknown job status ${JSON.stringify(s)}; want one of pending, assigned, result_posted, finalized, failed`);
+  if (/^[1-6]$/.test(up)) return Number(up);
+  throw new Error(`unknown job status ${JSON.stringify(s)}; want one of pending, assigned, result_posted, finalized, failed, disputed`);
 }
 
 export interface JobsFilter {

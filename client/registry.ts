@@ -13,6 +13,7 @@ import * as staking from "../gen/inferchain/staking/v1/tx";
 
 export const MSG_SUBMIT_JOB = "/inferchain.inference.v1.MsgSubmitJob";
 export const MSG_SUBMIT_RESULT = "/inferchain.inference.v1.MsgSubmitResult";
+export const MSG_OPEN_RESULT = "/inferchain.inference.v1.MsgOpenResult";
 export const MSG_REGISTER_WORKER = "/inferchain.staking.v1.MsgRegisterWorker";
 export const MSG_REGISTER_MODEL = "/inferchain.models.v1.MsgRegisterModel";
 export const MSG_CHALLENGE = "/inferchain.challenge.v1.MsgChallenge";
@@ -24,6 +25,7 @@ export const MSG_APPEAL = "/inferchain.challenge.v1.MsgAppeal";
 export const inferchainTypes: ReadonlyArray<[string, GeneratedType]> = [
   [MSG_SUBMIT_JOB, inference.MsgSubmitJob as GeneratedType],
   [MSG_SUBMIT_RESULT, inference.MsgSubmitResult as GeneratedType],
+  [MSG_OPEN_RESULT, inference.MsgOpenResult as GeneratedType],
   ["/inferchain.inference.v1.MsgUpdateParams", inference.MsgUpdateParams as GeneratedType],
   [MSG_REGISTER_WORKER, staking.MsgRegisterWorker as GeneratedType],
   ["/inferchain.staking.v1.MsgUpdateParams", staking.MsgUpdateParams as GeneratedType],
@@ -52,6 +54,11 @@ export interface MsgSubmitResultEncodeObject {
   readonly value: inference.MsgSubmitResult;
 }
 
+export interface MsgOpenResultEncodeObject {
+  readonly typeUrl: typeof MSG_OPEN_RESULT;
+  readonly value: inference.MsgOpenResult;
+}
+
 export interface MsgRegisterWorkerEncodeObject {
   readonly typeUrl: typeof MSG_REGISTER_WORKER;
   readonly value: staking.MsgRegisterWorker;
@@ -63,6 +70,10 @@ export function msgSubmitJob(v: inference.MsgSubmitJob): MsgSubmitJobEncodeObjec
 
 export function msgSubmitResult(v: inference.MsgSubmitResult): MsgSubmitResultEncodeObject {
   return { typeUrl: MSG_SUBMIT_RESULT, value: v };
+}
+
+export function msgOpenResult(v: inference.MsgOpenResult): MsgOpenResultEncodeObject {
+  return { typeUrl: MSG_OPEN_RESULT, value: v };
 }
 
 export function msgRegisterWorker(v: staking.MsgRegisterWorker): MsgRegisterWorkerEncodeObject {

@@ -4,28 +4,39 @@
  * input or the output does not fit the model's output spec, instead of letting the job time
  * out; and it runs up to --max-concurrent jobs at once, earliest hard deadline first.
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import pino from "pino";
 import type * as ort from "onnxruntime-node";
 import { Tensor } from "onnxruntime-node";
 import { JobStatus, type Job } from "../gen/inferchain/inference/v1/inference";
 import { jobToWire, newJob } from "../x/inference/types";
-import { MODEL, sampleInput } from "../x/inference/testutil";
+import { openSealedOutput } from "../x/inference/seal";
+import { MODEL, sampleInput, testAccount, testPubkey, testSecretKey, testWorker } from "../x/inference/testutil";
 import { SidecarMetrics } from "./metrics";
 import type { LoadedModel } from "./pipeline";
+import { ResultStore } from "./resultStore";
 import { Sidecar, type SidecarConfig } from "./sidecar";
 
-const WORKER = "infer1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqhz7zpv";
+// Real addresses: the result's commitment binds the worker's address bytes.
+const WORKER = testWorker(1);
+const CLIENT = testAccount(1);
 
 function assigned(id: bigint, hard: bigint): Job {
-  return { ...jobToWire(newJob({ id, client: WORKER, modelId: MODEL.id, input: sampleInput(), fee: 1000n, height: 1n })), status: JobStatus.JOB_STATUS_ASSIGNED, attempts: 1, worker: WORKER, operator: "infervaloper1x", assignedHeight: 2n, deadlineHeight: hard - 10n, hardDeadlineHeight: hard };
+  const job = newJob({ id, client: CLIENT, modelId: MODEL.id, input: sampleInput(), fee: 1000n, height: 1n, clientPubkey: testPubkey(CLIENT) });
+  return { ...jobToWire(job), status: JobStatus.JOB_STATUS_ASSIGNED, attempts: 1, worker: WORKER, operator: "infervaloper1x", assignedHeight: 2n, deadlineHeight: hard - 10n, hardDeadlineHeight: hard };
 }
 
 interface Sent {
   readonly jobId: bigint;
-  readonly output: Uint8Array;
+  readonly sealedOutput: Uint8Array;
   readonly cannotRun: boolean;
   readonly reason: string;
 }
+
+/** What the client reads from a posted result (it is sealed to the client's key). */
+const opened = (s: Sent): Uint8Array => openSealedOutput(s.jobId, s.sealedOutput, testSecretKey(CLIENT)).output;
 
 function sidecarWith(run: (feeds: Record<string, ort.Tensor>) => Promise<Record<string, ort.Tensor>>, jobs: Job[], maxConcurrent = 4): { sidecar: Sidecar; sent: Sent[] } {
   const sent: Sent[] = [];
@@ -41,7 +52,9 @@ function sidecarWith(run: (feeds: Record<string, ort.Tensor>) => Promise<Record<
     },
   };
   const cfg = { log: pino({ level: "silent" }), maxConcurrent, warn: () => undefined, progress: () => undefined } as unknown as SidecarConfig;
-  const sidecar = new Sidecar(cfg, { address: WORKER, operator: "infervaloper1x" }, models, { requested: "cpu", used: "cpu" } as never, new SidecarMetrics(), query as never, signer as never, undefined);
+  const results = new ResultStore(fs.mkdtempSync(path.join(os.tmpdir(), "inferchain-sidecar-results-")));
+  const sealing = { secretKey: testSecretKey(WORKER), results };
+  const sidecar = new Sidecar(cfg, { address: WORKER, operator: "infervaloper1x" }, models, { requested: "cpu", used: "cpu" } as never, new SidecarMetrics(), query as never, signer as never, undefined, sealing);
   return { sidecar, sent };
 }
 
@@ -58,7 +71,7 @@ describe("sidecar: cannot-run results and concurrency", () => {
     await sidecar.resume("test");
     await until(() => sent.length === 1);
     expect(sent[0]).toMatchObject({ jobId: 7n, cannotRun: true, reason: expect.stringContaining("running Gemm node") });
-    expect(sent[0].output.length).toBe(0);
+    expect(opened(sent[0]).length).toBe(0);
   });
 
   test("the output does not fit the model's output spec: a cannot-run result", async () => {
@@ -74,7 +87,7 @@ describe("sidecar: cannot-run results and concurrency", () => {
     await sidecar.resume("test");
     await until(() => sent.length === 1);
     expect(sent[0]).toMatchObject({ jobId: 9n, cannotRun: false, reason: "" });
-    expect(sent[0].output.length).toBeGreaterThan(0);
+    expect(opened(sent[0]).length).toBeGreaterThan(0);
   });
 
   test("at most --max-concurrent jobs run at once, the waiting ones by earliest hard deadline", async () => {

@@ -9,10 +9,15 @@
  *            ours in the block → confirmed or failed; every `resyncEveryBlocks` blocks, and
  *            after every (re)connect, "resume from chain state": every ASSIGNED job of this
  *            worker not yet answered is queued
- *   per job  decode → dequantize → run → quantize → encode → MsgSubmitResult through the
- *            signer queue (broadcast_tx_sync; the block that includes it confirms it); up to
+ *   per job  decode → dequantize → run → quantize → encode → keep the output under
+ *            <home>/sidecar/results (resultStore.ts) → seal it to the job's client
+ *            (client/results.ts: commitment + ECIES, the ephemeral key and salt derived from
+ *            the worker key) → MsgSubmitResult{commitment, sealed_output} through the signer
+ *            queue (broadcast_tx_sync; the block that includes it confirms it); up to
  *            `maxConcurrent` jobs at once, the waiting ones by earliest hard deadline
- *            (scheduler.ts)
+ *            (scheduler.ts). A retry posts the kept result again rather than running anew.
+ *   opening  `openResult(job)` (called when a dispute asks, by the verifier role): the kept
+ *            output and the re-derived key and salt as MsgOpenResult
  *
  * A job whose input onnxruntime refuses, or whose output cannot be quantized or does not fit
  * the model's output spec, gets a signed cannot-run result (`cannot_run`, the error as the
@@ -26,7 +31,8 @@ import { GasPrice } from "@cosmjs/stargate";
 import type { Logger } from "pino";
 import type { Model } from "../x/models/types";
 import { connectQueryClient, JobStatus, type InferchainQueryClient, type Job } from "../client/queries";
-import { msgSubmitResult } from "../client/registry";
+import { msgOpenResult, msgSubmitResult } from "../client/registry";
+import { openingFor, sealResult } from "../client/results";
 import { SignerQueue, TxRejectedError } from "../client/signerQueue";
 import { openKeyring, KeyNotFoundError } from "../client/keyring";
 import { Backoff, sleep } from "./backoff";
@@ -36,6 +42,7 @@ import type { FaultMode } from "./faults";
 import { SidecarMetrics, serveMetrics } from "./metrics";
 import { loadModels } from "./models";
 import { runJob, type LoadedModel } from "./pipeline";
+import { ResultStore, type PostedResult } from "./resultStore";
 import { DEFAULT_MAX_CONCURRENT, DeadlineScheduler, byDeadline, cannotRunReason } from "./scheduler";
 
 export interface SidecarConfig {
@@ -77,6 +84,8 @@ const SUBMITTED_TIMEOUT_BLOCKS = 10n;
 /** Finished jobs are forgotten this many blocks after they finish. */
 const FORGET_AFTER_BLOCKS = 50n;
 const GAS_MARGIN = 1.3;
+/** Kept results older than this are deleted at start: every dispute over them is long over. */
+const KEEP_RESULTS_MS = 7 * 24 * 3600 * 1000;
 
 type JobState = "queued" | "running" | "submitted" | "done" | "ignored";
 
@@ -115,6 +124,8 @@ export class Sidecar {
     private readonly query: InferchainQueryClient,
     private readonly signer: SignerQueue,
     private readonly server: http.Server | undefined,
+    /** The worker key's secret (seals and opens results) and where posted results are kept. */
+    private readonly sealing: { readonly secretKey: Uint8Array; readonly results: ResultStore },
   ) {
     this.scheduler = new DeadlineScheduler<Tracked>(
       cfg.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
@@ -273,6 +284,14 @@ export class Sidecar {
       this.cfg.log.error({ job: id, uri: job.inputUri }, "inputs by URI are not fetched yet");
       return;
     }
+    // Posted before (the tx did not land): the same result again, so the chain only ever sees
+    // one result per job from us, and an opening reveals exactly it.
+    const kept = this.sealing.results.load(job);
+    if (kept) {
+      this.cfg.log.info({ job: id, cannotRun: kept.cannotRun }, "posting the result kept from an earlier attempt");
+      await this.post(t, loaded.model, kept, 0);
+      return;
+    }
     let output: Uint8Array;
     const started = performance.now();
     try {
@@ -283,12 +302,56 @@ export class Sidecar {
       const reason = cannotRunReason(e);
       this.metrics.failed.inc({ model: job.modelId, reason: "cannot_run" });
       this.cfg.log.warn({ job: id, err: reason }, "cannot run job; posting a cannot-run result");
-      await this.submit(t, loaded.model, msgSubmitResult({ worker: this.worker.address, jobId: job.id, output: new Uint8Array(), cannotRun: true, reason }), 0, 0);
+      await this.post(t, loaded.model, { cannotRun: true, reason }, 0);
       return;
     }
     const seconds = (performance.now() - started) / 1000;
     this.metrics.observeInference(job.modelId, seconds);
-    await this.submit(t, loaded.model, msgSubmitResult({ worker: this.worker.address, jobId: job.id, output, cannotRun: false, reason: "" }), output.length, seconds);
+    await this.post(t, loaded.model, { cannotRun: false, output }, seconds);
+  }
+
+  /** Keeps the result, seals it to the job's client and submits it. */
+  private async post(t: Tracked, model: Model, r: PostedResult, seconds: number): Promise<void> {
+    const job = t.job;
+    let sealed;
+    try {
+      sealed = sealResult(job, r.cannotRun ? new Uint8Array() : r.output, this.sealing.secretKey);
+      this.sealing.results.save(job, r);
+    } catch (e) {
+      // No key to seal to (a job from before sealed results), or the home is not writable.
+      t.state = "done";
+      this.metrics.failed.inc({ model: job.modelId, reason: "seal" });
+      this.cfg.log.error({ job: job.id.toString(), err: (e as Error).message }, "cannot seal or keep the result; not posting it");
+      return;
+    }
+    const msg = msgSubmitResult({
+      worker: this.worker.address,
+      jobId: job.id,
+      commitment: sealed.commitment,
+      sealedOutput: sealed.sealedOutput,
+      cannotRun: r.cannotRun,
+      reason: r.cannotRun ? r.reason : "",
+    });
+    await this.submit(t, model, msg, sealed.sealedOutput.length, seconds);
+  }
+
+  /**
+   * Opens this worker's sealed result of `jobId` (MsgOpenResult) with what it kept when it
+   * posted and the ephemeral key and salt derived again; resolves with the tx hash once the
+   * node accepted it into its mempool. The verifier role calls it when a dispute over one of
+   * our jobs reaches its opening phase. Throws when the job is not ours or nothing was kept.
+   */
+  async openResult(jobId: bigint): Promise<string> {
+    const job = await this.query.inferchain.inference.job(jobId);
+    if (!job) throw new Error(`job ${jobId} not found`);
+    if (job.worker !== this.worker.address) throw new Error(`job ${jobId}'s result is ${job.worker}'s, not ours`);
+    const kept = this.sealing.results.load(job);
+    if (!kept) throw new Error(`job ${jobId}: no kept result under ${this.sealing.results.dir}`);
+    const msg = msgOpenResult(openingFor(job, kept.cannotRun ? new Uint8Array() : kept.output, this.sealing.secretKey));
+    const gas = Math.ceil((await this.signer.simulate([msg])) * GAS_MARGIN) + 10_000;
+    const b = await this.signer.submit([msg], gas);
+    this.cfg.log.info({ job: jobId.toString(), txhash: b.txhash, cannotRun: kept.cannotRun }, "result opened");
+    return b.txhash;
   }
 
   /** Signs and broadcasts a result (or a cannot-run result) through the signer queue. */
@@ -370,6 +433,10 @@ export async function createSidecar(cfg: SidecarConfig, o: { stopped?: () => boo
     throw e;
   }
   const address = key.address;
+  const results = ResultStore.forHome(cfg.home);
+  const pruned = results.prune(KEEP_RESULTS_MS);
+  if (pruned > 0) cfg.log.info({ dir: results.dir, files: pruned }, "old kept results deleted");
+  const sealing = { secretKey: await keyring.privateKey(key.name), results };
   const { query, comet } = await withRetry(cfg, `connecting to ${cfg.rpcUrl}`, () => connectQueryClient(cfg.rpcUrl), stopped);
 
   // Registration: wait for it (a localnet registers its workers right after the first blocks).
@@ -417,5 +484,5 @@ export async function createSidecar(cfg: SidecarConfig, o: { stopped?: () => boo
     throw new SidecarSetupError((e as Error).message);
   }
   if (cfg.fault) cfg.warn(`FAULT MODE ${cfg.fault}: this sidecar misbehaves on purpose (tests only)`);
-  return new Sidecar(cfg, { address, operator: worker.operatorAddress }, loaded.models, loaded.provider, metrics, query, signer, server);
+  return new Sidecar(cfg, { address, operator: worker.operatorAddress }, loaded.models, loaded.provider, metrics, query, signer, server, sealing);
 }

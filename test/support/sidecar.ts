@@ -4,9 +4,11 @@
  * messages and read their result codes whichever stage (CheckTx or the block) refuses them.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { OfflineDirectSigner } from "@cosmjs/proto-signing";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { broadcastTxSync, waitForTx } from "../../client/broadcast";
@@ -14,6 +16,7 @@ import { connectQueryClient, JobStatus, type InferchainQueryClient, type Job } f
 import { inferchainRegistry, msgSubmitJob, msgSubmitResult } from "../../client/registry";
 import { openKeyring } from "../../client/keyring";
 import { ensureWorkerRegistered } from "../../client/worker";
+import { resultCommitment, sealOutput } from "../../x/inference/seal";
 import { INFERD, REPO_ROOT, sleep } from "./node";
 
 export { ensureWorkerRegistered };
@@ -128,8 +131,11 @@ export function submitJobMsg(client: string, modelId: string, input: Uint8Array,
   return msgSubmitJob({ client, modelId, input, inputUri: "", inputSha256: "", fee: fee.toString() });
 }
 
-export function submitResultMsg(worker: string, jobId: bigint, output: Uint8Array, cannotRun = false, reason = "") {
-  return msgSubmitResult({ worker, jobId, output, cannotRun, reason });
+/** MsgSubmitResult as a worker posts it: `output` sealed to `job.clientPubkey` with a fresh ephemeral key and salt. */
+export function submitResultMsg(worker: string, job: { readonly id: bigint; readonly clientPubkey: Uint8Array }, output: Uint8Array, cannotRun = false, reason = "") {
+  const salt = new Uint8Array(randomBytes(32));
+  const commitment = resultCommitment(job.id, worker, output, salt);
+  return msgSubmitResult({ worker, jobId: job.id, commitment, sealedOutput: sealOutput(job.id, job.clientPubkey, output, salt, secp256k1.utils.randomSecretKey()), cannotRun, reason });
 }
 
 export function jobIdFromEvents(events: TxOutcome["events"]): bigint {
