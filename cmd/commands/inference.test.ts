@@ -1,7 +1,8 @@
 import { JobStatus } from "../../gen/inferchain/inference/v1/inference";
 import { jobToWire, newJob } from "../../x/inference/types";
-import { MODEL, sampleInput } from "../../x/inference/testutil";
-import { jobToJson } from "./inference";
+import { MODEL, sampleInput, sampleOutput, testAccount, testPubkey, testSecretKey, testWorker } from "../../x/inference/testutil";
+import { SealedResultError, sealResult } from "../../client/results";
+import { clientResult, jobToJson } from "./inference";
 
 describe("inferd query inference job", () => {
   test("shows a cannot-run result with its reason, and a pruned job's hashes", () => {
@@ -11,5 +12,37 @@ describe("inferd query inference job", () => {
     expect(cannot.result).toBeUndefined();
     const pruned = jobToJson({ ...base, status: JobStatus.JOB_STATUS_FINALIZED, input: new Uint8Array(), pruned: true, inputSha256: "ab".repeat(32), outputSha256: "cd".repeat(32), pruneHeight: 99n });
     expect(pruned).toMatchObject({ pruned: true, prune_height: "99", input: "", input_sha256: "ab".repeat(32), output_sha256: "cd".repeat(32) });
+  });
+
+  describe("sealed results (issue 9)", () => {
+    const client = testAccount(1);
+    const worker = testWorker(1);
+    const job = (() => {
+      const j = { ...jobToWire(newJob({ id: 4n, client, modelId: MODEL.id, input: sampleInput(), fee: 1000n, height: 1n, clientPubkey: testPubkey(client) })), worker };
+      const s = sealResult(j, sampleOutput(), testSecretKey(worker));
+      return { ...j, status: JobStatus.JOB_STATUS_RESULT_POSTED, commitment: s.commitment, sealedOutput: s.sealedOutput };
+    })();
+
+    test("without the client's key: the commitment and the sealed size, no result", () => {
+      const out = jobToJson(job, MODEL);
+      expect(out).toMatchObject({ commitment: Buffer.from(job.commitment).toString("hex"), sealed_output_bytes: sampleOutput().length + 81, opened: false, output: "" });
+      expect(out.result).toBeUndefined();
+    });
+
+    test("with it: the result opened and dequantized as before", () => {
+      const opened = clientResult(job, MODEL, testSecretKey(client))!;
+      const out = jobToJson(job, MODEL, opened);
+      expect(out.result).toEqual({ y: { dims: [1, 8], data: [0, 1, 2, 3, 4, 5, 6, 7].map((v) => v / 2 ** MODEL.quantScaleBits) } });
+    });
+
+    test("no result yet: nothing to open; another key: a SealedResultError", () => {
+      expect(clientResult({ ...job, status: JobStatus.JOB_STATUS_ASSIGNED, commitment: new Uint8Array(), sealedOutput: new Uint8Array() }, MODEL, testSecretKey(client))).toBeUndefined();
+      expect(() => clientResult(job, MODEL, testSecretKey(testAccount(2)))).toThrow(SealedResultError);
+    });
+
+    test("an output the worker opened on chain, its sealed bytes pruned: shown as it is", () => {
+      const opened = clientResult({ ...job, status: JobStatus.JOB_STATUS_FINALIZED, sealedOutput: new Uint8Array(), opened: true, output: sampleOutput() }, MODEL, testSecretKey(testAccount(2)))!;
+      expect(Buffer.from(opened.output)).toEqual(Buffer.from(sampleOutput()));
+    });
   });
 });

@@ -1,12 +1,14 @@
 /**
  * Buying inference from the CLI:
  *   inferd tx inference submit-job --model ID --input FILE.json [--fee 1000uinf] --from KEY
- *   inferd query inference job ID | jobs [--status S --client A --worker W --limit N]
+ *   inferd query inference job ID [--from KEY] | jobs [--status S --client A --worker W --limit N]
  *   inferd query models list
- *   inferd infer --model ID --input FILE.json --from KEY [--wait] [--fee]
+ *   inferd infer --model ID --input FILE.json --from KEY [--wait [--verify]] [--fee]
  * Inputs are the tensor JSON of lib/tensors.ts (`{"x": {"dims": [1, 16], "data": [...]}}`),
  * checked against the model's input spec and quantized with its quant_scale_bits; results
- * are printed dequantized in the same JSON.
+ * are sealed to the client's key (issue 9): `infer --wait` and `query inference job --from`
+ * open them with the client's key (client/results.ts: commitment and output spec checked) and
+ * print them dequantized in the same JSON.
  */
 import fs from "node:fs";
 import { Command, Option } from "commander";
@@ -16,12 +18,14 @@ import { decodeTensorList, encodeTensorList } from "../../x/models/tensor";
 import type { Model } from "../../x/models/types";
 import { parseTensorJson, quantizeTensors, dequantizeTensors, formatTensorJson, TensorFormatError } from "../../lib/tensors";
 import { connectQueryClient, jobStatusName, parseJobStatus, JobStatus, type InferchainQueryClient, type Job } from "../../client/queries";
+import { openSealedResult, SealedResultError, type OpenedResult } from "../../client/results";
 import { inferchainRegistry, msgSubmitJob } from "../../client/registry";
 import { signAndBroadcast } from "../../client/broadcast";
 import { parseAddress } from "../../base/types/address";
 import { CliError } from "../../client/errors";
-import { openKeyring, readPassphraseFromStdin } from "../../client/keyring";
+import { openKeyring, readPassphraseFromStdin, type Keyring } from "../../client/keyring";
 import { print, resolveClient, withClientFlags, type ClientFlags, type ResolvedClient } from "../common";
+import { verifyAndChallenge } from "./challenge";
 
 // ---------------------------------------------------------------------------- shared
 
@@ -87,14 +91,41 @@ export function jobIdOf(r: Pick<IndexedTx, "msgResponses" | "events" | "hash">):
   throw new CliError(`tx ${r.hash} succeeded but carries no job id`);
 }
 
-/** The job's result dequantized into tensor JSON (as an object), or undefined when it has none or it cannot be read. */
-export function resultTensors(job: Job, model: Model | undefined): Record<string, { dims: number[]; data: Array<number | string> }> | undefined {
-  if (!model || job.output.length === 0) return undefined;
+/** An output (canonical bytes) dequantized into tensor JSON (as an object), or undefined when there is none or it cannot be read. */
+export function resultTensors(output: Uint8Array, model: Model | undefined): Record<string, { dims: number[]; data: Array<number | string> }> | undefined {
+  if (!model || output.length === 0) return undefined;
   try {
-    return JSON.parse(formatTensorJson(dequantizeTensors(decodeTensorList(job.output), model.outputs, model.quantScaleBits))) as Record<string, { dims: number[]; data: Array<number | string> }>;
+    return JSON.parse(formatTensorJson(dequantizeTensors(decodeTensorList(output), model.outputs, model.quantScaleBits))) as Record<string, { dims: number[]; data: Array<number | string> }>;
   } catch {
     return undefined;
   }
+}
+
+/** Statuses in which a job carries a (sealed) result. */
+const HAS_RESULT: ReadonlySet<JobStatus> = new Set([JobStatus.JOB_STATUS_RESULT_POSTED, JobStatus.JOB_STATUS_DISPUTED, JobStatus.JOB_STATUS_FINALIZED]);
+
+/**
+ * The job's result as its client reads it: opened from the sealed output with the client's key
+ * and checked (client/results.ts), or the output the worker opened on chain (a dispute asked)
+ * once the sealed bytes are pruned. Undefined when there is no result; a SealedResultError when
+ * it does not open or does not check out.
+ */
+export function clientResult(job: Job, model: Model, clientSecretKey: Uint8Array): OpenedResult | undefined {
+  if (!HAS_RESULT.has(job.status) && !(job.status === JobStatus.JOB_STATUS_FAILED && job.commitment.length > 0)) return undefined;
+  if (job.sealedOutput.length === 0 && job.opened) return { output: job.output, salt: new Uint8Array(), cannotRun: job.cannotRun, tensors: [] };
+  return openSealedResult(job, model, clientSecretKey);
+}
+
+/** The secret key of `from` in the home's keyring, checked to be the job's client. */
+async function clientKey(keyring: Keyring, from: string, job: Job): Promise<Uint8Array> {
+  const key = await keyring.show(from);
+  if (key.address !== job.client) throw new CliError(`--from ${from} (${key.address}) is not job ${job.id}'s client ${job.client}: only the client can open its sealed result`);
+  return keyring.privateKey(key.name);
+}
+
+/** One line for a result that does not open or check out, with what the client can do about it. */
+function sealedResultMessage(e: SealedResultError): string {
+  return e.challengeable ? `${e.message}; the worker's result is bad: challenge it (inferd tx challenge challenge ${e.jobId}, or infer --wait --verify)` : e.message;
 }
 
 /** Tensor JSON with one line per tensor (still valid JSON, and the shape parseTensorJson reads). */
@@ -103,8 +134,12 @@ export function compactTensorJson(t: Record<string, unknown>): string {
   return `{\n${lines.join(",\n")}\n}`;
 }
 
-/** A job as Cosmos-style JSON (snake_case, 64-bit integers as strings, bytes as base64), its result dequantized. */
-export function jobToJson(job: Job, model?: Model): Record<string, unknown> {
+/**
+ * A job as Cosmos-style JSON (snake_case, 64-bit integers as strings, bytes as base64, hashes
+ * hex), with `result` dequantized when there is one to show: `opened` (the client opened the
+ * sealed result) or the output the worker opened on chain.
+ */
+export function jobToJson(job: Job, model?: Model, opened?: OpenedResult): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: job.id.toString(),
     client: job.client,
@@ -133,8 +168,13 @@ export function jobToJson(job: Job, model?: Model): Record<string, unknown> {
     input_sha256: job.inputSha256,
     output: Buffer.from(job.output).toString("base64"),
     output_sha256: job.outputSha256,
+    commitment: Buffer.from(job.commitment).toString("hex"),
+    sealed_output_bytes: job.sealedOutput.length,
+    client_pubkey: Buffer.from(job.clientPubkey).toString("base64"),
+    opened: job.opened,
+    dispute_id: job.disputeId.toString(),
   };
-  const result = resultTensors(job, model);
+  const result = resultTensors(opened ? opened.output : job.output, model);
   if (result) out.result = result;
   return out;
 }
@@ -170,12 +210,15 @@ interface Submitted {
   readonly model: Model;
 }
 
+function homeKeyring(c: ResolvedClient): Promise<Keyring> {
+  return openKeyring({ home: c.home, backend: c.keyringBackend, passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: ") });
+}
+
 /** Checks and quantizes the input, signs MsgSubmitJob (gas simulated) and waits for its block. */
-async function submitJob(c: ResolvedClient, f: SubmitFlags, q: InferchainQueryClient): Promise<Submitted> {
+async function submitJob(c: ResolvedClient, f: SubmitFlags, q: InferchainQueryClient, keyring: Keyring): Promise<Submitted> {
   const json = readInput(f.input);
   const adj = Number(f.gasAdjustment);
   if (!(adj >= 1)) throw new CliError("--gas-adjustment must be ≥ 1");
-  const keyring = await openKeyring({ home: c.home, backend: c.keyringBackend, passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: ") });
   const key = await keyring.show(f.from);
   const model = await getModel(q, f.model);
   const input = encodeJobInput(model, json);
@@ -206,7 +249,7 @@ export function inferenceTxCommand(): Command {
       .action(async (f: SubmitFlags) => {
         const c = resolveClient(f);
         await withQuery(c, async (q) => {
-          const s = await submitJob(c, f, q);
+          const s = await submitJob(c, f, q, await homeKeyring(c));
           print(c.output, { job_id: s.id.toString(), txhash: s.tx.hash, height: s.tx.height, code: s.tx.code, fee: `${s.fee}uinf`, gas_wanted: s.tx.gasWanted, gas_used: s.tx.gasUsed });
         });
       }),
@@ -215,6 +258,10 @@ export function inferenceTxCommand(): Command {
 }
 
 // ---------------------------------------------------------------------------- query inference / models
+
+interface JobFlags extends ClientFlags {
+  from?: string;
+}
 
 interface JobsFlags extends ClientFlags {
   status?: string;
@@ -227,22 +274,38 @@ export function inferenceQueryCommand(): Command {
   const q = new Command("inference").description("x/inference queries");
   q.addCommand(
     withClientFlags(new Command("job"))
-      .description("One job: status, assignee, deadlines, and its result dequantized")
+      .description(
+        "One job: status, assignee, deadlines, its result's commitment and sealed size; with --from (the job's client) the result opened, checked against the commitment and the output spec, and dequantized",
+      )
       .argument("<id>", "job id")
-      .action(async (id: string, f: ClientFlags) => {
+      .option("--from <key>", "the job's client key (or address) in the keyring: opens the sealed result")
+      .addOption(new Option("--keyring-backend <backend>", "keyring backend").choices(["test", "file"]))
+      .action(async (id: string, f: JobFlags) => {
         if (!/^[0-9]+$/.test(id)) throw new CliError(`job id must be a number, got ${id}`);
         const c = resolveClient(f);
         await withQuery(c, async (query) => {
           const job = await query.inferchain.inference.job(BigInt(id));
           if (!job) throw new CliError(`job ${id} not found`);
-          print(c.output, { job: jobToJson(job, await query.inferchain.models.model(job.modelId)) });
+          const model = await query.inferchain.models.model(job.modelId);
+          let opened: OpenedResult | undefined;
+          let failure: SealedResultError | undefined;
+          if (f.from !== undefined && model) {
+            try {
+              opened = clientResult(job, model, await clientKey(await homeKeyring(c), f.from, job));
+            } catch (e) {
+              if (!(e instanceof SealedResultError)) throw e;
+              failure = e;
+            }
+          }
+          print(c.output, { job: jobToJson(job, model, opened) });
+          if (failure) throw new CliError(sealedResultMessage(failure));
         });
       }),
   );
   q.addCommand(
     withClientFlags(new Command("jobs"))
       .description("Jobs in id order, filtered by status, client and/or worker")
-      .option("--status <status>", "pending, assigned, result_posted, finalized or failed")
+      .option("--status <status>", "pending, assigned, result_posted, disputed, finalized or failed")
       .option("--client <address>", "jobs of this client (infer1…)")
       .option("--worker <address>", "jobs assigned to this worker key (infer1…)")
       .option("--limit <n>", "at most n jobs", "100")
@@ -317,10 +380,12 @@ export function modelsQueryCommand(): Command {
 
 interface InferFlags extends SubmitFlags {
   wait: boolean;
+  verify: boolean;
+  bond?: string;
   timeout: string;
 }
 
-const DONE: ReadonlySet<JobStatus> = new Set([JobStatus.JOB_STATUS_RESULT_POSTED, JobStatus.JOB_STATUS_FINALIZED, JobStatus.JOB_STATUS_FAILED]);
+const DONE: ReadonlySet<JobStatus> = new Set([JobStatus.JOB_STATUS_RESULT_POSTED, JobStatus.JOB_STATUS_DISPUTED, JobStatus.JOB_STATUS_FINALIZED, JobStatus.JOB_STATUS_FAILED]);
 
 /** Polls the Job query until the job has a result or failed; undefined on timeout. */
 export async function waitForJob(q: InferchainQueryClient, id: bigint, timeoutMs: number, pollMs = 250): Promise<Job | undefined> {
@@ -335,13 +400,21 @@ export async function waitForJob(q: InferchainQueryClient, id: bigint, timeoutMs
 
 export function inferCommand(): Command {
   return withSubmitFlags(new Command("infer"))
-    .description("Submit a job and (with --wait) print its result: the input JSON is checked against the model's inputs and quantized; the output is dequantized")
-    .option("--wait", "wait for the result (RESULT_POSTED, FINALIZED or FAILED) and print it", false)
+    .description(
+      "Submit a job and (with --wait) print its result: the input JSON is checked against the model's inputs and quantized; the sealed result is opened with the --from key, checked against the worker's commitment and the output spec, and dequantized",
+    )
+    .option("--wait", "wait for the result (RESULT_POSTED, FINALIZED or FAILED), open it and print it", false)
+    .option("--verify", "with --wait: re-run the model here on the input and challenge a result that diverges under the model's metric, or does not open", false)
+    .option("--bond <amount>", "with --verify: the challenge bond in uinf (default: min_challenge_bond)")
     .option("--timeout <seconds>", "how long --wait waits", "120")
     .action(async (f: InferFlags) => {
       const c = resolveClient(f);
+      if (f.verify && !f.wait) throw new CliError("--verify needs --wait");
+      const bond = f.bond === undefined ? undefined : /^[0-9]+(uinf)?$/.test(f.bond.trim()) ? BigInt(f.bond.trim().replace(/uinf$/, "")) : undefined;
+      if (f.bond !== undefined && bond === undefined) throw new CliError(`--bond must be an amount of uinf, e.g. 1000000uinf; got ${f.bond}`);
       await withQuery(c, async (q) => {
-        const { id, tx, fee, model } = await submitJob(c, f, q);
+        const keyring = await homeKeyring(c);
+        const { id, tx, fee, model } = await submitJob(c, f, q, keyring);
         if (!f.wait) {
           print(c.output, { job_id: id.toString(), status: "JOB_STATUS_PENDING", txhash: tx.hash, submitted_height: String(tx.height), fee: `${fee}uinf` });
           return;
@@ -369,7 +442,15 @@ export function inferCommand(): Command {
           fee: job.fee,
           refunded: job.refunded,
         };
-        const output = resultTensors(job, model);
+        let opened: OpenedResult | undefined;
+        let failure: SealedResultError | undefined;
+        try {
+          opened = clientResult(job, model, await clientKey(keyring, f.from, job));
+        } catch (e) {
+          if (!(e instanceof SealedResultError)) throw e;
+          failure = e;
+        }
+        const output = opened ? resultTensors(opened.output, model) : undefined;
         if (c.output === "json") {
           print("json", { ...summary, output: output ?? null });
         } else {
@@ -378,6 +459,13 @@ export function inferCommand(): Command {
             output ? `output:\n${compactTensorJson(output)}\n` : job.cannotRun ? `output: none (the worker cannot run this input: ${job.cannotRunReason}; the fee is refunded at finalization)\n` : "output: none\n",
           );
         }
+        if (f.verify && (opened || failure?.challengeable)) {
+          // A result that does not open is checked as an empty output: it fits no output spec, so it is challenged.
+          const result = opened ?? { output: new Uint8Array(), cannotRun: false };
+          if (failure) process.stderr.write(`verify: ${failure.message}\n`);
+          await verifyAndChallenge(c, job, result, model, { from: f.from, bond, gasPrices: f.gasPrices, gasAdjustment: Number(f.gasAdjustment) });
+        }
+        if (failure) throw new CliError(sealedResultMessage(failure));
         if (job.status === JobStatus.JOB_STATUS_FAILED) process.exitCode = 1;
       });
     });
