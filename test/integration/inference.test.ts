@@ -1,22 +1,25 @@
 /** @jest-environment ./test/support/onnxruntimeEnvironment.js */
 /**
  * Jobs end to end on a real node (`inferd start`, CometBFT) with a real sidecar (`inferd
- * sidecar`): results equal onnxruntime run here on the same model and input (within one
- * quantization step), `inferd infer --wait` prints them, and MsgSubmitResult is refused with
- * its own code for an unknown job, a key that is not the assigned worker, a wrong shape, and a
- * job that already has its result or is finalized.
+ * sidecar`): results, sealed to the client and opened with its key, equal onnxruntime run
+ * here on the same model and input (within one quantization step), `inferd infer --wait`
+ * opens and prints them, and MsgSubmitResult is refused with its own code for an unknown job,
+ * a key that is not the assigned worker, a bad commitment or sealed output, an empty output,
+ * and a job that already has its result or is finalized.
  */
 import fs from "node:fs";
 import path from "node:path";
-import { Bip39, sha256 } from "@cosmjs/crypto";
-import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { decodeTensorList, encodeTensorList, type QuantizedTensor } from "../../x/models/tensor";
+import { Bip39, EnglishMnemonic, Slip10, Slip10Curve, sha256 } from "@cosmjs/crypto";
+import { DirectSecp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/proto-signing";
+import { encodeTensorList, type QuantizedTensor } from "../../x/models/tensor";
 import type { Model } from "../../x/models/types";
 import { defaultModelsDir } from "../../lib/models/builtin";
 import { DETERMINISTIC_SESSION_OPTIONS, openSession, runQuantized } from "../../lib/models/onnx";
 import { loadModelFile } from "../../lib/models/resolve";
 import { parseTensorJson, quantizeTensors } from "../../lib/tensors";
 import { JobStatus, type InferchainQueryClient } from "../../client/queries";
+import { msgSubmitResult } from "../../client/registry";
+import { openSealedResult } from "../../client/results";
 import { cleanupNode, inferd, REPO_ROOT, startTestNode, withNodeLogs, type TestNode } from "../support/node";
 import {
   ensureWorkerRegistered,
@@ -79,7 +82,7 @@ describe("inference jobs on a node with a sidecar", () => {
       },
       failures,
     );
-  let client: { address: string; signer: DirectSecp256k1HdWallet };
+  let client: { address: string; signer: DirectSecp256k1HdWallet; privkey: Uint8Array };
   let stranger: { address: string; signer: DirectSecp256k1HdWallet };
   let worker: Awaited<ReturnType<typeof homeSigner>>;
   let mlp: Model;
@@ -88,7 +91,9 @@ describe("inference jobs on a node with a sidecar", () => {
   beforeAll(async () => {
     const w1 = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic("inferchain-it-inference-client"), { prefix: "infer" });
     const w2 = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic("inferchain-it-inference-stranger"), { prefix: "infer" });
-    client = { address: (await w1.getAccounts())[0].address, signer: w1 };
+    // The client's secret key (the wallet's own derivation), to open its sealed results.
+    const seed = await Bip39.mnemonicToSeed(new EnglishMnemonic(mnemonic("inferchain-it-inference-client")));
+    client = { address: (await w1.getAccounts())[0].address, signer: w1, privkey: Slip10.derivePath(Slip10Curve.Secp256k1, seed, makeCosmoshubPath(0)).privkey };
     stranger = { address: (await w2.getAccounts())[0].address, signer: w2 };
     node = await startTestNode({ index: 26, minHeight: 2, accounts: [{ address: client.address, amount: FUNDS }, { address: stranger.address, amount: FUNDS }] });
     await ensureWorkerRegistered(node.h.home, { rpcUrl: node.h.rpcUrl });
@@ -114,25 +119,35 @@ describe("inference jobs on a node with a sidecar", () => {
     expect(job.worker).toBe(worker.address);
     const good = encodeTensorList(await runLocally(mlp, input));
 
-    const unknown = await sendTx(rpc, worker, [submitResultMsg(worker.address, 999_999n, good)]);
+    // Sealed to the client's account key, which the job recorded at submission.
+    expect(job.clientPubkey.length).toBe(33);
+
+    const unknown = await sendTx(rpc, worker, [submitResultMsg(worker.address, { ...job, id: 999_999n }, good)]);
     expect([unknown.codespace, unknown.code]).toEqual(["inference", 7]);
-    const notAssigned = await sendTx(rpc, stranger, [submitResultMsg(stranger.address, id, good)]);
+    const notAssigned = await sendTx(rpc, stranger, [submitResultMsg(stranger.address, job, good)]);
     expect([notAssigned.codespace, notAssigned.code]).toEqual(["inference", 8]);
-    const wrongShape = encodeTensorList([{ name: "y", shape: [1n, 7n], values: new Array<bigint>(7).fill(0n) }]);
-    const badShape = await sendTx(rpc, worker, [submitResultMsg(worker.address, id, wrongShape)]);
-    expect([badShape.codespace, badShape.code]).toEqual(["inference", 10]);
-    const cannotWithOutput = await sendTx(rpc, worker, [submitResultMsg(worker.address, id, good, true, "x")]);
+    // The chain cannot read a sealed output; it refuses what it can tell without: an empty
+    // output that is not a cannot-run result, one above max_output_bytes, a bad commitment.
+    const empty = await sendTx(rpc, worker, [submitResultMsg(worker.address, job, new Uint8Array())]);
+    expect([empty.codespace, empty.code]).toEqual(["inference", 10]);
+    const tooBig = await sendTx(rpc, worker, [submitResultMsg(worker.address, job, new Uint8Array(Number(mlp.maxOutputBytes) + 1))]);
+    expect([tooBig.codespace, tooBig.code]).toEqual(["inference", 18]);
+    const sealed = submitResultMsg(worker.address, job, good);
+    const shortCommitment = await sendTx(rpc, worker, [msgSubmitResult({ ...sealed.value, commitment: sealed.value.commitment.subarray(1) })]);
+    expect([shortCommitment.codespace, shortCommitment.code]).toEqual(["inference", 17]);
+    const cannotWithOutput = await sendTx(rpc, worker, [submitResultMsg(worker.address, job, good, true, "x")]);
     expect([cannotWithOutput.codespace, cannotWithOutput.code]).toEqual(["inference", 15]);
 
-    const ok = await sendTx(rpc, worker, [submitResultMsg(worker.address, id, good)]);
+    const ok = await sendTx(rpc, worker, [sealed]);
     expect(ok.code).toBe(0);
     const posted = await waitForJob(q, id, (j) => j.status === JobStatus.JOB_STATUS_RESULT_POSTED);
-    expect(Buffer.from(posted.output)).toEqual(Buffer.from(good));
-    const twice = await sendTx(rpc, worker, [submitResultMsg(worker.address, id, good)]);
+    expect(posted.output.length).toBe(0);
+    expect(Buffer.from(openSealedResult(posted, mlp, client.privkey).output)).toEqual(Buffer.from(good));
+    const twice = await sendTx(rpc, worker, [submitResultMsg(worker.address, job, good)]);
     expect([twice.codespace, twice.code]).toEqual(["inference", 9]);
 
     await waitForJob(q, id, (j) => j.status === JobStatus.JOB_STATUS_FINALIZED);
-    const afterFinal = await sendTx(rpc, worker, [submitResultMsg(worker.address, id, good)]);
+    const afterFinal = await sendTx(rpc, worker, [submitResultMsg(worker.address, job, good)]);
     expect([afterFinal.codespace, afterFinal.code]).toEqual(["inference", 9]);
 
     // A signed cannot-run result (issue 7): checked like any result, the fee back in full at finalization.
@@ -141,7 +156,7 @@ describe("inference jobs on a node with a sidecar", () => {
     const id2 = jobIdFromEvents(sub2.events);
     const job2 = await waitForJob(q, id2, (j) => j.status === JobStatus.JOB_STATUS_ASSIGNED);
     expect(job2.assignedHeight).toBeGreaterThan(job2.submittedHeight); // never drawn in its own block
-    const cannot = await sendTx(rpc, worker, [submitResultMsg(worker.address, id2, new Uint8Array(), true, "test: cannot run")]);
+    const cannot = await sendTx(rpc, worker, [submitResultMsg(worker.address, job2, new Uint8Array(), true, "test: cannot run")]);
     expect(cannot.code).toBe(0);
     const refunded = await waitForJob(q, id2, (j) => j.status === JobStatus.JOB_STATUS_FINALIZED);
     expect(refunded).toMatchObject({ cannotRun: true, cannotRunReason: "test: cannot run", refunded: "1000" });
@@ -165,7 +180,7 @@ describe("inference jobs on a node with a sidecar", () => {
       expect(JobStatus[job.status]).toBe("JOB_STATUS_RESULT_POSTED");
       expect(job.worker).toBe(worker.address);
       expect(job.late).toBe(false);
-      expectWithinOneStep(decodeTensorList(job.output), await runLocally(model, input));
+      expectWithinOneStep(openSealedResult(job, model, client.privkey).tensors, await runLocally(model, input));
     }
     const metrics = await sidecar.metrics();
     expect(metrics).toMatch(/inferchain_sidecar_inferences_total\{model="mlp-16x8"\} 2/);
@@ -190,6 +205,17 @@ describe("inference jobs on a node with a sidecar", () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^status: JOB_STATUS_RESULT_POSTED$/m);
     expect(text.stdout).toMatch(/^output:\n\{\n {2}"y": \{"dims":\[1,8\],"data":\[/m);
+
+    // The job as anyone sees it: a commitment and a sealed size; with the client's key, the result.
+    const sealed = await inferd(["query", "inference", "job", out.job_id, "--home", home, "--output", "json"]);
+    expect(sealed.code).toBe(0);
+    const plain = (JSON.parse(sealed.stdout) as { job: { commitment: string; sealed_output_bytes: number; result?: unknown } }).job;
+    expect(plain.commitment).toMatch(/^[0-9a-f]{64}$/);
+    expect(plain.sealed_output_bytes).toBeGreaterThan(81);
+    expect(plain.result).toBeUndefined();
+    const opened = await inferd(["query", "inference", "job", out.job_id, "--from", "validator", "--home", home, "--output", "json"]);
+    expect(opened.code).toBe(0);
+    expect((JSON.parse(opened.stdout) as { job: { result: { y: { dims: number[] } } } }).job.result.y.dims).toEqual([1, 8]);
   }));
 
   test("`inferd query models list --output json` gives ids, sha256, URIs and tensor specs", logged(async () => {
