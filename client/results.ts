@@ -14,7 +14,7 @@ import { AppError } from "../base/errors";
 import type { Job } from "../gen/inferchain/inference/v1/inference";
 import type { MsgOpenResult } from "../gen/inferchain/inference/v1/tx";
 import { u64be } from "../x/inference/assignment";
-import { SealError, commitmentMatches, openSealedOutput, resultCommitment, sealOutput } from "../x/inference/seal";
+import { SealError, commitmentMatches, openSealedOutput, resultCommitment, sameBytes, sealOutput } from "../x/inference/seal";
 import { decodeOutput, type QuantizedTensor } from "../x/models/tensor";
 import type { Model } from "../x/models/types";
 
@@ -45,8 +45,6 @@ export interface OpenedResult {
   /** `output` decoded and checked against the model's outputs (empty for a cannot-run result). */
   readonly tensors: QuantizedTensor[];
 }
-
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
  * Opens a job's sealed result with the client's secret key and checks it: it decrypts, it

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { AppError } from "../../base/errors";
-import { Branch, MemKV } from "../../base/store/kv";
+import { MemKV } from "../../base/store/kv";
 import { moduleAddress, operatorAccount } from "../../base/types/address";
 import { QueryJobsRequest, QueryJobsResponse } from "../../gen/inferchain/inference/v1/query";
 import { MsgOpenResult, MsgSubmitJob } from "../../gen/inferchain/inference/v1/tx";
@@ -26,6 +26,7 @@ import {
   VERIFICATION_POOL_MODULE,
   addValidator,
   ctxAt,
+  deliver,
   fundedClient,
   resultMsgBytes,
   sampleInput,
@@ -138,14 +139,6 @@ describe("job store and its indexes", () => {
 describe("disputes: the keeper methods x/challenge calls", () => {
   const M = 1_000_000n;
   const FEE = 10_000n;
-
-  function deliver<T>(t: TestSetup, h: { decode(b: Uint8Array): T; validateBasic(m: T): void; execute(c: ReturnType<typeof ctxAt>, m: T): unknown }, bytes: Uint8Array, height: bigint): void {
-    const msg = h.decode(bytes);
-    h.validateBasic(msg);
-    const b = new Branch(t.store);
-    h.execute(ctxAt(b, height), msg);
-    b.write();
-  }
 
   /** Jobs 1..n submitted at 1, assigned at 2, answered at `at` (default 3): RESULT_POSTED, window 5. */
   function posted(n = 1, o: { at?: bigint; cannotRun?: boolean; params?: Parameters<typeof testSetup>[0] } = {}): { t: TestSetup; client: string } {

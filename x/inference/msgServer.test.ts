@@ -50,6 +50,7 @@ import {
   addValidator,
   clientOutput,
   ctxAt,
+  deliver,
   fundedClient,
   sampleInput,
   sampleOutput,
@@ -76,16 +77,6 @@ function expectAppError(f: () => unknown, kind: AppError): AppError {
   const a = err as AppError;
   expect(`${a.codespace}/${a.code}`).toBe(`${kind.codespace}/${kind.code}`);
   return a;
-}
-
-/** Runs a handler the way BaseApp does: decode, validateBasic, then execute on a branch written only on success. */
-function deliver<M>(t: TestSetup, h: { decode(b: Uint8Array): M; validateBasic(m: M): void; execute(c: ReturnType<typeof ctxAt>, m: M): { value: Uint8Array } }, bytes: Uint8Array, height: bigint, gasLimit?: bigint): Uint8Array {
-  const msg = h.decode(bytes);
-  h.validateBasic(msg);
-  const branch = new Branch(t.store);
-  const out = h.execute(ctxAt(branch, height, undefined, gasLimit), msg);
-  branch.write();
-  return out.value;
 }
 
 function submitJobBytes(over: Partial<{ client: string; modelId: string; input: Uint8Array; inputUri: string; inputSha256: string; fee: string }> = {}): Uint8Array {

@@ -106,7 +106,7 @@ export function openSealedOutput(jobId: bigint, sealed: Uint8Array, clientSecret
   return { output: plain.slice(0, cut), salt: plain.slice(cut) };
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

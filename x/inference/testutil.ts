@@ -11,7 +11,7 @@ import { MsgSubmitResult } from "../../gen/inferchain/inference/v1/tx";
 import type { Context } from "../../base/context";
 import { EventManager } from "../../base/events";
 import { GasMeter } from "../../base/gas";
-import { MemKV, type KVReader, type KVStore } from "../../base/store/kv";
+import { Branch, MemKV, type KVReader, type KVStore } from "../../base/store/kv";
 import { moduleAddress } from "../../base/types/address";
 import { BASE_DENOM, type Coin } from "../../base/types/coins";
 import { decodeInput, decodeOutput, encodeTensorList, isValidModelId, type Model, type QuantizedTensor } from "../models";
@@ -152,6 +152,22 @@ export function ctxAt(store: KVStore, height: bigint, hash?: Uint8Array, gasLimi
     block: { chainId: "test", height, timeSeconds: 0n, hash: hash ?? new Uint8Array(32).fill(Number(height % 256n)), proposer: new Uint8Array(20) },
     mode: "finalize",
   };
+}
+
+/** Runs a message handler the way BaseApp does: decode, validateBasic, then execute on a branch written only on success; returns the response bytes. */
+export function deliver<M>(
+  t: Pick<TestSetup, "store">,
+  h: { decode(b: Uint8Array): M; validateBasic(m: M): void; execute(c: Context, m: M): { value: Uint8Array } },
+  bytes: Uint8Array,
+  height: bigint,
+  gasLimit?: bigint,
+): Uint8Array {
+  const msg = h.decode(bytes);
+  h.validateBasic(msg);
+  const branch = new Branch(t.store);
+  const out = h.execute(ctxAt(branch, height, undefined, gasLimit), msg);
+  branch.write();
+  return out.value;
 }
 
 /** The sample model (x float32 [-1,16] → y float32 [-1,8], sla 10, min_fee 1000). */
