@@ -18,6 +18,8 @@
  *            (scheduler.ts). A retry posts the kept result again rather than running anew.
  *   opening  `openResult(job)` (called when a dispute asks, by the verifier role): the kept
  *            output and the re-derived key and salt as MsgOpenResult
+ *   verifier when its validator is drawn to verify a disputed result: re-run, commit, reveal
+ *            (verifier.ts, handed every block and every resume)
  *
  * A job whose input onnxruntime refuses, or whose output cannot be quantized or does not fit
  * the model's output spec, gets a signed cannot-run result (`cannot_run`, the error as the
@@ -30,6 +32,7 @@ import http from "node:http";
 import { GasPrice } from "@cosmjs/stargate";
 import type { Logger } from "pino";
 import type { Model } from "../x/models/types";
+import { setupChallengeExtension } from "../client/challenge";
 import { connectQueryClient, JobStatus, type InferchainQueryClient, type Job } from "../client/queries";
 import { msgOpenResult, msgSubmitResult } from "../client/registry";
 import { openingFor, sealResult } from "../client/results";
@@ -44,6 +47,8 @@ import { loadModels } from "./models";
 import { runJob, type LoadedModel } from "./pipeline";
 import { ResultStore, type PostedResult } from "./resultStore";
 import { DEFAULT_MAX_CONCURRENT, DeadlineScheduler, byDeadline, cannotRunReason } from "./scheduler";
+import { Verifier } from "./verifier";
+import type { VerifierFaultMode } from "./verifierFaults";
 
 export interface SidecarConfig {
   readonly home: string;
@@ -58,6 +63,8 @@ export interface SidecarConfig {
   /** host:port, or "" for no metrics server. */
   readonly metricsAddress: string;
   readonly fault?: FaultMode;
+  /** How it verifies when drawn (tests only; honest without). */
+  readonly verifierFault?: VerifierFaultMode;
   /** e.g. 0.025uinf */
   readonly gasPrice: string;
   readonly resyncEveryBlocks?: number;
@@ -111,6 +118,8 @@ export class Sidecar {
   private readonly gas = new Map<string, { bytes: number; gas: number }>();
   private blocksSinceResync = 0;
   private stopping = false;
+  /** The verifier role, from start() on. */
+  private verifier: Verifier | undefined;
   private resolveDone!: () => void;
   /** Resolves once the sidecar has stopped. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
@@ -139,8 +148,22 @@ export class Sidecar {
     );
   }
 
-  /** Subscribes to blocks and starts answering jobs. */
+  /** Subscribes to blocks and starts answering jobs (and verifying, when drawn). */
   start(): void {
+    const challenge = setupChallengeExtension(this.query).challenge;
+    const verifier = new Verifier({
+      home: this.cfg.home,
+      worker: this.worker,
+      models: this.models,
+      chain: { dispute: challenge.dispute, disputes: challenge.disputes, job: (id) => this.query.inferchain.inference.job(id) },
+      signer: this.signer,
+      metrics: this.metrics,
+      log: this.cfg.log.child({ role: "verifier" }),
+      openResult: (id) => this.openResult(id),
+      fault: this.cfg.verifierFault,
+      resyncEveryBlocks: this.cfg.resyncEveryBlocks,
+    });
+    this.verifier = verifier;
     this.watcher = new BlockWatcher({
       rpcUrl: this.cfg.rpcUrl,
       log: this.cfg.log,
@@ -149,6 +172,7 @@ export class Sidecar {
       onConnected: async () => {
         this.metrics.connected.set(1);
         await this.resume("connected");
+        await verifier.resume("connected");
       },
       onDisconnected: () => {
         this.metrics.connected.set(0);
@@ -163,6 +187,7 @@ export class Sidecar {
     await this.watcher?.stop();
     this.scheduler.clear();
     await this.scheduler.idle();
+    await this.verifier?.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     for (const m of this.models.values()) await m.session.release().catch(() => undefined);
     this.cfg.log.info("sidecar stopped");
@@ -203,6 +228,7 @@ export class Sidecar {
   private async onBlock(b: BlockInfo): Promise<void> {
     this.height = b.height;
     this.metrics.height.set(Number(b.height));
+    this.verifier?.onBlock(b);
     for (const tx of b.txs) {
       const t = this.byTx.get(tx.hash);
       if (!t) continue;
@@ -483,6 +509,6 @@ export async function createSidecar(cfg: SidecarConfig, o: { stopped?: () => boo
     server?.close();
     throw new SidecarSetupError((e as Error).message);
   }
-  if (cfg.fault) cfg.warn(`FAULT MODE ${cfg.fault}: this sidecar misbehaves on purpose (tests only)`);
+  for (const f of [cfg.fault, cfg.verifierFault]) if (f) cfg.warn(`FAULT MODE ${f}: this sidecar misbehaves on purpose (tests only)`);
   return new Sidecar(cfg, { address, operator: worker.operatorAddress }, loaded.models, loaded.provider, metrics, query, signer, server, sealing);
 }

@@ -70,7 +70,7 @@ export interface VerifierOptions {
   readonly metrics: SidecarMetrics;
   readonly log: Logger;
   /** Opens this worker's sealed result of a job (MsgOpenResult); the sealed-results side provides it. */
-  readonly openResult?: (jobId: bigint) => Promise<void>;
+  readonly openResult?: (jobId: bigint) => Promise<unknown>;
   readonly fault?: VerifierFaultMode;
   /** Re-read disputes from chain state every this many blocks (default 5). */
   readonly resyncEveryBlocks?: number;

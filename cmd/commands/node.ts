@@ -10,12 +10,12 @@ import { CliError } from "../../client/errors";
 import { DEFAULT_HOME, VALIDATOR_KEY, WORKER_KEY, paths, portsFor, readClientConfig, setTomlValues } from "../../client/home";
 import { addGenesisAccount, initHome, readGenesis, writeGenesis } from "../../server/home";
 import { expandHome } from "./keys";
+import { SIDECAR_FAULT_MODES } from "./sidecar";
 import { openKeyring } from "../../client/keyring";
 import { addGenesisValidator, finishGenesis, type GenesisValidatorInfo } from "../genesisSetup";
 import { ensureWorkerRegistered } from "../../client/worker";
 import { startHomeSidecar } from "../workerSetup";
 import { addLocalnetNode, hasWorkerKey, runningNodes, startLocalnet, startSidecars, stopLocalnet, waitForBlocks } from "../localnet";
-import { FAULT_MODES } from "../../sidecar/faults";
 
 export function initCommand(): Command {
   return new Command("init")
@@ -167,13 +167,13 @@ export function localnetCommand(): Command {
       .option("--detach", "return once blocks are made, leaving the nodes running (stop with `inferd localnet stop`)", false)
       .option("--timeout <seconds>", "how long to wait for the first blocks", "60")
       .option("--no-sidecars", "start only the nodes (workers are still registered)")
-      .option("--sidecar-fault <node=mode...>", `run node i's sidecar in a fault mode (${FAULT_MODES.join(", ")}), e.g. 1=offline (repeatable)`, (v: string, acc: string[]) => [...acc, v], [] as string[])
+      .option("--sidecar-fault <node=mode...>", `run node i's sidecar in a fault mode (${SIDECAR_FAULT_MODES.join(", ")}), e.g. 1=offline (repeatable)`, (v: string, acc: string[]) => [...acc, v], [] as string[])
       .action(async (o: { output: string; detach: boolean; timeout: string; sidecars: boolean; sidecarFault: string[] }) => {
         const dir = path.resolve(expandHome(o.output));
         const faults = new Map<number, string>();
         for (const f of o.sidecarFault) {
           const m = /^([0-9]+)=(.+)$/.exec(f);
-          if (!m || !(FAULT_MODES as readonly string[]).includes(m[2])) throw new CliError(`--sidecar-fault wants NODE=${FAULT_MODES.join("|")}, got ${f}`);
+          if (!m || !SIDECAR_FAULT_MODES.includes(m[2])) throw new CliError(`--sidecar-fault wants NODE=${SIDECAR_FAULT_MODES.join("|")}, got ${f}`);
           faults.set(Number(m[1]), m[2]);
         }
         const nodes = startLocalnet(dir);

@@ -4,6 +4,7 @@ import pino from "pino";
 import { createSidecar, SidecarSetupError, type Sidecar } from "../../sidecar";
 import { EXECUTION_PROVIDERS, parseExecutionProvider } from "../../sidecar/executionProvider";
 import { FAULT_MODES, parseFaultMode } from "../../sidecar/faults";
+import { VERIFIER_FAULT_MODES, isVerifierFaultMode } from "../../sidecar/verifierFaults";
 import { DEFAULT_MAX_CONCURRENT, MAX_MAX_CONCURRENT } from "../../sidecar/scheduler";
 import { defaultModelsDir } from "../../lib/models/builtin";
 import { CliError } from "../../client/errors";
@@ -14,6 +15,9 @@ import { resolveClient } from "../common";
 import { expandHome } from "./keys";
 
 export const DEFAULT_WORKER_KEY = "worker";
+
+/** Every --fault mode: as a worker (sidecar/faults.ts) or as a verifier (sidecar/verifierFaults.ts). */
+export const SIDECAR_FAULT_MODES: readonly string[] = [...FAULT_MODES, ...VERIFIER_FAULT_MODES];
 
 /** The app's telemetry port + 1 (26661 + 100·i → 26662 + 100·i): the sidecar's default metrics address. */
 export function defaultSidecarMetricsAddress(home: string): string {
@@ -56,9 +60,11 @@ export function sidecarCommand(): Command {
     .addOption(new Option("--execution-provider <ep>", "onnxruntime execution provider; cuda and webgpu fall back to cpu (with the reason) when they cannot start").choices([...EXECUTION_PROVIDERS]).default("cpu"))
     .addOption(new Option("--metrics-address <host:port>", "Prometheus metrics at http://<address>/metrics, \"\" for none (default: the app's telemetry port + 1, 26662 on node 0)"))
     .addOption(
-      new Option("--fault <mode>", "misbehave on purpose, for tests: lazy (zeros of the right shape, no model run), random (random values), offline (never answers)").choices([
-        ...FAULT_MODES,
-      ]),
+      new Option(
+        "--fault <mode>",
+        "misbehave on purpose, for tests: as a worker lazy (zeros of the right shape, no model run), random (random values), offline (never answers); " +
+          "as a drawn verifier lazy-verifier (reveals zeros), random-verifier (random values), no-show (never commits)",
+      ).choices([...SIDECAR_FAULT_MODES]),
     )
     .addOption(new Option("--log-level <level>", "log level (trace, debug, info, warn, error)").default("info"))
     .addOption(new Option("--resync-blocks <n>", "re-read this worker's assigned jobs from chain state every n blocks (besides events)").default("5"))
@@ -92,7 +98,8 @@ export function sidecarCommand(): Command {
             modelsDir: f.models ? expandHome(f.models) : defaultModelsDir(),
             executionProvider: parseExecutionProvider(f.executionProvider),
             metricsAddress: f.metricsAddress ?? defaultSidecarMetricsAddress(home),
-            fault: f.fault ? parseFaultMode(f.fault) : undefined,
+            fault: f.fault && !isVerifierFaultMode(f.fault) ? parseFaultMode(f.fault) : undefined,
+            verifierFault: f.fault && isVerifierFaultMode(f.fault) ? f.fault : undefined,
             gasPrice: c.gasPrices,
             resyncEveryBlocks: resync,
             maxConcurrent,
