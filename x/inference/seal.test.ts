@@ -89,11 +89,15 @@ describe("sealOutput / openSealedOutput", () => {
     expect(() => openSealedOutput(7n, sealed.subarray(0, SEAL_OVERHEAD - 1), CLIENT)).toThrow(/not a sealed output/);
   });
 
-  test("sealedOutputProblem: too short, or no public key in front", () => {
+  test("sealedOutputProblem: too short, or no compressed key's prefix in front", () => {
     const sealed = sealOutput(7n, CLIENT_PUB, OUTPUT, SALT, EPH);
     expect(sealedOutputProblem(sealed)).toBeUndefined();
     expect(sealedOutputProblem(sealed.subarray(0, 80))).toMatch(/80 bytes; a sealed output has at least 81/);
-    expect(sealedOutputProblem(concatBytes(Uint8Array.of(2, ...new Uint8Array(32)), sealed.subarray(33)))).toMatch(/not a compressed secp256k1 public key/);
+    expect(sealedOutputProblem(concatBytes(Uint8Array.of(4), sealed.subarray(1)))).toMatch(/does not start with a compressed secp256k1 public key/);
+    // A prefix with an x that is on no point passes this cheap check; opening it fails.
+    const offCurve = concatBytes(Uint8Array.of(2, ...new Uint8Array(32)), sealed.subarray(33));
+    expect(sealedOutputProblem(offCurve)).toBeUndefined();
+    expect(() => openSealedOutput(7n, offCurve, CLIENT)).toThrow(SealError);
   });
 
   test("refuses to seal to a key that is not a public key, or with a bad ephemeral key or salt", () => {
