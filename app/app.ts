@@ -14,6 +14,7 @@ import { BONDED_POOL, NOT_BONDED_POOL, StakingKeeper, stakingModule } from "../x
 import { MODELS_MODULE_ACCOUNT, ModelsKeeper, modelsModule } from "../x/models";
 import { SLASHING_MODULE, SlashingKeeper, TREASURY_MODULE, slashingModule } from "../x/slashing";
 import { InferenceKeeper, JOB_ESCROW_MODULE, VERIFICATION_POOL_MODULE, inferenceModule } from "../x/inference";
+import { CHALLENGE_MODULE, ChallengeKeeper, challengeModule } from "../x/challenge";
 
 export interface InferchainOptions {
   /** LevelDB directory of the application state. */
@@ -33,6 +34,7 @@ const MODULE_ACCOUNTS = [
   MODELS_MODULE_ACCOUNT,
   JOB_ESCROW_MODULE,
   VERIFICATION_POOL_MODULE,
+  CHALLENGE_MODULE,
 ] as const;
 
 function wire(opts: Pick<InferchainOptions, "localMinGasPrice">): { modules: AppModule[]; ante: AnteHandler; auth: AuthKeeper } {
@@ -44,15 +46,21 @@ function wire(opts: Pick<InferchainOptions, "localMinGasPrice">): { modules: App
   const slashing = new SlashingKeeper({ staking, bank });
   const models = new ModelsKeeper();
   const inference = new InferenceKeeper({ accounts: auth, bank, staking, slashing, models, treasury: TREASURY_MODULE });
+  // Disputes hold and settle jobs (x/challenge → x/inference) and ask for openings (x/inference →
+  // x/challenge, set once both exist).
+  const challenge = new ChallengeKeeper({ bank, staking, slashing, inference, models, verificationPool: VERIFICATION_POOL_MODULE });
+  inference.setChallengeKeeper(challenge);
   const ante = new AnteHandler(auth, bank, { localMinGasPrice: opts.localMinGasPrice });
   // Genesis and block-hook order. Bank before staking (genesis self-delegations are paid from
-  // balances); models and bank before inference (its genesis checks models and the escrow);
-  // inference and slashing before staking, so SLA slashes, jailing and top-ups land in the
-  // same block's set.
+  // balances); models and bank before challenge and inference (their genesis checks models, the
+  // bonds and the escrow); challenge before inference, so a result audited or challenged in this
+  // block is held before its window could close; inference and slashing before staking, so SLA
+  // and dispute slashes, jailing and top-ups land in the same block's set.
   const modules = [
     authModule(auth),
     bankModule(bank, () => blocked),
     modelsModule(models, bank),
+    challengeModule(challenge),
     inferenceModule(inference),
     slashingModule(slashing),
     stakingModule(staking, {

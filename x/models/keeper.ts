@@ -7,6 +7,7 @@ import { Model as WireModel } from "../../gen/inferchain/models/v1/models";
 import type { KVReader, KVStore } from "../../base/store/kv";
 import { MODELS_PREFIX, PARAMS_KEY, modelKey } from "./keys";
 import { Params, defaultParams, fromWire, toStored, type ModelsParams } from "./params";
+import { diverges } from "./divergence";
 import { decodeInput, decodeOutput, type QuantizedTensor } from "./tensor";
 import { isValidModelId, modelFromWire, modelToWire, type Model } from "./types";
 
@@ -59,5 +60,10 @@ export class ModelsKeeper {
   /** A result checked against the model's outputs (tensor.ts); throws an AppError of x/models. */
   decodeOutput(model: Pick<Model, "outputs" | "maxOutputBytes">, output: Uint8Array): QuantizedTensor[] {
     return decodeOutput(model, output);
+  }
+
+  /** Whether two results of `model` diverge under its metric and threshold (divergence.ts); a shape mismatch diverges. */
+  diverges(model: Pick<Model, "metric" | "threshold">, a: readonly QuantizedTensor[], b: readonly QuantizedTensor[]): boolean {
+    return diverges(model.metric, model.threshold, a, b);
   }
 }
