@@ -4,7 +4,8 @@
  * staking validators (ed25519 keys, 10 INF self-delegated each, as `inferd localnet init` writes
  * them); then B empty blocks are finalized, each with an N-vote `decided_last_commit` (liveness
  * bookkeeping for every validator: signing info, missed-block bitmap) and committed. FinalizeBlock
- * and Commit are timed separately, after a warm-up.
+ * and Commit are timed separately, after a warm-up; `trie_nodes_per_commit` is the mean number of
+ * Merkle trie nodes each commit wrote (what a block's state writes cost on disk).
  *
  *   npx tsc -p tsconfig.json && node dist/bench/finalizeBlock.js [--validators 100] [--blocks 200]
  *       [--warmup 20] [--missed-ppm 0] [--txs 0]
@@ -102,6 +103,7 @@ async function run(o: Opts): Promise<void> {
     const power = SELF_DELEGATION / 1_000_000n;
     const finalize: number[] = [];
     const commit: number[] = [];
+    let nodesWritten = 0;
     const total = o.warmup + o.blocks;
     for (let h = 1; h <= total; h++) {
       const height = BigInt(h);
@@ -135,13 +137,15 @@ async function run(o: Opts): Promise<void> {
       if (h > o.warmup) {
         finalize.push(Number(t1 - t0) / 1e6);
         commit.push(Number(t2 - t1) / 1e6);
+        nodesWritten += app.store.lastCommitStats.nodesWritten;
       }
     }
-    const result = { validators: o.validators, blocks: o.blocks, missed_ppm: o.missedPpm, txs_per_block: o.txs, finalize_ms: stats(finalize), commit_ms: stats(commit) };
+    const result = { validators: o.validators, blocks: o.blocks, missed_ppm: o.missedPpm, txs_per_block: o.txs, finalize_ms: stats(finalize), commit_ms: stats(commit), trie_nodes_per_commit: Math.round((nodesWritten / o.blocks) * 10) / 10 };
     process.stdout.write(
       `${o.validators} validators, ${o.blocks} blocks (after ${o.warmup} warm-up), ${o.txs} txs/block, ${o.missedPpm} ppm of votes missed\n` +
         `FinalizeBlock ms: mean ${result.finalize_ms.mean}  p50 ${result.finalize_ms.p50}  p95 ${result.finalize_ms.p95}  max ${result.finalize_ms.max}\n` +
-        `Commit ms:        mean ${result.commit_ms.mean}  p50 ${result.commit_ms.p50}  p95 ${result.commit_ms.p95}  max ${result.commit_ms.max}\n`,
+        `Commit ms:        mean ${result.commit_ms.mean}  p50 ${result.commit_ms.p50}  p95 ${result.commit_ms.p95}  max ${result.commit_ms.max}\n` +
+        `Trie nodes written per commit: ${result.trie_nodes_per_commit}\n`,
     );
     process.stdout.write(JSON.stringify(result) + "\n");
   } finally {

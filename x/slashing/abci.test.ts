@@ -1,5 +1,5 @@
 import type { BlockHookInfo, Misbehavior, VoteInfo } from "../../base/context";
-import type { KVStore } from "../../base/store/kv";
+import { Branch, type KVStore } from "../../base/store/kv";
 import { beginBlocker } from "./abci";
 import type { ValidatorView } from "./expectedKeepers";
 import { TREASURY_MODULE, type SlashingKeeper } from "./keeper";
@@ -112,6 +112,55 @@ describe("liveness", () => {
     run(k, store, 46n, 60n, () => [vote(v, false)]);
     expect(jailed(staking, store, v)).toBe(false);
     expect([...k.slashEvents(store)]).toHaveLength(1);
+  });
+});
+
+describe("liveness state writes", () => {
+  const params = { signedBlocksWindow: 20n, minSignedPerWindowPpm: 500_000n, slashFractionDowntimePpm: 100n, downtimeJailBlocks: 20n };
+
+  /** The keys block `h`'s begin-block hook writes. */
+  function writes(k: SlashingKeeper, store: KVStore, h: bigint, lastCommit: VoteInfo[]): string[] {
+    const branch = new Branch(store);
+    beginBlocker(k, testContext(branch, h), { lastCommit, misbehavior: [] });
+    const keys = branch.changes().map(([key]) => key);
+    branch.write();
+    return keys;
+  }
+
+  test("while everyone signs, a block writes nothing per validator", () => {
+    const { store, staking, k } = testSetup(params);
+    const vals = [0, 1, 2, 3].map((index) => staking.addValidator(store, { index, tokens: 100n * M }));
+    const all = (): VoteInfo[] => vals.map((v) => vote(v, true));
+    expect(writes(k, store, 2n, all())).toHaveLength(4 + 2); // first seen: a signing info each, and the counted list
+    for (let h = 3n; h <= 30n; h++) expect(writes(k, store, h, all())).toEqual(["slashing/liveness/height"]);
+    // Read back as of now all the same.
+    expect(k.getSigningInfo(store, consAddressString(vals[0].consAddress))).toMatchObject({ startHeight: 2n, indexOffset: 29n, lastSeenHeight: 30n, missedBlocksCounter: 0n });
+  });
+
+  test("a miss writes its slot and the signing info; signing over an empty slot writes nothing", () => {
+    const { store, staking, k } = testSetup(params);
+    const v = staking.addValidator(store, { index: 0, tokens: 100n * M });
+    const cons = consAddressString(v.consAddress);
+    run(k, store, 2n, 5n, () => [vote(v, true)]);
+    expect(writes(k, store, 6n, [vote(v, false)]).sort()).toEqual(["slashing/liveness/height", `slashing/missed/${cons}/00000000000000000004`, `slashing/signing_infos/${cons}`]);
+    expect(writes(k, store, 7n, [vote(v, true)])).toEqual(["slashing/liveness/height"]);
+    expect(k.missedIndexes(store, cons)).toEqual([4n]);
+    expect(k.getSigningInfo(store, cons)).toMatchObject({ indexOffset: 6n, lastSeenHeight: 7n, missedBlocksCounter: 1n });
+  });
+
+  test("a validator that leaves the commit keeps its record as of the last block it was counted in", () => {
+    const { store, staking, k } = testSetup(params);
+    const [v, w] = [0, 1].map((index) => staking.addValidator(store, { index, tokens: 100n * M }));
+    run(k, store, 2n, 10n, () => [vote(v, true), vote(w, true)]);
+    expect(writes(k, store, 11n, [vote(w, true)]).sort()).toEqual(["slashing/liveness/counted", "slashing/liveness/height", `slashing/signing_infos/${consAddressString(v.consAddress)}`]);
+    run(k, store, 12n, 15n, () => [vote(w, true)]);
+    expect(k.getSigningInfo(store, consAddressString(v.consAddress))).toMatchObject({ startHeight: 2n, indexOffset: 9n, lastSeenHeight: 10n });
+    expect(k.getSigningInfo(store, consAddressString(w.consAddress))).toMatchObject({ startHeight: 2n, indexOffset: 14n, lastSeenHeight: 15n });
+    run(k, store, 16n, 16n, () => []);
+    // Nobody counted: no liveness record, and every stored record is current.
+    expect(store.has("slashing/liveness/height")).toBe(false);
+    const lastSeen = new Map([...k.signingInfos(store)].map((i) => [i.address, i.lastSeenHeight]));
+    expect(lastSeen).toEqual(new Map([[consAddressString(v.consAddress), 10n], [consAddressString(w.consAddress), 15n]]));
   });
 });
 

@@ -28,6 +28,13 @@ export interface ValidatorView {
   readonly minSelfDelegation?: bigint;
 }
 
+/** What liveness reads about a validator in the last commit, once per vote: no more. */
+export interface ConsensusSigner {
+  /** infervaloper1… */
+  readonly operator: string;
+  readonly jailed: boolean;
+}
+
 /** An unbonding entry of some delegation to a validator. */
 export interface UnbondingEntryRef {
   readonly delegator: string;
@@ -43,6 +50,8 @@ export interface UnbondingEntryRef {
 export interface StakingKeeper {
   validator(s: KVReader, operator: string): ValidatorView | undefined;
   validatorByConsAddress(s: KVReader, consAddress: Uint8Array): ValidatorView | undefined;
+  /** The same validator's operator and jailed flag alone (liveness asks this for every vote of every block). */
+  consensusSigner(s: KVReader, consAddress: Uint8Array): ConsensusSigner | undefined;
   /** The active set, highest power first. */
   bondedValidators(s: KVReader): ValidatorView[];
   totalBondedTokens(s: KVReader): bigint;

@@ -5,21 +5,29 @@
  *               "params_authority": "infer1…"},
  *    "signing_infos": [{"address": "infervalcons1…", "start_height": "1", "index_offset": "0",
  *                       "jailed_until_height": "0", "tombstoned": false,
- *                       "missed_blocks_counter": "0", "last_seen_height": "0"}],
+ *                       "missed_blocks_counter": "0", "last_seen_height": "0",
+ *                       "recorded_height": "0"}],
  *    "missed_blocks": [{"address": "infervalcons1…", "indexes": ["3", "7"]}],
+ *    "liveness": {"height": "6", "counted": ["infervalcons1…"]},
  *    "slash_events": [{"id": "1", "validator": "infervaloper1…", "kind": "double_sign", …}],
  *    "correlation_records": [{"slash_id": "1", …, "due_height": "60", "done": false}],
  *    "next_slash_event_id": "2"}
  *
  * Every field may be left out (defaults; params are merged field by field over the defaults).
+ * Signing infos carry their values as of now, as queries show them. `liveness` is who the last
+ * liveness pass counted, at which height, in commit order, and `recorded_height` the
+ * last_seen_height of the stored record (keys.ts: a counted validator's record is written
+ * only when more than the height changes); both default to "nothing moves": the state they
+ * describe is imported exactly, so export then import is the identity on the store.
  */
 import type { Context, QueryContext } from "../../base/context";
 import { genesisJsonReaders } from "../../base/genesisJson";
 import { Bech32Prefix } from "../../base/types/address";
 import { ErrInvalidGenesis } from "./errors";
-import type { SlashingKeeper } from "./keeper";
+import { fromBech32 } from "@cosmjs/encoding";
+import type { Liveness, SlashingKeeper } from "./keeper";
 import { defaultParams, isValidKind, validateParams, type SlashingParams } from "./params";
-import type { CorrelationRecord, SlashEvent, ValidatorSigningInfo } from "./types";
+import { CONS_ADDRESS_LENGTH, consAddressString, type CorrelationRecord, type SlashEvent, type ValidatorSigningInfo } from "./types";
 
 export interface ParamsJson {
   readonly signed_blocks_window: string;
@@ -44,6 +52,14 @@ export interface SigningInfoJson {
   readonly tombstoned: boolean;
   readonly missed_blocks_counter: string;
   readonly last_seen_height: string;
+  /** ≤ last_seen_height; below it only for a validator in `liveness.counted`, counted at `liveness.height`. */
+  readonly recorded_height: string;
+}
+
+export interface LivenessJson {
+  readonly height: string;
+  /** infervalcons1…, in commit order. */
+  readonly counted: readonly string[];
 }
 
 export interface SlashEventJson {
@@ -82,6 +98,7 @@ export interface SlashingGenesis {
   readonly params: ParamsJson;
   readonly signing_infos: readonly SigningInfoJson[];
   readonly missed_blocks: ReadonlyArray<{ readonly address: string; readonly indexes: readonly string[] }>;
+  readonly liveness: LivenessJson;
   readonly slash_events: readonly SlashEventJson[];
   readonly correlation_records: readonly CorrelationRecordJson[];
   readonly next_slash_event_id: string;
@@ -105,7 +122,7 @@ function paramsToJson(p: SlashingParams): ParamsJson {
 }
 
 export function defaultGenesis(): SlashingGenesis {
-  return { params: paramsToJson(defaultParams()), signing_infos: [], missed_blocks: [], slash_events: [], correlation_records: [], next_slash_event_id: "1" };
+  return { params: paramsToJson(defaultParams()), signing_infos: [], missed_blocks: [], liveness: { height: "0", counted: [] }, slash_events: [], correlation_records: [], next_slash_event_id: "1" };
 }
 
 // ------------------------------------------------------------------ parsing
@@ -153,10 +170,16 @@ function parseParams(raw: unknown): SlashingParams {
   return params;
 }
 
-function parseSigningInfo(raw: unknown, i: number): ValidatorSigningInfo {
+/** A signing info as of now, and the last_seen_height of its stored record. */
+interface ParsedSigningInfo {
+  readonly info: ValidatorSigningInfo;
+  readonly recordedHeight: bigint;
+}
+
+function parseSigningInfo(raw: unknown, i: number): ParsedSigningInfo {
   const w = `signing_infos[${i}]`;
   const o = obj(raw, w);
-  return {
+  const info: ValidatorSigningInfo = {
     address: address(o.address, Bech32Prefix.consensus, `${w}.address`),
     startHeight: uint(o.start_height ?? "0", `${w}.start_height`),
     indexOffset: uint(o.index_offset ?? "0", `${w}.index_offset`),
@@ -165,6 +188,10 @@ function parseSigningInfo(raw: unknown, i: number): ValidatorSigningInfo {
     missedBlocksCounter: uint(o.missed_blocks_counter ?? "0", `${w}.missed_blocks_counter`),
     lastSeenHeight: uint(o.last_seen_height ?? "0", `${w}.last_seen_height`),
   };
+  const recordedHeight = o.recorded_height === undefined ? info.lastSeenHeight : uint(o.recorded_height, `${w}.recorded_height`);
+  if (recordedHeight > info.lastSeenHeight) throw ErrInvalidGenesis.wrap(`${w}: recorded_height above last_seen_height`);
+  if (info.lastSeenHeight - recordedHeight > info.indexOffset) throw ErrInvalidGenesis.wrap(`${w}: more blocks since recorded_height than index_offset counts`);
+  return { info, recordedHeight };
 }
 
 function parseSlashEvent(raw: unknown, i: number): SlashEvent {
@@ -219,7 +246,9 @@ function parseCorrelation(raw: unknown, i: number): CorrelationRecord {
 
 export interface ParsedGenesis {
   readonly params: SlashingParams;
+  /** As stored: each record as of its recorded height. */
   readonly signingInfos: readonly ValidatorSigningInfo[];
+  readonly liveness: Liveness;
   readonly missed: ReadonlyMap<string, readonly bigint[]>;
   readonly slashEvents: readonly SlashEvent[];
   readonly correlations: readonly CorrelationRecord[];
@@ -230,9 +259,16 @@ export function parseGenesis(raw: unknown): ParsedGenesis {
   const g = obj(raw ?? defaultGenesis(), "slashing genesis");
   const params = parseParams(g.params);
 
-  const signingInfos = list(g.signing_infos, "signing_infos").map(parseSigningInfo);
+  const parsed = list(g.signing_infos, "signing_infos").map(parseSigningInfo);
+  const signingInfos = parsed.map((p) => p.info);
   const byAddress = new Map(signingInfos.map((s) => [s.address, s]));
   if (byAddress.size !== signingInfos.length) throw ErrInvalidGenesis.wrap("signing_infos: an address is listed twice");
+  const liveness = parseLiveness(g.liveness, byAddress);
+  for (const { info, recordedHeight } of parsed) {
+    if (recordedHeight < info.lastSeenHeight && !(liveness.names.has(info.address) && info.lastSeenHeight === liveness.height)) {
+      throw ErrInvalidGenesis.wrap(`signing info ${info.address}: recorded_height below last_seen_height, but not counted at liveness.height`);
+    }
+  }
 
   const missed = new Map<string, bigint[]>();
   for (const [i, raw] of list(g.missed_blocks, "missed_blocks").entries()) {
@@ -264,13 +300,34 @@ export function parseGenesis(raw: unknown): ParsedGenesis {
     if (seen.has(c.slashId)) throw ErrInvalidGenesis.wrap(`correlation record ${c.slashId} listed twice`);
     seen.add(c.slashId);
   }
-  return { params, signingInfos, missed, slashEvents, correlations, nextSlashEventId };
+  const stored = parsed.map(({ info, recordedHeight }) => ({ ...info, lastSeenHeight: recordedHeight, indexOffset: info.indexOffset - (info.lastSeenHeight - recordedHeight) }));
+  return { params, signingInfos: stored, liveness: { height: liveness.height, counted: liveness.counted }, missed, slashEvents, correlations, nextSlashEventId };
+}
+
+function parseLiveness(raw: unknown, infos: ReadonlyMap<string, ValidatorSigningInfo>): Liveness & { readonly names: ReadonlySet<string> } {
+  const o = obj(raw ?? { height: "0", counted: [] }, "liveness");
+  const height = uint(o.height ?? "0", "liveness.height");
+  const names = list(o.counted ?? [], "liveness.counted").map((a, i) => address(a, Bech32Prefix.consensus, `liveness.counted[${i}]`));
+  const unique = new Set(names);
+  if (unique.size !== names.length) throw ErrInvalidGenesis.wrap("liveness.counted: an address is listed twice");
+  if ((height === 0n) !== (names.length === 0)) throw ErrInvalidGenesis.wrap("liveness: a height needs counted validators, and counted validators a height");
+  const counted = new Uint8Array(names.length * CONS_ADDRESS_LENGTH);
+  for (const [i, a] of names.entries()) {
+    const info = infos.get(a);
+    if (!info) throw ErrInvalidGenesis.wrap(`liveness.counted[${i}]: no signing info for ${a}`);
+    if (info.lastSeenHeight > height) throw ErrInvalidGenesis.wrap(`liveness.counted[${i}]: last seen after liveness.height`);
+    const bytes = fromBech32(a).data;
+    if (bytes.length !== CONS_ADDRESS_LENGTH) throw ErrInvalidGenesis.wrap(`liveness.counted[${i}]: not a ${CONS_ADDRESS_LENGTH}-byte consensus address`);
+    counted.set(bytes, i * CONS_ADDRESS_LENGTH);
+  }
+  return { height, counted, names: unique };
 }
 
 export function initGenesis(k: SlashingKeeper, ctx: Context, raw: unknown): void {
   const g = parseGenesis(raw);
   k.setParams(ctx.store, g.params);
   for (const s of g.signingInfos) k.setSigningInfo(ctx.store, s);
+  k.setLiveness(ctx.store, { height: 0n, counted: new Uint8Array() }, g.liveness);
   for (const [a, indexes] of g.missed) for (const x of indexes) k.setMissed(ctx.store, a, x, true);
   for (const e of g.slashEvents) k.setSlashEvent(ctx.store, e);
   k.setNextEventId(ctx.store, g.nextSlashEventId);
@@ -284,6 +341,9 @@ export function initGenesis(k: SlashingKeeper, ctx: Context, raw: unknown): void
 
 export function exportGenesis(k: SlashingKeeper, ctx: QueryContext): SlashingGenesis {
   const infos = [...k.signingInfos(ctx.store)];
+  const liveness = k.getLiveness(ctx.store);
+  const counted: string[] = [];
+  for (let at = 0; at < liveness.counted.length; at += CONS_ADDRESS_LENGTH) counted.push(consAddressString(liveness.counted.subarray(at, at + CONS_ADDRESS_LENGTH)));
   return {
     params: paramsToJson(k.getParams(ctx.store)),
     signing_infos: infos.map((s) => ({
@@ -294,10 +354,12 @@ export function exportGenesis(k: SlashingKeeper, ctx: QueryContext): SlashingGen
       tombstoned: s.tombstoned,
       missed_blocks_counter: s.missedBlocksCounter.toString(),
       last_seen_height: s.lastSeenHeight.toString(),
+      recorded_height: (k.getStoredSigningInfo(ctx.store, s.address)?.lastSeenHeight ?? s.lastSeenHeight).toString(),
     })),
     missed_blocks: infos
       .map((s) => ({ address: s.address, indexes: k.missedIndexes(ctx.store, s.address).map((x) => x.toString()) }))
       .filter((m) => m.indexes.length > 0),
+    liveness: { height: liveness.height.toString(), counted },
     slash_events: [...k.slashEvents(ctx.store)].map((e) => ({
       id: e.id.toString(),
       validator: e.validator,

@@ -12,5 +12,5 @@ export {
   KIND_CORRELATION,
   DEFAULT_PARAMS_AUTHORITY,
 } from "./params";
-export type { StakingKeeper as SlashingStakingKeeper, BankKeeper as SlashingBankKeeper, ValidatorView, UnbondingEntryRef } from "./expectedKeepers";
+export type { StakingKeeper as SlashingStakingKeeper, BankKeeper as SlashingBankKeeper, ValidatorView, ConsensusSigner, UnbondingEntryRef } from "./expectedKeepers";
 export * as slashingKeys from "./keys";

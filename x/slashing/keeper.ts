@@ -3,6 +3,7 @@
  * events and correlation records. The checks and effects live in `slash.ts` (the one slash
  * path), `abci.ts` (block hooks) and `msgServer.ts`; this file only reads and writes.
  */
+import { fromBech32 } from "@cosmjs/encoding";
 import {
   CorrelationRecord as CorrelationRecordWire,
   SlashEvent as SlashEventWire,
@@ -17,6 +18,8 @@ import {
   CORRELATION_DUE_PREFIX,
   CORRELATION_PREFIX,
   EVENTS_PREFIX,
+  LIVENESS_COUNTED_KEY,
+  LIVENESS_HEIGHT_KEY,
   NEXT_EVENT_ID_KEY,
   PARAMS_KEY,
   SIGNING_INFOS_PREFIX,
@@ -32,8 +35,10 @@ import {
 import { Params, defaultParams, type SlashingParams } from "./params";
 import { compensate, slash } from "./slash";
 import {
+  CONS_ADDRESS_LENGTH,
   correlationFromWire,
   correlationToWire,
+  signingInfoAt,
   slashEventFromWire,
   slashEventToWire,
   type CompensateArgs,
@@ -48,6 +53,32 @@ export const SLASHING_MODULE = "slashing";
 export const TREASURY_MODULE = "treasury";
 
 const MARK = Uint8Array.of(1);
+const dec = new TextDecoder();
+const NOBODY = new Uint8Array(0);
+
+/** Who the last liveness pass counted and at which height (`slashing/liveness/…`, see keys.ts). */
+export interface Liveness {
+  /** 0 when nobody is counted. */
+  readonly height: bigint;
+  /** 20-byte consensus addresses, concatenated in commit order. */
+  readonly counted: Uint8Array;
+}
+
+/** Whether `consAddress` is among `l.counted`. */
+export function isCounted(l: Liveness, consAddress: Uint8Array): boolean {
+  if (consAddress.length !== CONS_ADDRESS_LENGTH) return false;
+  for (let at = 0; at < l.counted.length; at += CONS_ADDRESS_LENGTH) {
+    if (sameAddressAt(l.counted, at, consAddress)) return true;
+  }
+  return false;
+}
+
+/** Whether the 20 bytes of `list` from `at` are `consAddress`. */
+export function sameAddressAt(list: Uint8Array, at: number, consAddress: Uint8Array): boolean {
+  if (at + CONS_ADDRESS_LENGTH > list.length) return false;
+  for (let i = 0; i < CONS_ADDRESS_LENGTH; i++) if (list[at + i] !== consAddress[i]) return false;
+  return true;
+}
 
 export interface SlashingKeeperOptions {
   readonly staking: StakingKeeper;
@@ -96,18 +127,50 @@ export class SlashingKeeper {
 
   // ------------------------------------------------------------ signing infos and bitmaps
 
+  /** The signing info as of now: the stored record, brought forward if the validator is counted (keys.ts). */
   getSigningInfo(s: KVReader, consAddress: string): ValidatorSigningInfo | undefined {
+    const stored = this.getStoredSigningInfo(s, consAddress);
+    return stored ? this.current(this.getLiveness(s), stored) : undefined;
+  }
+
+  /** The record as last written (its fields as of its last_seen_height). */
+  getStoredSigningInfo(s: KVReader, consAddress: string): ValidatorSigningInfo | undefined {
     const raw = s.get(signingInfoKey(consAddress));
     return raw ? ValidatorSigningInfo.decode(raw) : undefined;
   }
 
+  /** Writes a signing info as of now (or of a later counted height): what getSigningInfo returned, changed. */
   setSigningInfo(s: KVStore, info: ValidatorSigningInfo): void {
     s.set(signingInfoKey(info.address), ValidatorSigningInfo.encode(info).finish());
   }
 
-  /** Every signing info, in address order. */
+  /** Every signing info as of now, in address order. */
   *signingInfos(s: KVReader): IterableIterator<ValidatorSigningInfo> {
-    for (const [, v] of s.iterate(SIGNING_INFOS_PREFIX)) yield ValidatorSigningInfo.decode(v);
+    const l = this.getLiveness(s);
+    for (const [, v] of s.iterate(SIGNING_INFOS_PREFIX)) yield this.current(l, ValidatorSigningInfo.decode(v));
+  }
+
+  private current(l: Liveness, stored: ValidatorSigningInfo): ValidatorSigningInfo {
+    return l.height > stored.lastSeenHeight && isCounted(l, fromBech32(stored.address).data) ? signingInfoAt(stored, l.height) : stored;
+  }
+
+  getLiveness(s: KVReader): Liveness {
+    const height = s.get(LIVENESS_HEIGHT_KEY);
+    if (!height) return { height: 0n, counted: NOBODY };
+    return { height: BigInt(dec.decode(height)), counted: s.get(LIVENESS_COUNTED_KEY) ?? NOBODY };
+  }
+
+  /** Records the pass at `next.height` over the one before (`prev`): the list only when it changed, nothing when nobody is or was counted. */
+  setLiveness(s: KVStore, prev: Liveness, next: Liveness): void {
+    if (next.counted.length === 0) {
+      if (prev.height === 0n) return;
+      s.delete(LIVENESS_HEIGHT_KEY);
+      s.delete(LIVENESS_COUNTED_KEY);
+      return;
+    }
+    setCounter(s, LIVENESS_HEIGHT_KEY, next.height);
+    const same = prev.counted.length === next.counted.length && prev.counted.every((b, i) => b === next.counted[i]);
+    if (!same) s.set(LIVENESS_COUNTED_KEY, next.counted);
   }
 
   isMissed(s: KVReader, consAddress: string, index: bigint): boolean {

@@ -27,7 +27,6 @@ import type { SlashingKeeper } from "./keeper";
 import { EVENTS_PREFIX, SIGNING_INFOS_PREFIX, validatorEventsPrefix } from "./keys";
 import { toCosmos } from "./params";
 import { slashEventToWire, type ValidatorSigningInfo } from "./types";
-import { ValidatorSigningInfo as StoredSigningInfo } from "../../gen/inferchain/slashing/v1/slashing";
 
 const COSMOS = "/cosmos.slashing.v1beta1.Query/";
 const OWN = "/inferchain.slashing.v1.Query/";
@@ -66,7 +65,11 @@ export function slashingQueries(k: SlashingKeeper): QueryHandler[] {
       path: COSMOS + "SigningInfos",
       handle(ctx, data) {
         const req = decodeRequest(QuerySigningInfosRequest, data);
-        const page = paginate(ctx.store, SIGNING_INFOS_PREFIX, req.pagination, (key) => toCosmosInfo(StoredSigningInfo.decode(ctx.store.get(key)!)));
+        const page = paginate(ctx.store, SIGNING_INFOS_PREFIX, req.pagination, (key, address) => {
+          const info = k.getSigningInfo(ctx.store, address);
+          if (!info) throw new Error(`signing info ${key} points at nothing`);
+          return toCosmosInfo(info);
+        });
         return encodeResponse(QuerySigningInfosResponse, { info: page.items, pagination: page.pagination });
       },
     },

@@ -12,7 +12,7 @@ import { GasMeter } from "../../base/gas";
 import { MemKV, type KVReader, type KVStore } from "../../base/store/kv";
 import { Bech32Prefix, moduleAddress } from "../../base/types/address";
 import { BASE_DENOM, type Coin } from "../../base/types/coins";
-import type { BankKeeper, StakingKeeper, UnbondingEntryRef, ValidatorView } from "./expectedKeepers";
+import type { BankKeeper, ConsensusSigner, StakingKeeper, UnbondingEntryRef, ValidatorView } from "./expectedKeepers";
 import { SlashingKeeper } from "./keeper";
 import { defaultParams, type Params } from "./params";
 
@@ -175,6 +175,10 @@ export class FakeStaking implements StakingKeeper {
       if (hex(v.consAddress) === hex(consAddress)) return v;
     }
     return undefined;
+  }
+  consensusSigner(s: KVReader, consAddress: Uint8Array): ConsensusSigner | undefined {
+    const v = this.validatorByConsAddress(s, consAddress);
+    return v && { operator: v.operator, jailed: v.jailed };
   }
   bondedValidators(s: KVReader): ValidatorView[] {
     const out: ValidatorView[] = [];

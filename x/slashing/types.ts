@@ -55,13 +55,40 @@ export interface CompensateArgs {
   readonly reason?: string;
 }
 
+/** CometBFT's consensus addresses: sha256(ed25519 pubkey)[:20]. */
+export const CONS_ADDRESS_LENGTH = 20;
+
+/**
+ * Bech32 forms already computed: every block names the same validators, and encoding one is
+ * a checksum over its bytes. A cache of a pure function (bounded), so it changes no result.
+ */
+const consNames = new Map<string, string>();
+const MAX_CONS_NAMES = 10_000;
+
 /** A signing info's key and bech32 form: `infervalcons1…`. */
 export function consAddressString(consAddress: Uint8Array): string {
-  return toBech32(Bech32Prefix.consensus, consAddress);
+  const raw = Buffer.from(consAddress.buffer, consAddress.byteOffset, consAddress.byteLength).toString("latin1");
+  let name = consNames.get(raw);
+  if (name === undefined) {
+    if (consNames.size >= MAX_CONS_NAMES) consNames.clear();
+    name = toBech32(Bech32Prefix.consensus, consAddress);
+    consNames.set(raw, name);
+  }
+  return name;
 }
 
 export function newSigningInfo(address: string, startHeight: bigint): ValidatorSigningInfo {
   return { address, startHeight, indexOffset: 0n, jailedUntilHeight: 0n, tombstoned: false, missedBlocksCounter: 0n, lastSeenHeight: 0n };
+}
+
+/**
+ * A counted validator's signing info at `height`, from a record stored at an earlier
+ * last_seen_height: each block since was counted, one more bitmap slot each (see keys.ts). A
+ * record stored at or after `height` is already current.
+ */
+export function signingInfoAt(stored: ValidatorSigningInfo, height: bigint): ValidatorSigningInfo {
+  if (height <= stored.lastSeenHeight) return stored;
+  return { ...stored, indexOffset: stored.indexOffset + (height - stored.lastSeenHeight), lastSeenHeight: height };
 }
 
 export interface ReporterReward {

@@ -585,6 +585,18 @@ describe("validator set", () => {
     expect(h.staking.totalBondedTokens(h.root)).toBe(50n * INF);
     expect(h.staking.bondedValidators(h.root).map((x) => x.operator)).toEqual([a.operator, b.operator]);
   });
+
+  test("consensusSigner reads the operator and jailed flag that validatorByConsAddress reports", () => {
+    const { h, a, c } = setup(2);
+    h.endBlock();
+    h.tx((ctx) => h.staking.jail(ctx, c.operator));
+    for (const x of [a, c]) {
+      const full = h.staking.validatorByConsAddress(h.root, consAddress(x.consPubkey))!;
+      expect(h.staking.consensusSigner(h.root, consAddress(x.consPubkey))).toEqual({ operator: full.operator, jailed: full.jailed });
+    }
+    expect(h.staking.consensusSigner(h.root, consAddress(c.consPubkey))?.jailed).toBe(true);
+    expect(h.staking.consensusSigner(h.root, new Uint8Array(20))).toBeUndefined();
+  });
 });
 
 describe("workers", () => {

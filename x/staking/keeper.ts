@@ -13,6 +13,7 @@
  *   redeeming:        tokens = shares × tokens / totalShares          (floor)
  * A slash lowers tokens and leaves shares alone, so every delegator loses pro rata.
  */
+import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { sha256 } from "@noble/hashes/sha2.js";
 import type { ValidatorUpdate } from "cosmjs-types/tendermint/abci/types";
 import {
@@ -228,6 +229,24 @@ function decodeValidator(raw: Uint8Array): Validator {
     unbondingHeight: v.unbondingHeight,
     unbondingCompletionHeight: v.unbondingCompletionHeight,
   };
+}
+
+/**
+ * `jailed` and `status` of a stored Validator, without decoding the rest: the per-block paths
+ * (liveness for every vote, the set update for every bonded validator) need no more. Reads the
+ * same wire fields as `StoredValidator.decode` (3: bool, 4: enum) and skips the others.
+ */
+function validatorFlags(raw: Uint8Array): { readonly jailed: boolean; readonly status: BondStatus } {
+  const r = new BinaryReader(raw);
+  let jailed = false;
+  let status: BondStatus = BondStatus.BOND_STATUS_UNSPECIFIED;
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag === 24) jailed = r.bool();
+    else if (tag === 32) status = r.int32() as BondStatus;
+    else r.skip(tag & 7);
+  }
+  return { jailed, status };
 }
 
 /** The stored (and queried) form of an entry. */
@@ -593,19 +612,24 @@ export class StakingKeeper {
     const last = this.lastPowers(s);
     const updates: ValidatorUpdate[] = [];
     for (const { operator, power } of next) {
-      let v = this.getValidator(s, operator);
-      if (!v) throw new InvariantError(`staking: power index names missing validator ${operator}`);
-      if (v.status !== BondStatus.BOND_STATUS_BONDED) {
+      const raw = s.get(keys.validatorKey(operator));
+      if (!raw) throw new InvariantError(`staking: power index names missing validator ${operator}`);
+      const bonded = validatorFlags(raw).status === BondStatus.BOND_STATUS_BONDED;
+      const changed = last.get(operator) !== power;
+      last.delete(operator);
+      // The steady state (bonded, same power): nothing to write, so nothing to decode.
+      if (bonded && !changed) continue;
+      let v = decodeValidator(raw);
+      if (!bonded) {
         this.movePool(ctx, NOT_BONDED_POOL, BONDED_POOL, v.tokens, params.bondDenom);
         if (v.status === BondStatus.BOND_STATUS_UNBONDING) s.delete(keys.validatorQueueKey(v.unbondingCompletionHeight, operator));
         v = { ...v, status: BondStatus.BOND_STATUS_BONDED, unbondingCompletionHeight: 0n };
         this.setValidator(s, v);
       }
-      if (last.get(operator) !== power) {
+      if (changed) {
         updates.push({ pubKey: { ed25519: v.consPubkey }, power });
         this.setLastPower(s, operator, power);
       }
-      last.delete(operator);
     }
     for (const operator of last.keys()) {
       const v = this.getValidator(s, operator);
@@ -681,6 +705,18 @@ export class StakingKeeper {
   validatorByConsAddress(s: KVReader, cons: Uint8Array): StakingValidatorView | undefined {
     const v = this.getValidatorByConsAddress(s, cons);
     return v ? this.view(s, v) : undefined;
+  }
+
+  /**
+   * Operator and jailed flag of the validator with this consensus address: what x/slashing's
+   * liveness reads for every vote of every block, so no account address or delegation.
+   */
+  consensusSigner(s: KVReader, cons: Uint8Array): { operator: string; jailed: boolean } | undefined {
+    const op = s.get(keys.validatorByConsKey(hex(cons)));
+    if (!op) return undefined;
+    const operator = dec.decode(op);
+    const raw = s.get(keys.validatorKey(operator));
+    return raw ? { operator, jailed: validatorFlags(raw).jailed } : undefined;
   }
 
   /** The set CometBFT has, highest power first (ties: operator bytes ascending). */
