@@ -1,7 +1,10 @@
 import { parseGenesis } from "../x/models/genesis";
 import { checkOutputAgainstSpec, encodeTensorList } from "../x/models/tensor";
 import { builtinModels } from "../lib/models/builtin";
-import { fakeOutputs, outputShapes, parseFaultMode } from "./faults";
+import { commitmentMatches, sealedLength, sealMatches } from "../x/inference/seal";
+import { testAccount, testPubkey, testSecretKey, testWorker } from "../x/inference/testutil";
+import { openingFor, openSealedResult, SealedResultError, sealResult } from "../client/results";
+import { fakeOutputs, outputShapes, parseFaultMode, sealingKey } from "./faults";
 
 const [mlp, silero] = parseGenesis({ models: builtinModels() }).models;
 const mlpInput = (rows: number) => [{ name: "x", shape: [BigInt(rows), 16n], values: new Array<bigint>(rows * 16).fill(1n) }];
@@ -31,6 +34,43 @@ describe("fault modes", () => {
 
   test("parses the flag", () => {
     expect(parseFaultMode("offline")).toBe("offline");
+    expect(parseFaultMode("bad-seal")).toBe("bad-seal");
     expect(() => parseFaultMode("copy")).toThrow(/lazy, random, offline/);
+  });
+});
+
+describe("fault mode bad-seal", () => {
+  const WORKER = testWorker(3);
+  const CLIENT = testAccount(4);
+  const job = { id: 21n, worker: WORKER, clientPubkey: testPubkey(CLIENT) };
+  const output = encodeTensorList(fakeOutputs("lazy", mlp, mlpInput(1)));
+  const sealed = sealResult({ ...job, clientPubkey: sealingKey("bad-seal", job.clientPubkey, testSecretKey(WORKER)) }, output, testSecretKey(WORKER));
+  const onChain = { ...job, commitment: sealed.commitment, sealedOutput: sealed.sealedOutput, cannotRun: false };
+
+  test("every other mode seals to the client's key", () => {
+    for (const mode of [undefined, "lazy", "random", "offline"] as const) expect(sealingKey(mode, job.clientPubkey, testSecretKey(WORKER))).toBe(job.clientPubkey);
+  });
+
+  test("the commitment is to the real output, but the client cannot open the seal: grounds for a challenge", () => {
+    expect(sealedLength(BigInt(output.length))).toBe(BigInt(sealed.sealedOutput.length));
+    expect(commitmentMatches(sealed.commitment, job.id, WORKER, output, sealed.salt)).toBe(true);
+    let err: unknown;
+    try {
+      openSealedResult(onChain, mlp, testSecretKey(CLIENT));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SealedResultError);
+    expect((err as SealedResultError).problem).toBe("cannot_decrypt");
+    expect((err as SealedResultError).challengeable).toBe(true);
+  });
+
+  test("the worker's opening matches its commitment but fails the chain's re-encryption check", () => {
+    const o = openingFor(onChain, output, testSecretKey(WORKER));
+    expect(commitmentMatches(onChain.commitment, job.id, WORKER, o.output, o.salt)).toBe(true);
+    expect(sealMatches(job.id, job.clientPubkey, onChain.sealedOutput, o.output, o.salt, o.ephemeralKey)).toBe(false);
+    // An honest seal of the same output opens and passes both checks.
+    const honest = sealResult(job, output, testSecretKey(WORKER));
+    expect(sealMatches(job.id, job.clientPubkey, honest.sealedOutput, o.output, o.salt, o.ephemeralKey)).toBe(true);
   });
 });

@@ -7,21 +7,35 @@
  *   offline  stays connected and watches the chain but never answers (SLA tests: the job
  *            times out, the worker refunds the fee from its stake, is slashed, and the job is
  *            reassigned or refunded)
+ *   bad-seal runs the model and commits to the real output, but seals it to its own worker
+ *            key instead of the job's client key: the chain takes the result (it cannot see
+ *            inside a seal), the client cannot open it (and challenges), and the worker's own
+ *            opening fails the chain's re-encryption check, so the dispute ends at FAULT
  *
  * Fake outputs pass the chain's output-spec check, so they land and only verification can
  * tell them apart.
  */
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 import type { QuantizedTensor } from "../x/models/tensor";
 import { isFloatDType, dtypeRange, type Model } from "../x/models/types";
 import { quantizeValue } from "../lib/quant";
 
-export const FAULT_MODES = ["lazy", "random", "offline"] as const;
+export const FAULT_MODES = ["lazy", "random", "offline", "bad-seal"] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 
 export function parseFaultMode(s: string): FaultMode {
   const f = FAULT_MODES.find((x) => x === s.toLowerCase());
   if (!f) throw new Error(`--fault must be one of ${FAULT_MODES.join(", ")}, got ${JSON.stringify(s)}`);
   return f;
+}
+
+/**
+ * The key a worker in `fault` mode seals a result to: the job's client key, except under
+ * `bad-seal`, where it is the worker's own public key (so nobody but the worker can open it,
+ * and an opening re-encrypted by the chain to the client key never matches).
+ */
+export function sealingKey(fault: FaultMode | undefined, clientPubkey: Uint8Array, workerSecretKey: Uint8Array): Uint8Array {
+  return fault === "bad-seal" ? secp256k1.getPublicKey(workerSecretKey, true) : clientPubkey;
 }
 
 /**

@@ -39,7 +39,7 @@ interface Harness {
 }
 
 /** A sidecar over a fake chain whose model answers run n with outputs filled with n; `failFirst` broadcasts fail once. */
-function harness(dir: string, jobs: Job[], o: { failFirst?: number } = {}): Harness {
+function harness(dir: string, jobs: Job[], o: { failFirst?: number; fault?: SidecarConfig["fault"] } = {}): Harness {
   const sent: Harness["sent"] = [];
   let runs = 0;
   const run = async (): Promise<Record<string, ort.Tensor>> => {
@@ -59,7 +59,7 @@ function harness(dir: string, jobs: Job[], o: { failFirst?: number } = {}): Harn
       return { txhash: `TX${n++}`, sequence: BigInt(n) };
     },
   };
-  const cfg = { log: pino({ level: "silent" }), maxConcurrent: 1, warn: () => undefined, progress: () => undefined } as unknown as SidecarConfig;
+  const cfg = { log: pino({ level: "silent" }), maxConcurrent: 1, warn: () => undefined, progress: () => undefined, fault: o.fault } as unknown as SidecarConfig;
   const sealing = { secretKey: testSecretKey(WORKER), results: new ResultStore(dir) };
   const sidecar = new Sidecar(cfg, { address: WORKER, operator: "infervaloper1x" }, models, { requested: "cpu", used: "cpu" } as never, new SidecarMetrics(), query as never, signer as never, undefined, sealing);
   return { sidecar, sent, runs: () => runs, jobs };
@@ -141,5 +141,20 @@ describe("sidecar: sealed results", () => {
     await expect(h.sidecar.openResult(15n)).rejects.toThrow(/no kept result/);
     await expect(h.sidecar.openResult(99n)).rejects.toThrow(/not found/);
     expect(h.sent).toHaveLength(0);
+  });
+
+  test("--fault bad-seal: the real output committed and kept, sealed so that neither the client nor the worker's opening can use it", async () => {
+    const h = harness(tmp(), [assigned(16n)], { fault: "bad-seal" });
+    await h.sidecar.resume("test");
+    await until(() => h.sent.length === 1);
+    const m = h.sent[0].value as MsgSubmitResult;
+    expect(() => openSealedOutput(16n, m.sealedOutput, testSecretKey(CLIENT))).toThrow();
+    const onChain = posted(h.jobs[0], m);
+    h.jobs[0] = onChain;
+    await h.sidecar.openResult(16n);
+    const o = h.sent[1].value as MsgOpenResult;
+    expect(Buffer.from(o.output)).toEqual(Buffer.from(openSealedOutput(16n, m.sealedOutput, testSecretKey(WORKER)).output));
+    expect(commitmentMatches(onChain.commitment, 16n, WORKER, o.output, o.salt)).toBe(true);
+    expect(sealMatches(16n, onChain.clientPubkey, onChain.sealedOutput, o.output, o.salt, o.ephemeralKey)).toBe(false);
   });
 });

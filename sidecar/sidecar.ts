@@ -41,7 +41,7 @@ import { openKeyring, KeyNotFoundError } from "../client/keyring";
 import { Backoff, sleep } from "./backoff";
 import { BlockWatcher, type BlockInfo } from "./chainEvents";
 import type { ExecutionProviderName, ProviderChoice } from "./executionProvider";
-import type { FaultMode } from "./faults";
+import { sealingKey, type FaultMode } from "./faults";
 import { SidecarMetrics, serveMetrics } from "./metrics";
 import { loadModels } from "./models";
 import { runJob, type LoadedModel } from "./pipeline";
@@ -341,7 +341,9 @@ export class Sidecar {
     const job = t.job;
     let sealed;
     try {
-      sealed = sealResult(job, r.cannotRun ? new Uint8Array() : r.output, this.sealing.secretKey);
+      // Under --fault bad-seal, sealed to the worker's own key: the client cannot open it.
+      const to = { ...job, clientPubkey: sealingKey(this.cfg.fault, job.clientPubkey, this.sealing.secretKey) };
+      sealed = sealResult(to, r.cannotRun ? new Uint8Array() : r.output, this.sealing.secretKey);
       this.sealing.results.save(job, r);
     } catch (e) {
       // No key to seal to (a job from before sealed results), or the home is not writable.

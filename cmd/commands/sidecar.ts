@@ -62,7 +62,8 @@ export function sidecarCommand(): Command {
     .addOption(
       new Option(
         "--fault <mode>",
-        "misbehave on purpose, for tests: as a worker lazy (zeros of the right shape, no model run), random (random values), offline (never answers); " +
+        "misbehave on purpose, for tests: as a worker lazy (zeros of the right shape, no model run), random (random values), offline (never answers), " +
+          "bad-seal (commits to the real output but seals it to its own key, so neither the client nor an opening can use it); " +
           "as a drawn verifier lazy-verifier (reveals zeros), random-verifier (random values), no-show (never commits)",
       ).choices([...SIDECAR_FAULT_MODES]),
     )
