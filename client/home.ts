@@ -19,6 +19,12 @@ export const DEFAULT_HOME = path.join(os.homedir(), ".inferchain");
 export const VALIDATOR_KEY = "validator";
 export const WORKER_KEY = "worker";
 
+/** The keyring's backends (keys in keyring-<backend>/; client/keyring.ts), here so the CLI defines its flags without loading the keyring. */
+export type KeyringBackend = "test" | "file";
+export const KEYRING_BACKENDS: readonly KeyringBackend[] = ["test", "file"];
+/** Scripts and CI set this instead of typing the file backend's passphrase. */
+export const PASSPHRASE_ENV = "INFERD_KEYRING_PASSPHRASE";
+
 /** Port layout of node i: each default port + 100·i. */
 export interface Ports {
   readonly p2p: number;

@@ -27,15 +27,12 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
+import { KEYRING_BACKENDS, PASSPHRASE_ENV, type KeyringBackend } from "./home";
 
 export const ADDRESS_PREFIX = "infer";
 export const HD_PATH = "m/44'/118'/0'/0/0";
-/** Scripts and CI set this instead of typing the file backend's passphrase. */
-export const PASSPHRASE_ENV = "INFERD_KEYRING_PASSPHRASE";
 export const SECP256K1_PUBKEY_TYPE_URL = "/cosmos.crypto.secp256k1.PubKey";
-
-export type KeyringBackend = "test" | "file";
-export const KEYRING_BACKENDS: readonly KeyringBackend[] = ["test", "file"];
+export { KEYRING_BACKENDS, PASSPHRASE_ENV, type KeyringBackend };
 
 export interface KeyInfo {
   name: string;

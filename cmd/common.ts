@@ -1,19 +1,30 @@
 /** Flags, defaults and the signing path shared by the tx and query commands (Cosmos names). */
-import readline from "node:readline/promises";
 import { Option, type Command } from "commander";
-import { Registry, type EncodeObject } from "@cosmjs/proto-signing";
-import { GasPrice, QueryClient, SigningStargateClient, calculateFee, defaultRegistryTypes, setupAuthExtension, type StdFee } from "@cosmjs/stargate";
-import { connectComet } from "@cosmjs/tendermint-rpc";
-import { broadcastTxSync, waitForTx, type CheckTxResult } from "../client/broadcast";
-import { signMulti, signerAccounts, simulateMulti, type SignerAccount, type TxSigner } from "../client/multiSign";
-import { inferchainTypes } from "../client/registry";
-import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
+import type { EncodeObject, Registry } from "@cosmjs/proto-signing";
+import type { StdFee } from "@cosmjs/stargate";
+import type { CheckTxResult } from "../client/broadcast";
+import type { SignerAccount, TxSigner } from "../client/multiSign";
 import { parseCoinsString, toWire } from "../base/types/coins";
 import { DEFAULT_HOME, readClientConfig } from "../client/home";
 import { expandHome } from "./commands/keys";
 import { CliError } from "../client/errors";
-import { openKeyring, readPassphraseFromStdin } from "../client/keyring";
+
+/**
+ * Loaded when a command first signs, not when the commands are defined: `inferd --help`,
+ * `status` and the queries never pay for CosmJS's signing side or the keyring (issue 12).
+ */
+const lazy = {
+  readline: (): typeof import("node:readline/promises") => require("node:readline/promises"),
+  protoSigning: (): typeof import("@cosmjs/proto-signing") => require("@cosmjs/proto-signing"),
+  stargate: (): typeof import("@cosmjs/stargate") => require("@cosmjs/stargate"),
+  cometRpc: (): typeof import("@cosmjs/tendermint-rpc") => require("@cosmjs/tendermint-rpc"),
+  txProto: (): typeof import("cosmjs-types/cosmos/tx/v1beta1/tx") => require("cosmjs-types/cosmos/tx/v1beta1/tx"),
+  slashingTxProto: (): typeof import("cosmjs-types/cosmos/slashing/v1beta1/tx") => require("cosmjs-types/cosmos/slashing/v1beta1/tx"),
+  broadcast: (): typeof import("../client/broadcast") => require("../client/broadcast"),
+  multiSign: (): typeof import("../client/multiSign") => require("../client/multiSign"),
+  registry: (): typeof import("../client/registry") => require("../client/registry"),
+  keyring: (): typeof import("../client/keyring") => require("../client/keyring"),
+};
 
 export interface ClientFlags {
   home: string;
@@ -116,18 +127,21 @@ export function withTxFlags(cmd: Command): Command {
  * defaults lack.
  */
 export function cliRegistry(): Registry {
-  return new Registry([...defaultRegistryTypes, ...inferchainTypes, ["/cosmos.slashing.v1beta1.MsgUnjail", MsgUnjail]]);
+  const { Registry } = lazy.protoSigning();
+  const { MsgUnjail } = lazy.slashingTxProto();
+  return new Registry([...lazy.stargate().defaultRegistryTypes, ...lazy.registry().inferchainTypes, ["/cosmos.slashing.v1beta1.MsgUnjail", MsgUnjail]]);
 }
 
 /** The --from key's address (the key's own, or the address given), without unlocking it. */
 export async function fromAddress(f: TxFlags): Promise<string> {
+  const { openKeyring, readPassphraseFromStdin } = lazy.keyring();
   const c = resolveClient(f);
   const keyring = await openKeyring({ home: c.home, backend: c.keyringBackend, passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: ") });
   return (await keyring.show(f.from)).address;
 }
 
 async function confirm(question: string): Promise<boolean> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const rl = lazy.readline().createInterface({ input: process.stdin, output: process.stderr });
   const answer = await rl.question(question);
   rl.close();
   return /^y(es)?$/i.test(answer.trim());
@@ -138,7 +152,7 @@ const TX_INCLUSION_TIMEOUT_MS = 60_000;
 /** CometBFT's `broadcast_tx_sync` without CosmJS (client/broadcast.ts): a refusal keeps its code, codespace and log. */
 async function checkTx(rpcUrl: string, tx: Uint8Array): Promise<CheckTxResult> {
   try {
-    return await broadcastTxSync(rpcUrl, tx);
+    return await lazy.broadcast().broadcastTxSync(rpcUrl, tx);
   } catch (e) {
     throw new CliError(`cannot broadcast to ${rpcUrl}: ${(e as Error).message}`);
   }
@@ -152,6 +166,9 @@ async function checkTx(rpcUrl: string, tx: Uint8Array): Promise<CheckTxResult> {
  * the fee — MsgRegisterWorker's worker key (client/multiSign.ts).
  */
 export async function signAndSend(f: TxFlags, messages: EncodeObject[], o: { coSigners?: readonly string[] } = {}): Promise<void> {
+  const { GasPrice, QueryClient, SigningStargateClient, calculateFee, setupAuthExtension } = lazy.stargate();
+  const { signMulti, signerAccounts, simulateMulti } = lazy.multiSign();
+  const { openKeyring, readPassphraseFromStdin } = lazy.keyring();
   const c = resolveClient(f);
   const keyring = await openKeyring({ home: c.home, backend: c.keyringBackend, passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: ") });
   const key = await keyring.show(f.from);
@@ -163,7 +180,7 @@ export async function signAndSend(f: TxFlags, messages: EncodeObject[], o: { coS
   }
   const gasPrice = GasPrice.fromString(f.gasPrices ?? c.gasPrices);
   const client = await SigningStargateClient.connectWithSigner(c.rpcUrl, signer, { gasPrice, registry: cliRegistry() });
-  const comet = txSigners.length > 1 ? await connectComet(c.rpcUrl) : undefined;
+  const comet = txSigners.length > 1 ? await lazy.cometRpc().connectComet(c.rpcUrl) : undefined;
   try {
     let accounts: SignerAccount[] | undefined;
     const query = comet ? QueryClient.withExtensions(comet, setupAuthExtension) : undefined;
@@ -194,7 +211,7 @@ export async function signAndSend(f: TxFlags, messages: EncodeObject[], o: { coS
       if (!(await confirm("confirm transaction before signing and broadcasting [y/N]: "))) throw new CliError("cancelled", { exitCode: 1 });
     }
     const signed = accounts ? await signMulti(accounts, cliRegistry(), nodeChainId, messages, fee, f.memo) : await client.sign(key.address, messages, fee, f.memo);
-    const txBytes = TxRaw.encode(signed).finish();
+    const txBytes = lazy.txProto().TxRaw.encode(signed).finish();
     const checked = await checkTx(c.rpcUrl, txBytes);
     if (checked.code !== 0) {
       // Refused by CheckTx: the same shape as a failed tx, without a height.
@@ -206,7 +223,7 @@ export async function signAndSend(f: TxFlags, messages: EncodeObject[], o: { coS
       print(c.output, { txhash: checked.hash, code: 0 });
       return;
     }
-    const r = await waitForTx(client, checked.hash, TX_INCLUSION_TIMEOUT_MS);
+    const r = await lazy.broadcast().waitForTx(client, checked.hash, TX_INCLUSION_TIMEOUT_MS);
     if (!r) throw new CliError(`tx ${checked.hash} was accepted but not in a block after ${TX_INCLUSION_TIMEOUT_MS / 1000}s; look it up later with its hash`);
     print(c.output, {
       height: r.height,

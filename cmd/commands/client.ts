@@ -1,11 +1,15 @@
 /** `inferd tx …`, `inferd query …` and `inferd status`: a Cosmos-style client built on CosmJS. */
 import { Command } from "commander";
-import { StargateClient } from "@cosmjs/stargate";
 import { parseCoinsString, toWire } from "../../base/types/coins";
-import { parseAddress } from "../../base/types/address";
 import { CliError } from "../../client/errors";
-import { openKeyring } from "../../client/keyring";
 import { print, resolveClient, signAndSend, withClientFlags, withTxFlags, type ClientFlags, type TxFlags } from "../common";
+
+/** Loaded by the command that runs, not when the CLI is defined (issue 12). */
+const lazy = {
+  stargate: (): typeof import("@cosmjs/stargate") => require("@cosmjs/stargate"),
+  address: (): typeof import("../../base/types/address") => require("../../base/types/address"),
+  keyring: (): typeof import("../../client/keyring") => require("../../client/keyring"),
+};
 
 export function txCommand(): Command {
   const tx = new Command("tx").description("Sign and broadcast transactions");
@@ -17,9 +21,9 @@ export function txCommand(): Command {
       .argument("<to_address>", "recipient (infer1…)")
       .argument("<amount>", "e.g. 1000uinf")
       .action(async (from: string, to: string, amount: string, f: TxFlags) => {
-        parseAddress(to, undefined, "to address");
+        lazy.address().parseAddress(to, undefined, "to address");
         const key = f.from ?? from;
-        const kr = await openKeyring({ home: resolveClient(f).home, backend: resolveClient(f).keyringBackend });
+        const kr = await lazy.keyring().openKeyring({ home: resolveClient(f).home, backend: resolveClient(f).keyringBackend });
         const fromAddr = (await kr.show(key)).address;
         await signAndSend({ ...f, from: key }, [
           { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: fromAddr, toAddress: to, amount: toWire(parseCoinsString(amount)) } },
@@ -43,9 +47,9 @@ export function queryCommand(): Command {
       .argument("<address>", "infer1…")
       .option("--denom <denom>", "only this denom")
       .action(async (address: string, f: ClientFlags & { denom?: string }) => {
-        parseAddress(address);
+        lazy.address().parseAddress(address);
         const c = resolveClient(f);
-        const client = await StargateClient.connect(c.rpcUrl);
+        const client = await lazy.stargate().StargateClient.connect(c.rpcUrl);
         try {
           if (f.denom) print(c.output, { balance: await client.getBalance(address, f.denom) });
           else print(c.output, { balances: await client.getAllBalances(address), pagination: { next_key: null, total: "0" } });
@@ -61,9 +65,9 @@ export function queryCommand(): Command {
       .description("An account's number, sequence and public key")
       .argument("<address>", "infer1…")
       .action(async (address: string, f: ClientFlags) => {
-        parseAddress(address);
+        lazy.address().parseAddress(address);
         const c = resolveClient(f);
-        const client = await StargateClient.connect(c.rpcUrl);
+        const client = await lazy.stargate().StargateClient.connect(c.rpcUrl);
         try {
           const acc = await client.getAccount(address);
           if (!acc) throw new CliError(`account ${address} not found`);

@@ -8,16 +8,13 @@ import { Command, Option } from "commander";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CliError, toCliError } from "../../client/errors";
-import {
-  KEYRING_BACKENDS,
-  PASSPHRASE_ENV,
-  type KeyInfo,
-  type Keyring,
-  type KeyringBackend,
-  openKeyring,
-  readMnemonicFromStdin,
-  readPassphraseFromStdin,
-} from "../../client/keyring";
+import { KEYRING_BACKENDS, PASSPHRASE_ENV, type KeyringBackend } from "../../client/home";
+import type { KeyInfo, Keyring } from "../../client/keyring";
+
+/** The keyring (and CosmJS under it) loads when a keys command runs, not when the CLI is defined (issue 12). */
+const lazy = {
+  keyring: (): typeof import("../../client/keyring") => require("../../client/keyring"),
+};
 
 type OutputFormat = "text" | "json";
 
@@ -43,8 +40,8 @@ function defaultIO(): KeysCommandIO {
   return {
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),
-    readPassphrase: (prompt) => readPassphraseFromStdin(prompt),
-    readMnemonic: () => readMnemonicFromStdin(),
+    readPassphrase: (prompt) => lazy.keyring().readPassphraseFromStdin(prompt),
+    readMnemonic: () => lazy.keyring().readMnemonicFromStdin(),
     interactive: process.stdin.isTTY === true && process.env[PASSPHRASE_ENV] === undefined,
   };
 }
@@ -175,6 +172,7 @@ export function expandHome(dir: string): string {
 }
 
 async function open(opts: CommonOpts, io: KeysCommandIO, flags: { confirmNewPassphrase?: boolean } = {}): Promise<Keyring> {
+  const { openKeyring } = lazy.keyring();
   const home = expandHome(opts.home);
   let isNewKeyring = false;
   if (flags.confirmNewPassphrase === true && opts.keyringBackend === "file" && io.interactive) {

@@ -4,18 +4,23 @@ import fs from "node:fs";
 import path from "node:path";
 import { Command, Option } from "commander";
 import { parseCoinsString, toWire } from "../../base/types/coins";
-import { parseAddress } from "../../base/types/address";
-import { startNode } from "../../server/node";
 import { CliError } from "../../client/errors";
 import { DEFAULT_HOME, VALIDATOR_KEY, WORKER_KEY, paths, portsFor, readClientConfig, setTomlValues } from "../../client/home";
-import { addGenesisAccount, initHome, readGenesis, writeGenesis } from "../../server/home";
 import { expandHome } from "./keys";
 import { SIDECAR_FAULT_MODES } from "./sidecar";
-import { openKeyring } from "../../client/keyring";
-import { addGenesisValidator, finishGenesis, type GenesisValidatorInfo } from "../genesisSetup";
-import { ensureWorkerRegistered } from "../../client/worker";
-import { startHomeSidecar } from "../workerSetup";
-import { addLocalnetNode, hasWorkerKey, runningNodes, startLocalnet, startSidecars, stopLocalnet, waitForBlocks } from "../localnet";
+import type { GenesisValidatorInfo } from "../genesisSetup";
+
+/** The node (app, stores, gRPC), genesis and localnet code loads when its command runs, not when the CLI is defined (issue 12). */
+const lazy = {
+  address: (): typeof import("../../base/types/address") => require("../../base/types/address"),
+  serverNode: (): typeof import("../../server/node") => require("../../server/node"),
+  serverHome: (): typeof import("../../server/home") => require("../../server/home"),
+  keyring: (): typeof import("../../client/keyring") => require("../../client/keyring"),
+  worker: (): typeof import("../../client/worker") => require("../../client/worker"),
+  genesisSetup: (): typeof import("../genesisSetup") => require("../genesisSetup"),
+  workerSetup: (): typeof import("../workerSetup") => require("../workerSetup"),
+  localnet: (): typeof import("../localnet") => require("../localnet"),
+};
 
 export function initCommand(): Command {
   return new Command("init")
@@ -27,6 +32,8 @@ export function initCommand(): Command {
     .option("--timeout-commit <duration>", "CometBFT timeout_commit (block time)", "1s")
     .option("--p2p-host <host>", "p2p listen host", "127.0.0.1")
     .action(async (moniker: string, o: { chainId: string; home: string; overwrite: boolean; timeoutCommit: string; p2pHost: string }) => {
+      const { initHome, readGenesis, writeGenesis } = lazy.serverHome();
+      const { addGenesisValidator, finishGenesis } = lazy.genesisSetup();
       const home = expandHome(o.home);
       const { nodeId } = initHome({ home, moniker, chainId: o.chainId, overwrite: o.overwrite, timeoutCommit: o.timeoutCommit, p2pHost: o.p2pHost });
       const genesis = readGenesis(home);
@@ -41,11 +48,11 @@ export function initCommand(): Command {
 
 async function resolveAddress(home: string, backend: string, addrOrKey: string): Promise<string> {
   try {
-    parseAddress(addrOrKey);
+    lazy.address().parseAddress(addrOrKey);
     return addrOrKey;
   } catch {
     if (backend !== "test" && backend !== "file") throw new CliError(`unknown keyring backend ${backend}`);
-    const kr = await openKeyring({ home, backend });
+    const kr = await lazy.keyring().openKeyring({ home, backend });
     return (await kr.show(addrOrKey)).address;
   }
 }
@@ -60,6 +67,7 @@ export function genesisCommand(): Command {
       .addOption(new Option("--home <dir>", "node home directory").default(DEFAULT_HOME))
       .addOption(new Option("--keyring-backend <backend>", "keyring backend for key names").choices(["test", "file"]).default("test"))
       .action(async (who: string, coins: string, o: { home: string; keyringBackend: string }) => {
+        const { addGenesisAccount, readGenesis, writeGenesis } = lazy.serverHome();
         const home = expandHome(o.home);
         const address = await resolveAddress(home, o.keyringBackend, who);
         const genesis = readGenesis(home);
@@ -80,7 +88,7 @@ export function startCommand(): Command {
     .option("--with-sidecar", `also run this validator's inference sidecar: once blocks are made, registers the home's "${WORKER_KEY}" key as its worker (if needed) and runs \`inferd sidecar\` (log in <home>/sidecar.log)`, false)
     .action(async (o: { home: string; abciOnly: boolean; logLevel?: string; withSidecar: boolean }) => {
       const home = expandHome(o.home);
-      const node = await startNode({ home, abciOnly: o.abciOnly, logLevel: o.logLevel });
+      const node = await lazy.serverNode().startNode({ home, abciOnly: o.abciOnly, logLevel: o.logLevel });
       let sidecar: ChildProcess | undefined;
       let stopping = false;
       for (const sig of ["SIGINT", "SIGTERM"] as const) {
@@ -93,7 +101,7 @@ export function startCommand(): Command {
       if (o.withSidecar) {
         const say = (msg: string): void => void process.stdout.write(`${JSON.stringify({ level: 30, module: "inferd", msg })}\n`);
         const rpcUrl = (readClientConfig(home)?.node ?? "tcp://127.0.0.1:26657").replace(/^tcp:\/\//, "http://");
-        startHomeSidecar(home, { rpcUrl, log: say }).then(
+        lazy.workerSetup().startHomeSidecar(home, { rpcUrl, log: say }).then(
           (child) => {
             sidecar = child;
             if (stopping) child.kill("SIGTERM");
@@ -123,6 +131,8 @@ export function localnetCommand(): Command {
       .option("--overwrite", "replace existing homes", false)
       .option("--port-offset <k>", "node i uses the ports of index k + i (each default + 100·(k + i)), so several localnets can run at once", "0")
       .action(async (o: { validators: string; output: string; chainId: string; account: string[]; timeoutCommit: string; overwrite: boolean; portOffset: string }) => {
+        const { addGenesisAccount, initHome, readGenesis, writeGenesis } = lazy.serverHome();
+        const { addGenesisValidator, finishGenesis } = lazy.genesisSetup();
         const n = Number(o.validators);
         if (!Number.isInteger(n) || n < 1 || n > 50) throw new CliError("--validators must be 1..50");
         const k = Number(o.portOffset);
@@ -141,7 +151,7 @@ export function localnetCommand(): Command {
         for (const a of o.account) {
           const m = /^([^=]+)=(.+)$/.exec(a);
           if (!m) throw new CliError(`--account wants ADDR=COINS, got ${a}`);
-          parseAddress(m[1]);
+          lazy.address().parseAddress(m[1]);
           addGenesisAccount(genesis, m[1], toWire(parseCoinsString(/^[0-9]+$/.test(m[2]) ? `${m[2]}uinf` : m[2])));
         }
         for (const [i, home] of homes.entries()) {
@@ -169,6 +179,7 @@ export function localnetCommand(): Command {
       .option("--no-sidecars", "start only the nodes (workers are still registered)")
       .option("--sidecar-fault <node=mode...>", `run node i's sidecar in a fault mode (${SIDECAR_FAULT_MODES.join(", ")}), e.g. 1=offline (repeatable)`, (v: string, acc: string[]) => [...acc, v], [] as string[])
       .action(async (o: { output: string; detach: boolean; timeout: string; sidecars: boolean; sidecarFault: string[] }) => {
+        const { hasWorkerKey, runningNodes, startLocalnet, startSidecars, stopLocalnet, waitForBlocks } = lazy.localnet();
         const dir = path.resolve(expandHome(o.output));
         const faults = new Map<number, string>();
         for (const f of o.sidecarFault) {
@@ -194,7 +205,7 @@ export function localnetCommand(): Command {
               process.stdout.write(`node${n.index}: sidecar pid ${n.sidecarPid}  metrics http://${n.sidecarMetrics}/metrics  log ${n.sidecarLog}${fault ? `  FAULT ${fault}` : ""}\n`);
             }
           } else {
-            await Promise.all(nodes.filter((n) => hasWorkerKey(n.home)).map((n) => ensureWorkerRegistered(n.home, { rpcUrl: n.rpc })));
+            await Promise.all(nodes.filter((n) => hasWorkerKey(n.home)).map((n) => lazy.worker().ensureWorkerRegistered(n.home, { rpcUrl: n.rpc })));
           }
         } catch (e) {
           await stopLocalnet(dir);
@@ -217,7 +228,7 @@ export function localnetCommand(): Command {
       .description("Stop a localnet started with `inferd localnet start`")
       .option("--output <dir>", "the localnet directory", "./.localnet")
       .action(async (o: { output: string }) => {
-        const n = await stopLocalnet(path.resolve(expandHome(o.output)));
+        const n = await lazy.localnet().stopLocalnet(path.resolve(expandHome(o.output)));
         process.stdout.write(n > 0 ? `stopped ${n} node(s)\n` : "no localnet running\n");
       }),
   );
@@ -231,7 +242,7 @@ export function localnetCommand(): Command {
       .option("--moniker <name>", "the node's name (default nodeN)")
       .option("--priv-validator-key <file>", "sign with this priv_validator_key.json instead of a fresh key (two nodes on one key double-sign: slashing tests only)")
       .action(async (o: { output: string; moniker?: string; privValidatorKey?: string }) => {
-        const added = await addLocalnetNode(path.resolve(expandHome(o.output)), { moniker: o.moniker, privValidatorKey: o.privValidatorKey && path.resolve(expandHome(o.privValidatorKey)) });
+        const added = await lazy.localnet().addLocalnetNode(path.resolve(expandHome(o.output)), { moniker: o.moniker, privValidatorKey: o.privValidatorKey && path.resolve(expandHome(o.privValidatorKey)) });
         const p = added.ports;
         process.stdout.write(`${path.basename(added.home)}: ${added.home}  node id ${added.nodeId}  operator key "${VALIDATOR_KEY}" = ${added.account}  rpc 127.0.0.1:${p.rpc}  grpc 127.0.0.1:${p.grpc}  p2p 127.0.0.1:${p.p2p}\n`);
         process.stdout.write(`start it with: inferd start --home ${added.home}\n`);

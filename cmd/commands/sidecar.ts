@@ -1,18 +1,23 @@
 /** `inferd sidecar`: runs a validator's inference sidecar (sidecar) against its node. */
 import { Command, Option } from "commander";
-import pino from "pino";
-import { createSidecar, SidecarSetupError, type Sidecar } from "../../sidecar";
+import type { Sidecar } from "../../sidecar";
 import { EXECUTION_PROVIDERS, parseExecutionProvider } from "../../sidecar/executionProvider";
 import { FAULT_MODES, parseFaultMode } from "../../sidecar/faults";
 import { VERIFIER_FAULT_MODES, isVerifierFaultMode } from "../../sidecar/verifierFaults";
 import { DEFAULT_MAX_CONCURRENT, MAX_MAX_CONCURRENT } from "../../sidecar/scheduler";
-import { defaultModelsDir } from "../../lib/models/builtin";
 import { CliError } from "../../client/errors";
 import { DEFAULT_HOME } from "../../client/home";
-import { readAppConfig } from "../../server/home";
-import { readPassphraseFromStdin } from "../../client/keyring";
 import { resolveClient } from "../common";
 import { expandHome } from "./keys";
+
+/** The sidecar itself (onnxruntime, CosmJS, pino) loads when `inferd sidecar` runs, not when the CLI is defined (issue 12). */
+const lazy = {
+  pino: (): typeof import("pino") => require("pino"),
+  sidecar: (): typeof import("../../sidecar") => require("../../sidecar"),
+  builtinModels: (): typeof import("../../lib/models/builtin") => require("../../lib/models/builtin"),
+  serverHome: (): typeof import("../../server/home") => require("../../server/home"),
+  keyring: (): typeof import("../../client/keyring") => require("../../client/keyring"),
+};
 
 export const DEFAULT_WORKER_KEY = "worker";
 
@@ -22,7 +27,7 @@ export const SIDECAR_FAULT_MODES: readonly string[] = [...FAULT_MODES, ...VERIFI
 /** The app's telemetry port + 1 (26661 + 100·i → 26662 + 100·i): the sidecar's default metrics address. */
 export function defaultSidecarMetricsAddress(home: string): string {
   try {
-    const m = /^(.*):([0-9]+)$/.exec(readAppConfig(home).metricsAddress);
+    const m = /^(.*):([0-9]+)$/.exec(lazy.serverHome().readAppConfig(home).metricsAddress);
     if (m) return `${m[1]}:${Number(m[2]) + 1}`;
   } catch {
     // no app.toml: a sidecar for a node elsewhere
@@ -71,13 +76,16 @@ export function sidecarCommand(): Command {
     .addOption(new Option("--resync-blocks <n>", "re-read this worker's assigned jobs from chain state every n blocks (besides events)").default("5"))
     .addOption(new Option("--max-concurrent <n>", "jobs run at once (1..256); waiting jobs go by earliest hard deadline").default(String(DEFAULT_MAX_CONCURRENT)))
     .action(async (f: SidecarFlags) => {
+      const { createSidecar, SidecarSetupError } = lazy.sidecar();
+      const { defaultModelsDir } = lazy.builtinModels();
+      const { readPassphraseFromStdin } = lazy.keyring();
       const home = expandHome(f.home);
       const c = resolveClient({ home, node: f.node, chainId: f.chainId, keyringBackend: f.keyringBackend });
       const resync = Number(f.resyncBlocks);
       if (!Number.isInteger(resync) || resync < 1) throw new CliError("--resync-blocks must be an integer ≥ 1");
       const maxConcurrent = Number(f.maxConcurrent);
       if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1 || maxConcurrent > MAX_MAX_CONCURRENT) throw new CliError(`--max-concurrent must be an integer in 1..${MAX_MAX_CONCURRENT}`);
-      const log = pino({ level: f.logLevel, base: { module: "sidecar" } });
+      const log = lazy.pino()({ level: f.logLevel, base: { module: "sidecar" } });
       let stopped = false;
       let sidecar: Sidecar | undefined;
       const onSignal = (): void => {
