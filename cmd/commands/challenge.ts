@@ -8,27 +8,33 @@
  * session), compared under the model's metric, and a divergent result challenged.
  */
 import { Command, Option } from "commander";
-import { BroadcastTxError, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
-import { MsgChallengeResponse } from "../../gen/inferchain/challenge/v1/tx";
-import { disputeKindToJSON, disputeStatusToJSON, verdictToJSON } from "../../gen/inferchain/challenge/v1/challenge";
-import { Bech32Prefix, parseAddress } from "../../base/types/address";
 import { diverges, maxAbsDiff } from "../../x/models/divergence";
-import { decodeOutput } from "../../x/models/tensor";
 import type { Model } from "../../x/models/types";
-import { paramsToWire } from "../../x/challenge/params";
-import { disputeToWire, isFinal } from "../../x/challenge/types";
-import { requiredAppealBond, standingVerdict, verdictRounds } from "../../x/challenge/verdict";
-import { DETERMINISTIC_SESSION_OPTIONS, openSession } from "../../lib/models/onnx";
-import { defaultModelsDir } from "../../lib/models/builtin";
-import { loadModelFile } from "../../lib/models/resolve";
-import { runJob } from "../../sidecar/pipeline";
-import { latestRound, msgAppeal, msgChallenge, parseDisputeStatus, setupChallengeExtension, type ChallengeExtension, type ChallengeParams, type Dispute } from "../../client/challenge";
-import { connectQueryClient, type InferchainQueryClient, type Job } from "../../client/queries";
-import { inferchainRegistry } from "../../client/registry";
-import { signAndBroadcast } from "../../client/broadcast";
+import type { ChallengeExtension, ChallengeParams, Dispute } from "../../client/challenge";
+import type { InferchainQueryClient, Job } from "../../client/queries";
 import { CliError } from "../../client/errors";
-import { openKeyring, readPassphraseFromStdin } from "../../client/keyring";
 import { fromAddress, print, printTable, resolveClient, signAndSend, toCosmosJson, withClientFlags, withTxFlags, type ClientFlags, type ResolvedClient, type TxFlags } from "../common";
+
+/** Loaded by the command that runs, not when the CLI is defined: onnxruntime and the sidecar's pipeline only for --verify (issue 12). */
+const lazy = {
+  stargate: (): typeof import("@cosmjs/stargate") => require("@cosmjs/stargate"),
+  txProto: (): typeof import("../../gen/inferchain/challenge/v1/tx") => require("../../gen/inferchain/challenge/v1/tx"),
+  challengeProto: (): typeof import("../../gen/inferchain/challenge/v1/challenge") => require("../../gen/inferchain/challenge/v1/challenge"),
+  address: (): typeof import("../../base/types/address") => require("../../base/types/address"),
+  tensor: (): typeof import("../../x/models/tensor") => require("../../x/models/tensor"),
+  params: (): typeof import("../../x/challenge/params") => require("../../x/challenge/params"),
+  types: (): typeof import("../../x/challenge/types") => require("../../x/challenge/types"),
+  verdict: (): typeof import("../../x/challenge/verdict") => require("../../x/challenge/verdict"),
+  onnx: (): typeof import("../../lib/models/onnx") => require("../../lib/models/onnx"),
+  builtinModels: (): typeof import("../../lib/models/builtin") => require("../../lib/models/builtin"),
+  resolve: (): typeof import("../../lib/models/resolve") => require("../../lib/models/resolve"),
+  pipeline: (): typeof import("../../sidecar/pipeline") => require("../../sidecar/pipeline"),
+  challenge: (): typeof import("../../client/challenge") => require("../../client/challenge"),
+  queries: (): typeof import("../../client/queries") => require("../../client/queries"),
+  registry: (): typeof import("../../client/registry") => require("../../client/registry"),
+  broadcast: (): typeof import("../../client/broadcast") => require("../../client/broadcast"),
+  keyring: (): typeof import("../../client/keyring") => require("../../client/keyring"),
+};
 
 type Queries = InferchainQueryClient & ChallengeExtension;
 
@@ -36,12 +42,12 @@ type Queries = InferchainQueryClient & ChallengeExtension;
 async function withQueries<T>(c: ResolvedClient, fn: (q: Queries) => Promise<T>): Promise<T> {
   let conn;
   try {
-    conn = await connectQueryClient(c.rpcUrl);
+    conn = await lazy.queries().connectQueryClient(c.rpcUrl);
   } catch (e) {
     throw new CliError(`cannot reach ${c.rpcUrl}: ${(e as Error).message}`);
   }
   try {
-    return await fn(Object.assign(conn.query, setupChallengeExtension(conn.query)));
+    return await fn(Object.assign(conn.query, lazy.challenge().setupChallengeExtension(conn.query)));
   } catch (e) {
     if (e instanceof CliError) throw e;
     const msg = (e as Error).message ?? String(e);
@@ -74,6 +80,8 @@ async function params(q: Queries): Promise<ChallengeParams> {
 
 /** A dispute as Cosmos-style JSON (snake_case, 64-bit integers as strings, bytes as base64, enums by name). */
 export function disputeToJson(d: Dispute): Record<string, unknown> {
+  const { disputeKindToJSON, disputeStatusToJSON, verdictToJSON } = lazy.challengeProto();
+  const { disputeToWire } = lazy.types();
   const j = toCosmosJson(disputeToWire(d)) as Record<string, unknown> & { rounds: Array<Record<string, unknown>> };
   return {
     ...j,
@@ -86,11 +94,16 @@ export function disputeToJson(d: Dispute): Record<string, unknown> {
 
 /** The verdict standing now, for a table: the final one, the latest round's, or "-". */
 function verdictCell(d: Dispute): string {
+  const { verdictToJSON } = lazy.challengeProto();
+  const { isFinal } = lazy.types();
+  const { standingVerdict, verdictRounds } = lazy.verdict();
   if (isFinal(d.status)) return verdictToJSON(d.finalVerdict).replace(/^VERDICT_/, "");
   return verdictRounds(d.rounds) > 0 ? verdictToJSON(standingVerdict(d.rounds)).replace(/^VERDICT_/, "") : "-";
 }
 
 function printDisputes(output: "text" | "json", ds: readonly Dispute[], empty: string): void {
+  const { disputeKindToJSON, disputeStatusToJSON } = lazy.challengeProto();
+  const { latestRound } = lazy.challenge();
   if (output === "json") {
     print("json", { disputes: ds.map(disputeToJson) });
     return;
@@ -153,10 +166,11 @@ export function queryChallengeCommand(): Command {
       .option("--validator <address>", "infervaloper1… or a worker key infer1…")
       .option("--limit <n>", "at most n disputes", "100")
       .action(async (f: DisputesFlags) => {
+        const { Bech32Prefix, parseAddress } = lazy.address();
         const c = resolveClient(f);
         let status;
         try {
-          status = f.status === undefined ? undefined : parseDisputeStatus(f.status);
+          status = f.status === undefined ? undefined : lazy.challenge().parseDisputeStatus(f.status);
         } catch (e) {
           throw new CliError((e as Error).message);
         }
@@ -182,7 +196,7 @@ export function queryChallengeCommand(): Command {
       .description("Challenge params (audit rate and slashes in ppm, phases in blocks, bonds and rewards in uinf)")
       .action(async (f: ClientFlags) => {
         const c = resolveClient(f);
-        print(c.output, toCosmosJson(paramsToWire(await withQueries(c, params))));
+        print(c.output, toCosmosJson(lazy.params().paramsToWire(await withQueries(c, params))));
       }),
   );
   return q;
@@ -208,7 +222,7 @@ export function txChallengeCommand(): Command {
         const jobId = idArg(job, "job id");
         const c = resolveClient(f);
         const bond = f.bond !== undefined ? parseBond(f.bond) : (await withQueries(c, params)).minChallengeBond;
-        await signAndSend(f, [msgChallenge({ challenger: await fromAddress(f), jobId, bond })]);
+        await signAndSend(f, [lazy.challenge().msgChallenge({ challenger: await fromAddress(f), jobId, bond })]);
       }),
   );
   tx.addCommand(
@@ -230,10 +244,10 @@ export function txChallengeCommand(): Command {
             const d = await q.challenge.dispute(disputeId);
             if (!d) throw new CliError(`dispute ${disputeId} not found`);
             const p = await params(q);
-            return requiredAppealBond(d.rounds, p.minChallengeBond, p.appealBondMultiplier);
+            return lazy.verdict().requiredAppealBond(d.rounds, p.minChallengeBond, p.appealBondMultiplier);
           });
         }
-        await signAndSend(f, [msgAppeal({ appellant: await fromAddress(f), disputeId, bond })]);
+        await signAndSend(f, [lazy.challenge().msgAppeal({ appellant: await fromAddress(f), disputeId, bond })]);
       }),
   );
   return tx;
@@ -254,6 +268,7 @@ export interface Comparison {
 
 /** Does the worker's result disagree with ours under the model's metric? cannot-run agrees only with cannot-run. */
 export function compareResults(model: Model, worker: ResultBytes, mine: ResultBytes): Comparison {
+  const { decodeOutput } = lazy.tensor();
   if (worker.cannotRun || mine.cannotRun) {
     if (worker.cannotRun && mine.cannotRun) return { diverges: false, detail: "both cannot run the input" };
     return { diverges: true, detail: worker.cannotRun ? "the worker says it cannot run the input; it runs here" : "the worker answered an input that cannot run here" };
@@ -271,16 +286,17 @@ export function compareResults(model: Model, worker: ResultBytes, mine: ResultBy
 }
 
 /** The job's input run through the model here, as a sidecar runs it (sha256-checked file, deterministic session, CPU). */
-export async function rerunLocally(model: Model, input: Uint8Array, modelsDir = defaultModelsDir()): Promise<ResultBytes> {
+export async function rerunLocally(model: Model, input: Uint8Array, modelsDir = lazy.builtinModels().defaultModelsDir()): Promise<ResultBytes> {
+  const { DETERMINISTIC_SESSION_OPTIONS, openSession } = lazy.onnx();
   let bytes: Uint8Array;
   try {
-    bytes = await loadModelFile(model, modelsDir);
+    bytes = await lazy.resolve().loadModelFile(model, modelsDir);
   } catch (e) {
     throw new CliError(`--verify: cannot load ${model.id} here: ${(e as Error).message}`);
   }
   const session = await openSession(bytes, { ...DETERMINISTIC_SESSION_OPTIONS, executionProviders: ["cpu"], logSeverityLevel: 3 });
   try {
-    return { output: await runJob({ model, session, fileBytes: bytes.length }, input), cannotRun: false };
+    return { output: await lazy.pipeline().runJob({ model, session, fileBytes: bytes.length }, input), cannotRun: false };
   } catch {
     return { output: new Uint8Array(), cannotRun: true };
   } finally {
@@ -316,16 +332,19 @@ export async function verifyAndChallenge(c: ResolvedClient, job: Job, result: Re
   process.stderr.write(`verify: ${model.id} re-run here on the job's input: the worker's result ${cmp.detail}\n`);
   if (!cmp.diverges) return cmp;
 
+  const { BroadcastTxError, GasPrice, SigningStargateClient } = lazy.stargate();
+  const { msgChallenge } = lazy.challenge();
+  const { openKeyring, readPassphraseFromStdin } = lazy.keyring();
   const keyring = await openKeyring({ home: c.home, backend: c.keyringBackend, passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: ") });
   const key = await keyring.show(o.from);
   const gasPrice = GasPrice.fromString(o.gasPrices ?? c.gasPrices);
-  const signing = await SigningStargateClient.connectWithSigner(c.rpcUrl, await keyring.signer(key.name), { gasPrice, registry: inferchainRegistry() });
+  const signing = await SigningStargateClient.connectWithSigner(c.rpcUrl, await keyring.signer(key.name), { gasPrice, registry: lazy.registry().inferchainRegistry() });
   try {
     const bond = o.bond ?? (await withQueries(c, params)).minChallengeBond;
-    const tx = await signAndBroadcast(signing, c.rpcUrl, key.address, [msgChallenge({ challenger: key.address, jobId: job.id, bond })], { gasPrice, gasAdjustment: o.gasAdjustment });
+    const tx = await lazy.broadcast().signAndBroadcast(signing, c.rpcUrl, key.address, [msgChallenge({ challenger: key.address, jobId: job.id, bond })], { gasPrice, gasAdjustment: o.gasAdjustment });
     if (tx.code !== 0) throw new CliError(`challenge of job ${job.id} failed in block ${tx.height} (code ${tx.code}): ${tx.rawLog ?? ""}`);
     const resp = tx.msgResponses.find((m) => m.typeUrl === "/inferchain.challenge.v1.MsgChallengeResponse");
-    const disputeId = resp ? MsgChallengeResponse.decode(resp.value).disputeId : undefined;
+    const disputeId = resp ? lazy.txProto().MsgChallengeResponse.decode(resp.value).disputeId : undefined;
     process.stderr.write(`verify: challenged job ${job.id} with ${bond}uinf: dispute ${disputeId ?? "?"} (tx ${tx.hash}); inferd query challenge dispute ${disputeId ?? "<id>"}\n`);
     return { ...cmp, disputeId, txhash: tx.hash, bond };
   } catch (e) {

@@ -12,27 +12,35 @@
  */
 import fs from "node:fs";
 import { Command, Option } from "commander";
-import { BroadcastTxError, GasPrice, SigningStargateClient, type IndexedTx } from "@cosmjs/stargate";
-import { MsgSubmitJobResponse } from "../../gen/inferchain/inference/v1/tx";
-import { decodeTensorList, encodeTensorList } from "../../x/models/tensor";
+import type { IndexedTx } from "@cosmjs/stargate";
 import type { Model } from "../../x/models/types";
-import { parseTensorJson, quantizeTensors, dequantizeTensors, formatTensorJson, TensorFormatError } from "../../lib/tensors";
-import { connectQueryClient, jobStatusName, parseJobStatus, JobStatus, type InferchainQueryClient, type Job } from "../../client/queries";
-import { openSealedResult, SealedResultError, type OpenedResult } from "../../client/results";
-import { inferchainRegistry, msgSubmitJob } from "../../client/registry";
-import { signAndBroadcast } from "../../client/broadcast";
-import { parseAddress } from "../../base/types/address";
+import type { InferchainQueryClient, Job, JobStatus } from "../../client/queries";
+import type { OpenedResult, SealedResultError } from "../../client/results";
 import { CliError } from "../../client/errors";
-import { openKeyring, readPassphraseFromStdin, type Keyring } from "../../client/keyring";
+import type { Keyring } from "../../client/keyring";
 import { print, resolveClient, withClientFlags, type ClientFlags, type ResolvedClient } from "../common";
 import { verifyAndChallenge } from "./challenge";
+
+/** Loaded by the command that runs, not when the CLI is defined (issue 12). */
+const lazy = {
+  stargate: (): typeof import("@cosmjs/stargate") => require("@cosmjs/stargate"),
+  txProto: (): typeof import("../../gen/inferchain/inference/v1/tx") => require("../../gen/inferchain/inference/v1/tx"),
+  tensor: (): typeof import("../../x/models/tensor") => require("../../x/models/tensor"),
+  tensors: (): typeof import("../../lib/tensors") => require("../../lib/tensors"),
+  queries: (): typeof import("../../client/queries") => require("../../client/queries"),
+  results: (): typeof import("../../client/results") => require("../../client/results"),
+  registry: (): typeof import("../../client/registry") => require("../../client/registry"),
+  broadcast: (): typeof import("../../client/broadcast") => require("../../client/broadcast"),
+  address: (): typeof import("../../base/types/address") => require("../../base/types/address"),
+  keyring: (): typeof import("../../client/keyring") => require("../../client/keyring"),
+};
 
 // ---------------------------------------------------------------------------- shared
 
 async function withQuery<T>(c: ResolvedClient, f: (q: InferchainQueryClient) => Promise<T>): Promise<T> {
   let conn;
   try {
-    conn = await connectQueryClient(c.rpcUrl);
+    conn = await lazy.queries().connectQueryClient(c.rpcUrl);
   } catch (e) {
     throw new CliError(`cannot reach ${c.rpcUrl}: ${(e as Error).message}`);
   }
@@ -51,9 +59,10 @@ async function getModel(q: InferchainQueryClient, id: string): Promise<Model> {
 
 /** The input file checked against the model's input spec, as canonical MsgSubmitJob.input bytes. */
 export function encodeJobInput(model: Model, json: string): Uint8Array {
+  const { parseTensorJson, quantizeTensors, TensorFormatError } = lazy.tensors();
   let bytes: Uint8Array;
   try {
-    bytes = encodeTensorList(quantizeTensors(parseTensorJson(json, model.inputs), model.quantScaleBits));
+    bytes = lazy.tensor().encodeTensorList(quantizeTensors(parseTensorJson(json, model.inputs), model.quantScaleBits));
   } catch (e) {
     if (e instanceof TensorFormatError) throw new CliError(`input for ${model.id}: ${e.message}`);
     throw e;
@@ -83,7 +92,7 @@ function jobFee(fee: string | undefined, model: Model): bigint {
 /** The job id from a MsgSubmitJob tx's response. */
 export function jobIdOf(r: Pick<IndexedTx, "msgResponses" | "events" | "hash">): bigint {
   const resp = r.msgResponses.find((m) => m.typeUrl === "/inferchain.inference.v1.MsgSubmitJobResponse");
-  if (resp) return MsgSubmitJobResponse.decode(resp.value).jobId;
+  if (resp) return lazy.txProto().MsgSubmitJobResponse.decode(resp.value).jobId;
   for (const e of r.events) {
     const a = e.attributes.find((x) => x.key === "job_id");
     if (a && /^[0-9]+$/.test(a.value)) return BigInt(a.value);
@@ -94,15 +103,19 @@ export function jobIdOf(r: Pick<IndexedTx, "msgResponses" | "events" | "hash">):
 /** An output (canonical bytes) dequantized into tensor JSON (as an object), or undefined when there is none or it cannot be read. */
 export function resultTensors(output: Uint8Array, model: Model | undefined): Record<string, { dims: number[]; data: Array<number | string> }> | undefined {
   if (!model || output.length === 0) return undefined;
+  const { dequantizeTensors, formatTensorJson } = lazy.tensors();
   try {
-    return JSON.parse(formatTensorJson(dequantizeTensors(decodeTensorList(output), model.outputs, model.quantScaleBits))) as Record<string, { dims: number[]; data: Array<number | string> }>;
+    return JSON.parse(formatTensorJson(dequantizeTensors(lazy.tensor().decodeTensorList(output), model.outputs, model.quantScaleBits))) as Record<string, { dims: number[]; data: Array<number | string> }>;
   } catch {
     return undefined;
   }
 }
 
 /** Statuses in which a job carries a (sealed) result. */
-const HAS_RESULT: ReadonlySet<JobStatus> = new Set([JobStatus.JOB_STATUS_RESULT_POSTED, JobStatus.JOB_STATUS_DISPUTED, JobStatus.JOB_STATUS_FINALIZED]);
+function hasResult(status: JobStatus): boolean {
+  const { JobStatus } = lazy.queries();
+  return status === JobStatus.JOB_STATUS_RESULT_POSTED || status === JobStatus.JOB_STATUS_DISPUTED || status === JobStatus.JOB_STATUS_FINALIZED;
+}
 
 /**
  * The job's result as its client reads it: opened from the sealed output with the client's key
@@ -111,9 +124,10 @@ const HAS_RESULT: ReadonlySet<JobStatus> = new Set([JobStatus.JOB_STATUS_RESULT_
  * it does not open or does not check out.
  */
 export function clientResult(job: Job, model: Model, clientSecretKey: Uint8Array): OpenedResult | undefined {
-  if (!HAS_RESULT.has(job.status) && !(job.status === JobStatus.JOB_STATUS_FAILED && job.commitment.length > 0)) return undefined;
+  const { JobStatus } = lazy.queries();
+  if (!hasResult(job.status) && !(job.status === JobStatus.JOB_STATUS_FAILED && job.commitment.length > 0)) return undefined;
   if (job.sealedOutput.length === 0 && job.opened) return { output: job.output, salt: new Uint8Array(), cannotRun: job.cannotRun, tensors: [] };
-  return openSealedResult(job, model, clientSecretKey);
+  return lazy.results().openSealedResult(job, model, clientSecretKey);
 }
 
 /** The secret key of `from` in the home's keyring, checked to be the job's client. */
@@ -140,6 +154,7 @@ export function compactTensorJson(t: Record<string, unknown>): string {
  * sealed result) or the output the worker opened on chain.
  */
 export function jobToJson(job: Job, model?: Model, opened?: OpenedResult): Record<string, unknown> {
+  const { JobStatus } = lazy.queries();
   const out: Record<string, unknown> = {
     id: job.id.toString(),
     client: job.client,
@@ -211,11 +226,14 @@ interface Submitted {
 }
 
 function homeKeyring(c: ResolvedClient): Promise<Keyring> {
+  const { openKeyring, readPassphraseFromStdin } = lazy.keyring();
   return openKeyring({ home: c.home, backend: c.keyringBackend, passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: ") });
 }
 
 /** Checks and quantizes the input, signs MsgSubmitJob (gas simulated) and waits for its block. */
 async function submitJob(c: ResolvedClient, f: SubmitFlags, q: InferchainQueryClient, keyring: Keyring): Promise<Submitted> {
+  const { BroadcastTxError, GasPrice, SigningStargateClient } = lazy.stargate();
+  const { inferchainRegistry, msgSubmitJob } = lazy.registry();
   const json = readInput(f.input);
   const adj = Number(f.gasAdjustment);
   if (!(adj >= 1)) throw new CliError("--gas-adjustment must be ≥ 1");
@@ -230,7 +248,7 @@ async function submitJob(c: ResolvedClient, f: SubmitFlags, q: InferchainQueryCl
     const chainId = await signing.getChainId();
     if (c.chainId && c.chainId !== chainId) throw new CliError(`--chain-id ${c.chainId} does not match the node's chain ${chainId} (${c.rpcUrl})`);
     const msg = msgSubmitJob({ client: key.address, modelId: model.id, input, inputUri: "", inputSha256: "", fee: fee.toString() });
-    tx = await signAndBroadcast(signing, c.rpcUrl, key.address, [msg], { gasPrice, gasAdjustment: adj });
+    tx = await lazy.broadcast().signAndBroadcast(signing, c.rpcUrl, key.address, [msg], { gasPrice, gasAdjustment: adj });
   } catch (e) {
     if (e instanceof BroadcastTxError) throw new CliError(`submit-job refused (${e.codespace} ${e.code}): ${e.log ?? ""}`);
     throw e;
@@ -281,6 +299,7 @@ export function inferenceQueryCommand(): Command {
       .option("--from <key>", "the job's client key (or address) in the keyring: opens the sealed result")
       .addOption(new Option("--keyring-backend <backend>", "keyring backend").choices(["test", "file"]))
       .action(async (id: string, f: JobFlags) => {
+        const { SealedResultError } = lazy.results();
         if (!/^[0-9]+$/.test(id)) throw new CliError(`job id must be a number, got ${id}`);
         const c = resolveClient(f);
         await withQuery(c, async (query) => {
@@ -310,10 +329,11 @@ export function inferenceQueryCommand(): Command {
       .option("--worker <address>", "jobs assigned to this worker key (infer1…)")
       .option("--limit <n>", "at most n jobs", "100")
       .action(async (f: JobsFlags) => {
+        const { parseAddress } = lazy.address();
         const c = resolveClient(f);
         let status: JobStatus | undefined;
         try {
-          status = f.status === undefined ? undefined : parseJobStatus(f.status);
+          status = f.status === undefined ? undefined : lazy.queries().parseJobStatus(f.status);
         } catch (e) {
           throw new CliError((e as Error).message);
         }
@@ -385,14 +405,15 @@ interface InferFlags extends SubmitFlags {
   timeout: string;
 }
 
-const DONE: ReadonlySet<JobStatus> = new Set([JobStatus.JOB_STATUS_RESULT_POSTED, JobStatus.JOB_STATUS_DISPUTED, JobStatus.JOB_STATUS_FINALIZED, JobStatus.JOB_STATUS_FAILED]);
+/** A result, or failed: what waitForJob waits for. */
+const isDone = (status: JobStatus): boolean => hasResult(status) || status === lazy.queries().JobStatus.JOB_STATUS_FAILED;
 
 /** Polls the Job query until the job has a result or failed; undefined on timeout. */
 export async function waitForJob(q: InferchainQueryClient, id: bigint, timeoutMs: number, pollMs = 250): Promise<Job | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = await q.inferchain.inference.job(id).catch(() => undefined);
-    if (job && DONE.has(job.status)) return job;
+    if (job && isDone(job.status)) return job;
     if (Date.now() > deadline) return undefined;
     await new Promise((r) => setTimeout(r, pollMs));
   }
@@ -408,6 +429,8 @@ export function inferCommand(): Command {
     .option("--bond <amount>", "with --verify: the challenge bond in uinf (default: min_challenge_bond)")
     .option("--timeout <seconds>", "how long --wait waits", "120")
     .action(async (f: InferFlags) => {
+      const { JobStatus, jobStatusName } = lazy.queries();
+      const { SealedResultError } = lazy.results();
       const c = resolveClient(f);
       if (f.verify && !f.wait) throw new CliError("--verify needs --wait");
       const bond = f.bond === undefined ? undefined : /^[0-9]+(uinf)?$/.test(f.bond.trim()) ? BigInt(f.bond.trim().replace(/uinf$/, "")) : undefined;

@@ -6,36 +6,30 @@
  */
 import fs from "node:fs";
 import { Command, Option } from "commander";
-import { toBech32 } from "@cosmjs/encoding";
-import { sha256 } from "@cosmjs/crypto";
-import { QueryClient, setupSlashingExtension, setupStakingExtension, type StakingExtension } from "@cosmjs/stargate";
-import { connectComet } from "@cosmjs/tendermint-rpc";
-import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
-import { BondStatus, type Validator as CosmosValidator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
+import type { QueryClient, StakingExtension, setupSlashingExtension } from "@cosmjs/stargate";
+import type { Validator as CosmosValidator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import type { MsgCreateValidator, MsgDelegate, MsgUndelegate } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import type { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
-import {
-  QueryParamsRequest as StakingParamsRequest,
-  QueryParamsResponse as StakingParamsResponse,
-  QueryUnbondingEntriesRequest,
-  QueryUnbondingEntriesResponse,
-  QueryWorkerRequest,
-  QueryWorkerResponse,
-} from "../../gen/inferchain/staking/v1/query";
 import type { MsgRegisterWorker } from "../../gen/inferchain/staking/v1/tx";
-import {
-  QueryParamsRequest as SlashingParamsRequest,
-  QueryParamsResponse as SlashingParamsResponse,
-  QuerySlashEventsRequest,
-  QuerySlashEventsResponse,
-} from "../../gen/inferchain/slashing/v1/query";
-import { Bech32Prefix, parseAddress } from "../../base/types/address";
 import { parseCoinsString, toWire } from "../../base/types/coins";
 import { POWER_REDUCTION } from "../../base/types/staking";
 import { CliError } from "../../client/errors";
 import { paths } from "../../client/home";
-import { openKeyring, readPassphraseFromStdin } from "../../client/keyring";
 import { fromAddress, print, printTable, resolveClient, signAndSend, toCosmosJson, withClientFlags, withTxFlags, type ClientFlags, type TxFlags } from "../common";
+
+/** Loaded by the command that runs, not when the CLI is defined (issue 12). */
+const lazy = {
+  encoding: (): typeof import("@cosmjs/encoding") => require("@cosmjs/encoding"),
+  crypto: (): typeof import("@cosmjs/crypto") => require("@cosmjs/crypto"),
+  stargate: (): typeof import("@cosmjs/stargate") => require("@cosmjs/stargate"),
+  cometRpc: (): typeof import("@cosmjs/tendermint-rpc") => require("@cosmjs/tendermint-rpc"),
+  ed25519Proto: (): typeof import("cosmjs-types/cosmos/crypto/ed25519/keys") => require("cosmjs-types/cosmos/crypto/ed25519/keys"),
+  stakingProto: (): typeof import("cosmjs-types/cosmos/staking/v1beta1/staking") => require("cosmjs-types/cosmos/staking/v1beta1/staking"),
+  stakingQuery: (): typeof import("../../gen/inferchain/staking/v1/query") => require("../../gen/inferchain/staking/v1/query"),
+  slashingQuery: (): typeof import("../../gen/inferchain/slashing/v1/query") => require("../../gen/inferchain/slashing/v1/query"),
+  address: (): typeof import("../../base/types/address") => require("../../base/types/address"),
+  keyring: (): typeof import("../../client/keyring") => require("../../client/keyring"),
+};
 
 const DEC_DECIMALS = 18;
 const ED25519_TYPE_URL = "/cosmos.crypto.ed25519.PubKey";
@@ -44,10 +38,12 @@ const ED25519_TYPE_URL = "/cosmos.crypto.ed25519.PubKey";
 
 /** The account (infer1…) and operator (infervaloper1…) forms of one address. */
 function operatorOf(account: string): string {
-  return toBech32(Bech32Prefix.operator, parseAddress(account, Bech32Prefix.account, "account"));
+  const { Bech32Prefix, parseAddress } = lazy.address();
+  return lazy.encoding().toBech32(Bech32Prefix.operator, parseAddress(account, Bech32Prefix.account, "account"));
 }
 
 function checkOperator(valoper: string): string {
+  const { Bech32Prefix, parseAddress } = lazy.address();
   parseAddress(valoper, Bech32Prefix.operator, "validator address");
   return valoper;
 }
@@ -119,7 +115,7 @@ export function parseConsensusPubkey(arg: string): Uint8Array {
 
 /** infervalcons1… of an ed25519 consensus key: sha256(pubkey)[:20], as CometBFT addresses it. */
 export function consAddressOf(pubkey: Uint8Array): string {
-  return toBech32(Bech32Prefix.consensus, sha256(pubkey).slice(0, 20));
+  return lazy.encoding().toBech32(lazy.address().Bech32Prefix.consensus, lazy.crypto().sha256(pubkey).slice(0, 20));
 }
 
 // ---------------------------------------------------------------------------- queries
@@ -133,11 +129,12 @@ async function withQueries<T>(f: ClientFlags, fn: (q: Queries) => Promise<T>): P
   const c = resolveClient(f);
   let comet;
   try {
-    comet = await connectComet(c.rpcUrl);
+    comet = await lazy.cometRpc().connectComet(c.rpcUrl);
   } catch (e) {
     throw new CliError(`cannot reach ${c.rpcUrl}: ${(e as Error).message}`);
   }
   try {
+    const { QueryClient, setupSlashingExtension, setupStakingExtension } = lazy.stargate();
     return await fn(QueryClient.withExtensions(comet, setupStakingExtension, setupSlashingExtension));
   } catch (e) {
     if (e instanceof CliError) throw e;
@@ -155,19 +152,19 @@ async function abci<Req, Res>(q: QueryClient, path: string, reqCodec: { encode(m
   return resCodec.decode(r.value);
 }
 
-const STATUS_NAMES: Readonly<Record<number, string>> = {
-  [BondStatus.BOND_STATUS_UNSPECIFIED]: "UNSPECIFIED",
-  [BondStatus.BOND_STATUS_UNBONDED]: "UNBONDED",
-  [BondStatus.BOND_STATUS_UNBONDING]: "UNBONDING",
-  [BondStatus.BOND_STATUS_BONDED]: "BONDED",
-};
-
 const STATUS_FILTERS = ["bonded", "unbonding", "unbonded"] as const;
 
 /** A validator as the CLI shows it (Cosmos JSON field names, plus power and consensus address). */
 function validatorView(v: CosmosValidator): Record<string, unknown> {
+  const { BondStatus } = lazy.stakingProto();
+  const STATUS_NAMES: Readonly<Record<number, string>> = {
+    [BondStatus.BOND_STATUS_UNSPECIFIED]: "UNSPECIFIED",
+    [BondStatus.BOND_STATUS_UNBONDED]: "UNBONDED",
+    [BondStatus.BOND_STATUS_UNBONDING]: "UNBONDING",
+    [BondStatus.BOND_STATUS_BONDED]: "BONDED",
+  };
   let consPubkey: Uint8Array | undefined;
-  if (v.consensusPubkey?.typeUrl === ED25519_TYPE_URL) consPubkey = Ed25519PubKey.decode(v.consensusPubkey.value).key;
+  if (v.consensusPubkey?.typeUrl === ED25519_TYPE_URL) consPubkey = lazy.ed25519Proto().PubKey.decode(v.consensusPubkey.value).key;
   const rates = v.commission?.commissionRates;
   return {
     operator_address: v.operatorAddress,
@@ -203,6 +200,7 @@ async function allValidators(q: Queries, status: string): Promise<CosmosValidato
 
 /** infervalcons1… from either a consensus address or a validator's operator address. */
 async function consAddressArg(q: Queries, address: string): Promise<{ cons: string; operator?: string }> {
+  const { Bech32Prefix, parseAddress } = lazy.address();
   if (address.startsWith(`${Bech32Prefix.consensus}1`)) {
     parseAddress(address, Bech32Prefix.consensus, "consensus address");
     return { cons: address };
@@ -210,7 +208,7 @@ async function consAddressArg(q: Queries, address: string): Promise<{ cons: stri
   checkOperator(address);
   const v = (await q.staking.validator(address)).validator;
   if (!v?.consensusPubkey || v.consensusPubkey.typeUrl !== ED25519_TYPE_URL) throw new CliError(`validator ${address} has no ed25519 consensus key`);
-  return { cons: consAddressOf(Ed25519PubKey.decode(v.consensusPubkey.value).key), operator: address };
+  return { cons: consAddressOf(lazy.ed25519Proto().PubKey.decode(v.consensusPubkey.value).key), operator: address };
 }
 
 export function queryStakingCommand(): Command {
@@ -258,6 +256,7 @@ export function queryStakingCommand(): Command {
       .argument("<delegator>", "infer1…")
       .argument("<validator>", "infervaloper1…")
       .action(async (delegator: string, valoper: string, f: ClientFlags) => {
+        const { Bech32Prefix, parseAddress } = lazy.address();
         parseAddress(delegator, Bech32Prefix.account, "delegator address");
         checkOperator(valoper);
         const r = await withQueries(f, async (q) => (await q.staking.delegation(delegator, valoper)).delegationResponse);
@@ -275,14 +274,15 @@ export function queryStakingCommand(): Command {
       .argument("<delegator>", "infer1…")
       .argument("<validator>", "infervaloper1…")
       .action(async (delegator: string, valoper: string, f: ClientFlags) => {
+        const { Bech32Prefix, parseAddress } = lazy.address();
         parseAddress(delegator, Bech32Prefix.account, "delegator address");
         checkOperator(valoper);
         const r = await withQueries(f, (q) =>
           // Entries are paged by "<validator>/<id>": one page from this validator's first key holds all of its (max_entries ≤ 1000).
-          abci(q, "/inferchain.staking.v1.Query/UnbondingEntries", QueryUnbondingEntriesRequest, {
+          abci(q, "/inferchain.staking.v1.Query/UnbondingEntries", lazy.stakingQuery().QueryUnbondingEntriesRequest, {
             delegatorAddress: delegator,
             pagination: { key: new TextEncoder().encode(`${valoper}/`), offset: 0n, limit: 1000n, countTotal: false, reverse: false },
-          }, QueryUnbondingEntriesResponse),
+          }, lazy.stakingQuery().QueryUnbondingEntriesResponse),
         );
         const entries = r.entries.filter((e) => e.validatorAddress === valoper);
         if (entries.length === 0) throw new CliError(`no unbonding delegation from ${delegator} to ${valoper}`);
@@ -304,6 +304,8 @@ export function queryStakingCommand(): Command {
       .description("A validator's worker key and models, by operator (infervaloper1…) or worker (infer1…) address")
       .argument("<address>", "infervaloper1… or infer1…")
       .action(async (address: string, f: ClientFlags) => {
+        const { Bech32Prefix, parseAddress } = lazy.address();
+        const { QueryWorkerRequest, QueryWorkerResponse } = lazy.stakingQuery();
         const byOperator = address.startsWith(`${Bech32Prefix.operator}1`);
         parseAddress(address, byOperator ? Bech32Prefix.operator : Bech32Prefix.account, "address");
         const r = await withQueries(f, (q) =>
@@ -317,7 +319,8 @@ export function queryStakingCommand(): Command {
     withClientFlags(new Command("params"))
       .description("Staking params (all of them, inferchain's form)")
       .action(async (f: ClientFlags) => {
-        const r = await withQueries(f, (q) => abci(q, "/inferchain.staking.v1.Query/Params", StakingParamsRequest, {}, StakingParamsResponse));
+        const { QueryParamsRequest, QueryParamsResponse } = lazy.stakingQuery();
+        const r = await withQueries(f, (q) => abci(q, "/inferchain.staking.v1.Query/Params", QueryParamsRequest, {}, QueryParamsResponse));
         print(resolveClient(f).output, toCosmosJson(r.params ?? {}));
       }),
   );
@@ -362,9 +365,9 @@ export function querySlashingCommand(): Command {
           abci(
             q,
             "/inferchain.slashing.v1.Query/SlashEvents",
-            QuerySlashEventsRequest,
+            lazy.slashingQuery().QuerySlashEventsRequest,
             { validator: f.validator ?? "", pagination: { key: new Uint8Array(), offset: 0n, limit: BigInt(f.limit), countTotal: f.countTotal ?? false, reverse: false } },
-            QuerySlashEventsResponse,
+            lazy.slashingQuery().QuerySlashEventsResponse,
           ),
         );
         const c = resolveClient(f);
@@ -387,7 +390,8 @@ export function querySlashingCommand(): Command {
     withClientFlags(new Command("params"))
       .description("Slashing params (all of them, inferchain's form: fractions in ppm, windows in blocks)")
       .action(async (f: ClientFlags) => {
-        const r = await withQueries(f, (q) => abci(q, "/inferchain.slashing.v1.Query/Params", SlashingParamsRequest, {}, SlashingParamsResponse));
+        const { QueryParamsRequest, QueryParamsResponse } = lazy.slashingQuery();
+        const r = await withQueries(f, (q) => abci(q, "/inferchain.slashing.v1.Query/Params", QueryParamsRequest, {}, QueryParamsResponse));
         print(resolveClient(f).output, toCosmosJson(r.params ?? {}));
       }),
   );
@@ -443,7 +447,7 @@ export function txStakingCommand(): Command {
           minSelfDelegation: f.minSelfDelegation,
           delegatorAddress: account,
           validatorAddress: operatorOf(account),
-          pubkey: { typeUrl: ED25519_TYPE_URL, value: Ed25519PubKey.encode({ key: pubkey }).finish() },
+          pubkey: { typeUrl: ED25519_TYPE_URL, value: lazy.ed25519Proto().PubKey.encode({ key: pubkey }).finish() },
           value: parseCoin(f.amount, "--amount"),
         };
         await signAndSend(f, [{ typeUrl: "/cosmos.staking.v1beta1.MsgCreateValidator", value }]);
@@ -482,6 +486,8 @@ export function txStakingCommand(): Command {
       .addOption(new Option("--models <ids>", "comma-separated model ids the worker serves").makeOptionMandatory())
       .action(async (workerArg: string | undefined, f: TxFlags & { models: string; workerKey: string }) => {
         const c = resolveClient(f);
+        const { openKeyring, readPassphraseFromStdin } = lazy.keyring();
+        const { Bech32Prefix, parseAddress } = lazy.address();
         const keyring = await openKeyring({ home: c.home, backend: c.keyringBackend, passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: ") });
         const worker = (await keyring.show(f.workerKey)).address;
         if (workerArg !== undefined) {
