@@ -19,9 +19,9 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import type { QuantizedTensor } from "../x/models/tensor";
 import { isFloatDType, dtypeRange, type Model } from "../x/models/types";
 import { quantizeValue } from "../lib/quant";
+import { FAULT_MODES, type FaultMode } from "./faultModes";
 
-export const FAULT_MODES = ["lazy", "random", "offline", "bad-seal"] as const;
-export type FaultMode = (typeof FAULT_MODES)[number];
+export { FAULT_MODES, type FaultMode };
 
 export function parseFaultMode(s: string): FaultMode {
   const f = FAULT_MODES.find((x) => x === s.toLowerCase());

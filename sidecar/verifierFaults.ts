@@ -15,9 +15,9 @@
 import { decodeInput, encodeTensorList } from "../x/models/tensor";
 import type { Model } from "../x/models/types";
 import { fakeOutputs } from "./faults";
+import { VERIFIER_FAULT_MODES, type VerifierFaultMode } from "./faultModes";
 
-export const VERIFIER_FAULT_MODES = ["lazy-verifier", "random-verifier", "no-show"] as const;
-export type VerifierFaultMode = (typeof VERIFIER_FAULT_MODES)[number];
+export { VERIFIER_FAULT_MODES, type VerifierFaultMode };
 
 export function isVerifierFaultMode(s: string): s is VerifierFaultMode {
   return (VERIFIER_FAULT_MODES as readonly string[]).includes(s);

@@ -2,8 +2,7 @@
 import { Command, Option } from "commander";
 import type { Sidecar } from "../../sidecar";
 import { EXECUTION_PROVIDERS, parseExecutionProvider } from "../../sidecar/executionProvider";
-import { FAULT_MODES, parseFaultMode } from "../../sidecar/faults";
-import { VERIFIER_FAULT_MODES, isVerifierFaultMode } from "../../sidecar/verifierFaults";
+import { FAULT_MODES, VERIFIER_FAULT_MODES } from "../../sidecar/faultModes";
 import { DEFAULT_MAX_CONCURRENT, MAX_MAX_CONCURRENT } from "../../sidecar/scheduler";
 import { CliError } from "../../client/errors";
 import { DEFAULT_HOME } from "../../client/home";
@@ -14,6 +13,8 @@ import { expandHome } from "./keys";
 const lazy = {
   pino: (): typeof import("pino") => require("pino"),
   sidecar: (): typeof import("../../sidecar") => require("../../sidecar"),
+  faults: (): typeof import("../../sidecar/faults") => require("../../sidecar/faults"),
+  verifierFaults: (): typeof import("../../sidecar/verifierFaults") => require("../../sidecar/verifierFaults"),
   builtinModels: (): typeof import("../../lib/models/builtin") => require("../../lib/models/builtin"),
   serverHome: (): typeof import("../../server/home") => require("../../server/home"),
   keyring: (): typeof import("../../client/keyring") => require("../../client/keyring"),
@@ -79,6 +80,8 @@ export function sidecarCommand(): Command {
       const { createSidecar, SidecarSetupError } = lazy.sidecar();
       const { defaultModelsDir } = lazy.builtinModels();
       const { readPassphraseFromStdin } = lazy.keyring();
+      const { parseFaultMode } = lazy.faults();
+      const { isVerifierFaultMode } = lazy.verifierFaults();
       const home = expandHome(f.home);
       const c = resolveClient({ home, node: f.node, chainId: f.chainId, keyringBackend: f.keyringBackend });
       const resync = Number(f.resyncBlocks);
