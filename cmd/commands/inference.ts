@@ -299,7 +299,6 @@ export function inferenceQueryCommand(): Command {
       .option("--from <key>", "the job's client key (or address) in the keyring: opens the sealed result")
       .addOption(new Option("--keyring-backend <backend>", "keyring backend").choices(["test", "file"]))
       .action(async (id: string, f: JobFlags) => {
-        const { SealedResultError } = lazy.results();
         if (!/^[0-9]+$/.test(id)) throw new CliError(`job id must be a number, got ${id}`);
         const c = resolveClient(f);
         await withQuery(c, async (query) => {
@@ -309,6 +308,7 @@ export function inferenceQueryCommand(): Command {
           let opened: OpenedResult | undefined;
           let failure: SealedResultError | undefined;
           if (f.from !== undefined && model) {
+            const { SealedResultError } = lazy.results();
             try {
               opened = clientResult(job, model, await clientKey(await homeKeyring(c), f.from, job));
             } catch (e) {
@@ -430,7 +430,6 @@ export function inferCommand(): Command {
     .option("--timeout <seconds>", "how long --wait waits", "120")
     .action(async (f: InferFlags) => {
       const { JobStatus, jobStatusName } = lazy.queries();
-      const { SealedResultError } = lazy.results();
       const c = resolveClient(f);
       if (f.verify && !f.wait) throw new CliError("--verify needs --wait");
       const bond = f.bond === undefined ? undefined : /^[0-9]+(uinf)?$/.test(f.bond.trim()) ? BigInt(f.bond.trim().replace(/uinf$/, "")) : undefined;
@@ -465,6 +464,7 @@ export function inferCommand(): Command {
           fee: job.fee,
           refunded: job.refunded,
         };
+        const { SealedResultError } = lazy.results();
         let opened: OpenedResult | undefined;
         let failure: SealedResultError | undefined;
         try {
