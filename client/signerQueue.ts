@@ -97,14 +97,31 @@ export class SignerQueue {
     this.sequence = BigInt(acc.sequence);
   }
 
-  /** Gas the messages use, simulated at the queue's next sequence (so pending txs of ours do not make it fail). */
+  /**
+   * Gas the messages use, simulated at the queue's next sequence. The node simulates on its last
+   * committed state, where that sequence is ahead of the account's while txs of ours wait in its
+   * mempool ("account sequence mismatch, expected N"): the simulation is then run again at N
+   * (the gas does not depend on the sequence), and the queue keeps its own for the real tx.
+   */
   simulate(messages: readonly EncodeObject[], memo = ""): Promise<number> {
     return this.serial(async () => {
       if (this.sequence === undefined) await this.refresh();
       const anys = messages.map((m) => this.signing.registry.encodeAsAny(m));
-      const r = await this.query.tx.simulate(anys, memo, encodeSecp256k1Pubkey(this.pubkey), Number(this.sequence));
-      if (!r.gasInfo) throw new Error("simulation returned no gas info");
-      return Number(r.gasInfo.gasUsed);
+      const pubkey = encodeSecp256k1Pubkey(this.pubkey);
+      let sequence = this.sequence!;
+      for (;;) {
+        let r;
+        try {
+          r = await this.query.tx.simulate(anys, memo, pubkey, Number(sequence));
+        } catch (e) {
+          const expected = expectedSequence((e as Error).message ?? "");
+          if (expected === undefined || expected >= sequence) throw e;
+          sequence = expected;
+          continue;
+        }
+        if (!r.gasInfo) throw new Error("simulation returned no gas info");
+        return Number(r.gasInfo.gasUsed);
+      }
     });
   }
 
