@@ -66,7 +66,7 @@ describe("a 4-validator network: staking with CosmJS and the inferd CLI", () => 
     net = await TestNetwork.create({
       validators: 4,
       extraNodes: [{}],
-      portRange: [50, 59],
+      portRange: [50, 55],
       accounts: [{ address: alice, amount: GENESIS }, { address: bob, amount: GENESIS }],
     });
     await net.start([0, 1, 2, 3, 4], 2);

@@ -29,8 +29,9 @@ export interface NetworkOptions {
    * indexes in [from, to]. Keep every index ≤ 61: above it a node's ports (up to 26662 + 100·k)
    * fall in Linux's ephemeral range (32768+), where an outgoing connection can hold the port a
    * node or sidecar is about to listen on. In use: 4–11 double sign, 12–19 determinism, 21–27
-   * and 35 single nodes, 28–34 liveness, 36–43 chaos, 44–45 SLA, 46–49 downtime, 50–59 multinode,
-   * 56–59 the compose test (after jest).
+   * and 35 single nodes, 28–34 liveness, 36–43 chaos, 44–45 SLA, 46–49 downtime, 50–55 multinode,
+   * 56–61 challenge (its localnets one after the other; test/support/localnet.ts), 56–59 the
+   * compose test (after jest).
    */
   readonly portRange: readonly [number, number];
   /** Full nodes added with `localnet add-node` (homes nodeN…); `twinOf` copies that validator's consensus key (a double signer). */
