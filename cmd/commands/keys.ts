@@ -42,7 +42,10 @@ function defaultIO(): KeysCommandIO {
     stderr: (t) => void process.stderr.write(t),
     readPassphrase: (prompt) => lazy.keyring().readPassphraseFromStdin(prompt),
     readMnemonic: () => lazy.keyring().readMnemonicFromStdin(),
-    interactive: process.stdin.isTTY === true && process.env[PASSPHRASE_ENV] === undefined,
+    // A getter: touching process.stdin opens it, which only a keys command that asks should pay for.
+    get interactive() {
+      return process.stdin.isTTY === true && process.env[PASSPHRASE_ENV] === undefined;
+    },
   };
 }
 
