@@ -6,7 +6,7 @@ import { DisputeKind, DisputeStatus, Verdict, newRound, newVerifier, type Disput
 import { builtinModels } from "../../lib/models/builtin";
 import { parseTensorJson, quantizeTensors } from "../../lib/tensors";
 import { CliError } from "../../client/errors";
-import { compareResults, disputeToJson, parseBond, queryChallengeCommand, rerunLocally, txChallengeCommand } from "./challenge";
+import { compareResults, disputeToJson, heldByDispute, parseBond, queryChallengeCommand, rerunLocally, txChallengeCommand } from "./challenge";
 
 const [mlp] = parseGenesis({ models: builtinModels() }).models;
 const input = encodeTensorList(quantizeTensors(parseTensorJson(fs.readFileSync("examples/mlp-input.json", "utf8"), mlp.inputs), mlp.quantScaleBits));
@@ -20,6 +20,11 @@ describe("inferd infer --verify: re-run here, compare under the model's metric",
     const shifted = (d: bigint): Uint8Array => encodeTensorList([{ ...y, values: y.values.map((v, i) => (i === 3 ? v + d : v)) }]);
     expect(compareResults(mlp, { output: shifted(8n), cannotRun: false }, mine).diverges).toBe(false);
     expect(compareResults(mlp, { output: shifted(9n), cannotRun: false }, mine)).toMatchObject({ diverges: true, detail: expect.stringContaining("diverges under MAX_ABS_DIFF") });
+  });
+
+  test("a divergent result already held by a dispute (an audit in the block after the result's) is not challenged again", () => {
+    expect(heldByDispute({ id: 7n, disputeId: 0n })).toBeUndefined();
+    expect(heldByDispute({ id: 7n, disputeId: 3n })).toMatch(/^job 7 is already disputed \(dispute 3, .*no challenge sent; inferd query challenge dispute 3$/);
   });
 
   test("cannot-run agrees only with cannot-run; an output that breaks the spec diverges", async () => {

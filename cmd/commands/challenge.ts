@@ -314,6 +314,12 @@ export interface VerifyOptions {
   readonly gasAdjustment?: number;
 }
 
+/** Why `job` is not to be challenged: a dispute (most likely a random audit) holds it already; undefined when none does. */
+export function heldByDispute(job: Pick<Job, "id" | "disputeId">): string | undefined {
+  if (job.disputeId === 0n) return undefined;
+  return `job ${job.id} is already disputed (dispute ${job.disputeId}, a random audit or another challenger): its committee decides, no challenge sent; inferd query challenge dispute ${job.disputeId}`;
+}
+
 export interface VerifyResult extends Comparison {
   readonly disputeId?: bigint;
   readonly txhash?: string;
@@ -331,6 +337,13 @@ export async function verifyAndChallenge(c: ResolvedClient, job: Job, result: Re
   const cmp = compareResults(model, result, mine);
   process.stderr.write(`verify: ${model.id} re-run here on the job's input: the worker's result ${cmp.detail}\n`);
   if (!cmp.diverges) return cmp;
+  // A random audit (decided in the block after the result's) may hold the job already.
+  const now = await withQueries(c, (q) => q.inferchain.inference.job(job.id));
+  const held = now && heldByDispute(now);
+  if (held) {
+    process.stderr.write(`verify: ${held}\n`);
+    return { ...cmp, disputeId: now.disputeId };
+  }
 
   const { BroadcastTxError, GasPrice, SigningStargateClient } = lazy.stargate();
   const { msgChallenge } = lazy.challenge();
