@@ -167,6 +167,14 @@ describe("localnet A (4 validators, every result audited): a random worker is ca
         const mlp = (await q.inferchain.models.model("mlp-16x8"))!;
         const input = mlpInput(mlp);
 
+        // A user's `infer --wait --verify` (node0's operator key): an honest worker's result
+        // agrees with the re-run here; the random worker's is held by its audit already (or, if
+        // the challenge got in first, challenged).
+        const verify = await inferd(["infer", "--model", mlp.id, "--input", "examples/mlp-input.json", "--from", "validator", "--wait", "--verify", "--home", n.home(0)], { timeoutMs: 120_000 });
+        expect({ code: verify.code, stderr: verify.stderr }).toMatchObject({ code: 0, stderr: expect.stringMatching(/verify: mlp-16x8 re-run here on the job's input: the worker's result (agrees|diverges)/) });
+        const verified = /^worker: (\S+)$/m.exec(verify.stdout)?.[1];
+        expect(verify.stderr).toMatch(verified === fv.worker ? /already disputed \(dispute [0-9]+|challenged job/ : /agrees under MAX_ABS_DIFF, max \|Δ\| 0 ≤/);
+
         // Jobs until two land on the random worker (assignment is stake-weighted at random).
         let spent = 0n;
         const onFaulty: Job[] = [];

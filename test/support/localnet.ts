@@ -228,9 +228,9 @@ export class Localnet {
 
   /** `inferd localnet stop`, then the sidecars this test started; the directory is removed unless `keep`. */
   async stop(keep = false): Promise<void> {
-    await inferd(["localnet", "stop", "--output", this.dir], { timeoutMs: 60_000 }).catch(() => undefined);
     for (const s of this.replaced.values()) await s.stop();
     this.replaced.clear();
+    await inferd(["localnet", "stop", "--output", this.dir], { timeoutMs: 60_000 }).catch(() => undefined);
     running.delete(this.dir);
     const root = path.dirname(this.dir);
     if (keep || process.env.INFERCHAIN_KEEP_TEST_HOMES) process.stderr.write(`kept ${root} (logs: ${this.dir}/node*/{inferd,sidecar}.log)\n`);
