@@ -18,8 +18,8 @@ import { paths, portsFor } from "../../client/home";
 import { openKeyring } from "../../client/keyring";
 import { setupChallengeExtension, type ChallengeExtension } from "../../client/challenge";
 import { setupInferchainExtension, type InferchainExtension } from "../../client/queries";
-import { accountOf, freeOffset } from "./network";
-import { inferd, inferdOk, rpc, sleep } from "./node";
+import { accountOf, freeOffset, waitUntil } from "./network";
+import { groupAlive, inferd, inferdOk, rpc, sleep } from "./node";
 import { homeSigner, spawnSidecar, type TestSidecar } from "./sidecar";
 
 export type { SlashEvent };
@@ -64,15 +64,6 @@ interface StateFile {
 
 const STATE_FILE = "localnet.json";
 const DIR_PREFIX = "inferchain-ln";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
   if (pid === undefined) return;
@@ -201,11 +192,12 @@ export class Localnet {
       return;
     }
     const pid = this.state().nodes.find((n) => n.index === i)?.sidecarPid;
-    if (pid === undefined || !alive(pid)) return;
+    // Each of the localnet's processes leads its own process group.
+    if (pid === undefined || !groupAlive(pid)) return;
     killGroup(pid, "SIGTERM");
     const deadline = Date.now() + 15_000;
-    while (alive(pid) && Date.now() < deadline) await sleep(100);
-    if (alive(pid)) killGroup(pid, "SIGKILL");
+    while (groupAlive(pid) && Date.now() < deadline) await sleep(100);
+    if (groupAlive(pid)) killGroup(pid, "SIGKILL");
   }
 
   /** Starts node i's sidecar again (its home, metrics port and log file), in `mode` or honest; resolves once it is subscribed. */
@@ -283,17 +275,6 @@ export async function validatorState(q: StakingExtension, operator: string): Pro
 }
 
 /** Polls `check` every `intervalMs` until it returns something other than undefined. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `; last error: ${(lastError as Error).message}` : ""}`);
-    await sleep(intervalMs);
-  }
+export function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 250): Promise<T> {
+  return waitUntil(what, check, timeoutMs, intervalMs);
 }

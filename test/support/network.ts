@@ -220,20 +220,7 @@ export class TestNetwork {
 
   /** Polls `check` (every `intervalMs`) until it returns something other than undefined. */
   async waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000, intervalMs = 300): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    for (;;) {
-      try {
-        const v = await check();
-        if (v !== undefined) return v;
-      } catch (e) {
-        lastError = e;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (height ${await this.height()})${lastError ? `; last error: ${(lastError as Error).message}` : ""}`);
-      }
-      await sleep(intervalMs);
-    }
+    return waitUntil(what, check, timeoutMs, intervalMs, async () => ` (height ${await this.height()})`);
   }
 
   /** Waits until node `via`'s mempool is empty (every tx sent through it is in a block or dropped). */
@@ -274,6 +261,27 @@ export class TestNetwork {
         return `--- ${file} (${n.running ? "running" : "stopped"}; last of ${all.length} lines: ${all.at(-2) ?? ""}) ---\n${notable.slice(-lines).join("\n")}`;
       })
       .join("\n");
+  }
+}
+
+/**
+ * Polls `check` (every `intervalMs`) until it returns something other than undefined; after
+ * `timeoutMs` throws, naming `what`, `where()` (e.g. the height) and the last error `check` threw.
+ */
+export async function waitUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, intervalMs: number, where: () => Promise<string> = async () => ""): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${await where()}${lastError ? `; last error: ${(lastError as Error).message}` : ""}`);
+    }
+    await sleep(intervalMs);
   }
 }
 
