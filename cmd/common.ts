@@ -8,6 +8,7 @@ import { parseCoinsString, toWire } from "../base/types/coins";
 import { DEFAULT_HOME, readClientConfig } from "../client/home";
 import { expandHome } from "./commands/keys";
 import { CliError } from "../client/errors";
+import { loadKeyring } from "./keyring";
 
 /**
  * Loaded when a command first signs, not when the commands are defined: `inferd --help`,
@@ -23,7 +24,7 @@ const lazy = {
   broadcast: (): typeof import("../client/broadcast") => require("../client/broadcast"),
   multiSign: (): typeof import("../client/multiSign") => require("../client/multiSign"),
   registry: (): typeof import("../client/registry") => require("../client/registry"),
-  keyring: (): typeof import("../client/keyring") => require("../client/keyring"),
+  keyring: loadKeyring,
 };
 
 export interface ClientFlags {

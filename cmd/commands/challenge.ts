@@ -14,6 +14,7 @@ import type { ChallengeExtension, ChallengeParams, Dispute } from "../../client/
 import type { InferchainQueryClient, Job } from "../../client/queries";
 import { CliError } from "../../client/errors";
 import { fromAddress, print, printTable, resolveClient, signAndSend, toCosmosJson, withClientFlags, withTxFlags, type ClientFlags, type ResolvedClient, type TxFlags } from "../common";
+import { loadKeyring } from "../keyring";
 
 /** Loaded by the command that runs, not when the CLI is defined: onnxruntime and the sidecar's pipeline only for --verify (issue 12). */
 const lazy = {
@@ -33,7 +34,7 @@ const lazy = {
   queries: (): typeof import("../../client/queries") => require("../../client/queries"),
   registry: (): typeof import("../../client/registry") => require("../../client/registry"),
   broadcast: (): typeof import("../../client/broadcast") => require("../../client/broadcast"),
-  keyring: (): typeof import("../../client/keyring") => require("../../client/keyring"),
+  keyring: loadKeyring,
 };
 
 type Queries = InferchainQueryClient & ChallengeExtension;

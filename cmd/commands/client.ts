@@ -3,12 +3,13 @@ import { Command } from "commander";
 import { parseCoinsString, toWire } from "../../base/types/coins";
 import { CliError } from "../../client/errors";
 import { print, resolveClient, signAndSend, withClientFlags, withTxFlags, type ClientFlags, type TxFlags } from "../common";
+import { loadKeyring } from "../keyring";
 
 /** Loaded by the command that runs, not when the CLI is defined (issue 12). */
 const lazy = {
   stargate: (): typeof import("@cosmjs/stargate") => require("@cosmjs/stargate"),
   address: (): typeof import("../../base/types/address") => require("../../base/types/address"),
-  keyring: (): typeof import("../../client/keyring") => require("../../client/keyring"),
+  keyring: loadKeyring,
 };
 
 export function txCommand(): Command {

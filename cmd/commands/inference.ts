@@ -20,6 +20,7 @@ import { CliError } from "../../client/errors";
 import type { Keyring } from "../../client/keyring";
 import { print, resolveClient, withClientFlags, type ClientFlags, type ResolvedClient } from "../common";
 import { verifyAndChallenge } from "./challenge";
+import { loadKeyring } from "../keyring";
 
 /** Loaded by the command that runs, not when the CLI is defined (issue 12). */
 const lazy = {
@@ -32,7 +33,7 @@ const lazy = {
   registry: (): typeof import("../../client/registry") => require("../../client/registry"),
   broadcast: (): typeof import("../../client/broadcast") => require("../../client/broadcast"),
   address: (): typeof import("../../base/types/address") => require("../../base/types/address"),
-  keyring: (): typeof import("../../client/keyring") => require("../../client/keyring"),
+  keyring: loadKeyring,
 };
 
 // ---------------------------------------------------------------------------- shared

@@ -10,10 +10,11 @@ import * as path from "node:path";
 import { CliError, toCliError } from "../../client/errors";
 import { KEYRING_BACKENDS, PASSPHRASE_ENV, type KeyringBackend } from "../../client/home";
 import type { KeyInfo, Keyring } from "../../client/keyring";
+import { loadKeyring } from "../keyring";
 
 /** The keyring (and CosmJS under it) loads when a keys command runs, not when the CLI is defined (issue 12). */
 const lazy = {
-  keyring: (): typeof import("../../client/keyring") => require("../../client/keyring"),
+  keyring: loadKeyring,
 };
 
 type OutputFormat = "text" | "json";

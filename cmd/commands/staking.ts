@@ -16,6 +16,7 @@ import { POWER_REDUCTION } from "../../base/types/staking";
 import { CliError } from "../../client/errors";
 import { paths } from "../../client/home";
 import { fromAddress, print, printTable, resolveClient, signAndSend, toCosmosJson, withClientFlags, withTxFlags, type ClientFlags, type TxFlags } from "../common";
+import { loadKeyring } from "../keyring";
 
 /** Loaded by the command that runs, not when the CLI is defined (issue 12). */
 const lazy = {
@@ -28,7 +29,7 @@ const lazy = {
   stakingQuery: (): typeof import("../../gen/inferchain/staking/v1/query") => require("../../gen/inferchain/staking/v1/query"),
   slashingQuery: (): typeof import("../../gen/inferchain/slashing/v1/query") => require("../../gen/inferchain/slashing/v1/query"),
   address: (): typeof import("../../base/types/address") => require("../../base/types/address"),
-  keyring: (): typeof import("../../client/keyring") => require("../../client/keyring"),
+  keyring: loadKeyring,
 };
 
 const DEC_DECIMALS = 18;
