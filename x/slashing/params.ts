@@ -49,7 +49,11 @@ export function defaultParams(): SlashingParams {
     burnSlashed: false,
     correlationWindowBlocks: 50n,
     correlationMultiplier: 3n,
-    correlationExemptKinds: [KIND_DOWNTIME, "no_response"],
+    // Faults an honest but slow or unlucky validator can commit are not multiplied by the
+    // correlation penalty: downtime, an SLA timeout, and a verifier's 1% for a missed reveal or
+    // a minority vote (x/challenge); on a small set one late verifier would otherwise lose
+    // correlation_multiplier × its share of the stake.
+    correlationExemptKinds: [KIND_DOWNTIME, "no_response", "bad_verification"],
     paramsAuthority: DEFAULT_PARAMS_AUTHORITY,
   };
 }
