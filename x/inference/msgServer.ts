@@ -3,6 +3,7 @@
  * checks (CheckTx); execute → stateful checks, then effects, on the message's branch (dropped
  * if anything throws, so a refused message leaves no escrow, job or penalty behind).
  */
+import { updateParamsHandler, type ParamsUpdate } from "../../base/params";
 import {
   MsgOpenResult,
   MsgOpenResultResponse,
@@ -11,7 +12,6 @@ import {
   MsgSubmitResult,
   MsgSubmitResultResponse,
   MsgUpdateParams,
-  MsgUpdateParamsResponse,
 } from "../../gen/inferchain/inference/v1/tx";
 import type { Context } from "../../base/context";
 import { AppError } from "../../base/errors";
@@ -288,30 +288,20 @@ export function msgOpenResultHandler(k: InferenceKeeper): MsgHandler<OpenResult>
 
 // ---------------------------------------------------------------- MsgUpdateParams
 
-export interface UpdateParams {
-  readonly authority: string;
-  readonly params: InferenceParams;
-}
+export type UpdateParams = ParamsUpdate<InferenceParams>;
 
 export function msgUpdateParamsHandler(k: InferenceKeeper): MsgHandler<UpdateParams> {
-  return {
+  return updateParamsHandler({
     typeUrl: MSG_UPDATE_PARAMS,
-    decode(value: Uint8Array): UpdateParams {
+    decode(value) {
       const m = MsgUpdateParams.decode(value);
       return { authority: m.authority, params: fromWire(m.params) };
     },
-    signers: (msg) => [msg.authority],
-    validateBasic(msg): void {
-      parseAddress(msg.authority, Bech32Prefix.account, "authority");
-    },
-    execute(ctx: Context, msg): MsgResponse {
-      const current = k.getParams(ctx.store);
-      if (msg.authority !== current.paramsAuthority) throw ErrUnauthorizedParams.wrap(`signer ${msg.authority}, authority ${current.paramsAuthority}`);
-      k.setParams(ctx.store, msg.params);
-      emitUpdateParams(ctx.events, msg.authority);
-      return { typeUrl: TYPE_URL + "MsgUpdateParamsResponse", value: MsgUpdateParamsResponse.encode({}).finish() };
-    },
-  };
+    getParams: (s) => k.getParams(s),
+    setParams: (s, p) => k.setParams(s, p),
+    unauthorized: ErrUnauthorizedParams,
+    emit: (ctx, authority) => emitUpdateParams(ctx.events, authority),
+  });
 }
 
 export function inferenceMsgHandlers(k: InferenceKeeper): AnyMsgHandler[] {

@@ -1,9 +1,9 @@
 /** Message handlers of x/models: validation (stateless, in CheckTx) and effects (on the msg branch). */
+import { updateParamsHandler, type ParamsUpdate } from "../../base/params";
 import {
   MsgRegisterModel,
   MsgRegisterModelResponse,
   MsgUpdateParams,
-  MsgUpdateParamsResponse,
 } from "../../gen/inferchain/models/v1/tx";
 import type { Context } from "../../base/context";
 import type { MsgHandler, MsgResponse } from "../../base/module";
@@ -57,29 +57,19 @@ export function msgRegisterModelHandler(models: ModelsKeeper, bank: BankKeeper):
 
 // ---------------------------------------------------------------- MsgUpdateParams
 
-export interface UpdateParams {
-  readonly authority: string;
-  readonly params: ModelsParams;
-}
+export type UpdateParams = ParamsUpdate<ModelsParams>;
 
 export function msgUpdateParamsHandler(models: ModelsKeeper): MsgHandler<UpdateParams> {
-  return {
+  return updateParamsHandler({
     typeUrl: TYPE_URL + "MsgUpdateParams",
-    decode(value: Uint8Array): UpdateParams {
+    decode(value) {
       const m = MsgUpdateParams.decode(value);
       if (!m.params) throw ErrInvalidParams.wrap("params missing");
       return { authority: m.authority, params: fromWire(m.params) };
     },
-    signers: (msg) => [msg.authority],
-    validateBasic(msg): void {
-      parseAddress(msg.authority, Bech32Prefix.account, "authority");
-    },
-    execute(ctx: Context, msg): MsgResponse {
-      const current = models.getParams(ctx.store);
-      if (msg.authority !== current.paramsAuthority) throw ErrUnauthorizedParams.wrap(`signer ${msg.authority}, authority ${current.paramsAuthority}`);
-      models.setParams(ctx.store, msg.params);
-      emitUpdateParams(ctx.events, msg.authority);
-      return response("MsgUpdateParamsResponse", MsgUpdateParamsResponse.encode({}).finish());
-    },
-  };
+    getParams: (s) => models.getParams(s),
+    setParams: (s, p) => models.setParams(s, p),
+    unauthorized: ErrUnauthorizedParams,
+    emit: (ctx, authority) => emitUpdateParams(ctx.events, authority),
+  });
 }
