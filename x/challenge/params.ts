@@ -5,9 +5,9 @@
  * ends up in a height, a count, a loop or an amount has a bound, checked here, so no params
  * change can overflow an int64 height in a block hook or make one block's work unbounded.
  */
+import { paramChecks } from "../../base/paramChecks";
 import { Params } from "../../gen/inferchain/challenge/v1/challenge";
 import { moduleAddress, parseAddress } from "../../base/types/address";
-import { PPM } from "../../base/types/math";
 import { ErrInvalidParams } from "./errors";
 
 export { Params };
@@ -75,17 +75,8 @@ export const MAX_DISPUTES_PER_BLOCK = 10_000;
 /** Amounts below 10^30 uinf, like every other amount param. */
 export const MAX_AMOUNT = 10n ** 30n;
 
-function ppm(name: string, v: bigint, min = 0n): void {
-  if (v < min || v > PPM) throw ErrInvalidParams.wrap(`${name} must be in ${min}..${PPM} ppm, got ${v}`);
-}
 
-function count(name: string, v: number, min: number, max: number): void {
-  if (!Number.isInteger(v) || v < min || v > max) throw ErrInvalidParams.wrap(`${name} must be in ${min}..${max}, got ${v}`);
-}
-
-function range(name: string, v: bigint, min: bigint, max: bigint): void {
-  if (v < min || v > max) throw ErrInvalidParams.wrap(`${name} must be in ${min}..${max}, got ${v}`);
-}
+const { ppm, count, range, amount } = paramChecks(ErrInvalidParams);
 
 export function validateParams(p: ChallengeParams): void {
   ppm("audit_rate_ppm", p.auditRatePpm, 1n);
@@ -112,12 +103,6 @@ export function validateParams(p: ChallengeParams): void {
   }
 }
 
-const AMOUNT = /^[0-9]{1,30}$/;
-
-function amount(s: string, what: string): bigint {
-  if (!AMOUNT.test(s)) throw ErrInvalidParams.wrap(`${what} must be a decimal integer of uinf, got ${JSON.stringify(s)}`);
-  return BigInt(s);
-}
 
 /** Checked params → the stored / wire message. */
 export function paramsToWire(p: ChallengeParams): Params {

@@ -5,6 +5,7 @@
  * ends up in a height, a count or an amount has a bound, checked here, so no params change can
  * make a block hook overflow an int64 height or loop without end.
  */
+import { paramChecks } from "../../base/paramChecks";
 import { Params } from "../../gen/inferchain/inference/v1/inference";
 import { moduleAddress, parseAddress } from "../../base/types/address";
 import { PPM } from "../../base/types/math";
@@ -70,20 +71,11 @@ export const MAX_AMOUNT = 10n ** 30n;
 export const MAX_RETENTION_BLOCKS = 10_000_000n;
 export const MAX_PRUNES_PER_BLOCK = 10_000;
 
-function ppm(name: string, v: bigint, max = PPM): void {
-  if (v < 0n || v > max) throw ErrInvalidParams.wrap(`${name} must be in 0..${max} ppm, got ${v}`);
-}
 
-function count(name: string, v: number, max: number): void {
-  if (!Number.isInteger(v) || v < 1 || v > max) throw ErrInvalidParams.wrap(`${name} must be in 1..${max}, got ${v}`);
-}
-
-function blocks(name: string, v: bigint, min: bigint, max: bigint): void {
-  if (v < min || v > max) throw ErrInvalidParams.wrap(`${name} must be in ${min}..${max}, got ${v}`);
-}
+const { ppm, count, range: blocks, amount } = paramChecks(ErrInvalidParams);
 
 export function validateParams(p: InferenceParams): void {
-  count("max_attempts", p.maxAttempts, MAX_ATTEMPTS);
+  count("max_attempts", p.maxAttempts, 1, MAX_ATTEMPTS);
   ppm("late_penalty_ppm", p.latePenaltyPpm);
   // At least one block, so a challenge can land after the result's block and before the split.
   blocks("challenge_window_blocks", p.challengeWindowBlocks, 1n, MAX_CHALLENGE_WINDOW);
@@ -92,8 +84,8 @@ export function validateParams(p: InferenceParams): void {
   if (p.verificationSharePpm + p.protocolSharePpm > PPM) {
     throw ErrInvalidParams.wrap(`verification_share_ppm + protocol_share_ppm must not exceed 1000000, got ${p.verificationSharePpm + p.protocolSharePpm}`);
   }
-  count("max_assignments_per_block", p.maxAssignmentsPerBlock, MAX_ASSIGNMENTS_PER_BLOCK);
-  ppm("no_response_penalty_ppm", p.noResponsePenaltyPpm, MAX_NO_RESPONSE_PENALTY_PPM);
+  count("max_assignments_per_block", p.maxAssignmentsPerBlock, 1, MAX_ASSIGNMENTS_PER_BLOCK);
+  ppm("no_response_penalty_ppm", p.noResponsePenaltyPpm, 0n, MAX_NO_RESPONSE_PENALTY_PPM);
   if (p.noResponsePenaltyMin < 0n || p.noResponsePenaltyMin >= MAX_AMOUNT) throw ErrInvalidParams.wrap(`no_response_penalty_min must be in 0..10^30, got ${p.noResponsePenaltyMin}`);
   if (p.noResponsePenaltyMax < p.noResponsePenaltyMin || p.noResponsePenaltyMax >= MAX_AMOUNT) {
     throw ErrInvalidParams.wrap(`no_response_penalty_max must be in no_response_penalty_min..10^30, got ${p.noResponsePenaltyMax}`);
@@ -102,7 +94,7 @@ export function validateParams(p: InferenceParams): void {
   // in the block that finishes it.
   blocks("job_retention_blocks", p.jobRetentionBlocks, 1n, MAX_RETENTION_BLOCKS);
   blocks("job_record_retention_blocks", p.jobRecordRetentionBlocks, 1n, MAX_RETENTION_BLOCKS);
-  count("max_prunes_per_block", p.maxPrunesPerBlock, MAX_PRUNES_PER_BLOCK);
+  count("max_prunes_per_block", p.maxPrunesPerBlock, 1, MAX_PRUNES_PER_BLOCK);
   try {
     parseAddress(p.paramsAuthority, undefined, "params_authority");
   } catch (e) {
@@ -110,12 +102,6 @@ export function validateParams(p: InferenceParams): void {
   }
 }
 
-const AMOUNT = /^[0-9]{1,30}$/;
-
-function amount(s: string, what: string): bigint {
-  if (!AMOUNT.test(s)) throw ErrInvalidParams.wrap(`${what} must be a decimal integer of uinf, got ${JSON.stringify(s)}`);
-  return BigInt(s);
-}
 
 /** Checked params → the stored / wire message. */
 export function paramsToWire(p: InferenceParams): Params {
