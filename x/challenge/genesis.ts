@@ -32,8 +32,9 @@
  * of a running chain has both. (The jobs the open disputes hold are x/inference's, whose genesis
  * runs after this one.) Due steps whose height has passed are processed in the first block.
  */
+import { INT64_MAX, genesisJsonReaders } from "../../base/genesisJson";
 import type { Context, QueryContext } from "../../base/context";
-import { Bech32Prefix, moduleAddress, parseAddress } from "../../base/types/address";
+import { Bech32Prefix, moduleAddress } from "../../base/types/address";
 import {
   disputeKindFromJSON,
   disputeKindToJSON,
@@ -195,61 +196,7 @@ export function disputeToJson(d: Dispute): DisputeJson {
 
 // ------------------------------------------------------------------ parsing
 
-const U64_MAX = (1n << 64n) - 1n;
-const INT64_MAX = (1n << 63n) - 1n;
-
-/** A non-negative integer given as a JSON number or a decimal string, at most `max`. */
-function uint(v: unknown, what: string, max: bigint = U64_MAX): bigint {
-  let n: bigint;
-  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) n = BigInt(v);
-  else if (typeof v === "string" && /^[0-9]{1,20}$/.test(v)) n = BigInt(v);
-  else throw ErrInvalidGenesis.wrap(`${what} must be a non-negative integer (number or decimal string)`);
-  if (n > max) throw ErrInvalidGenesis.wrap(`${what} exceeds ${max}`);
-  return n;
-}
-
-function amount(v: unknown, what: string): bigint {
-  if (typeof v !== "string" || !/^[0-9]{1,30}$/.test(v)) throw ErrInvalidGenesis.wrap(`${what} must be a decimal string`);
-  return BigInt(v);
-}
-
-function str(v: unknown, what: string): string {
-  if (typeof v !== "string") throw ErrInvalidGenesis.wrap(`${what} must be a string`);
-  return v;
-}
-
-function bool(v: unknown, what: string): boolean {
-  if (typeof v !== "boolean") throw ErrInvalidGenesis.wrap(`${what} must be true or false`);
-  return v;
-}
-
-function obj(v: unknown, what: string): Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw ErrInvalidGenesis.wrap(`${what} must be an object`);
-  return v as Record<string, unknown>;
-}
-
-function list(v: unknown, what: string): unknown[] {
-  if (v === undefined) return [];
-  if (!Array.isArray(v)) throw ErrInvalidGenesis.wrap(`${what} must be a list`);
-  return v;
-}
-
-function bytes(v: unknown, what: string): Uint8Array {
-  const s = str(v ?? "", what);
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) throw ErrInvalidGenesis.wrap(`${what} must be base64`);
-  return new Uint8Array(Buffer.from(s, "base64"));
-}
-
-function address(v: unknown, prefix: string, what: string, optional = false): string {
-  const s = str(v ?? "", what);
-  if (optional && s === "") return s;
-  try {
-    parseAddress(s, prefix, what);
-  } catch (e) {
-    throw ErrInvalidGenesis.wrap((e as Error).message);
-  }
-  return s;
-}
+const { str, bool, obj, list, uint, amount, base64: bytes, addressOr: address } = genesisJsonReaders(ErrInvalidGenesis);
 
 /** An enum by its JSON name (or number); `UNRECOGNIZED` (-1) is refused. */
 function enumOf<T extends number>(v: unknown, fromJSON: (o: unknown) => T, what: string): T {

@@ -27,7 +27,7 @@
  * entries whose height has passed are processed in the first block.
  */
 import type { Context, QueryContext } from "../../base/context";
-import { genesisJsonReaders } from "../../base/genesisJson";
+import { INT64_MAX, genesisJsonReaders } from "../../base/genesisJson";
 import { moduleAddress, Bech32Prefix } from "../../base/types/address";
 import { jobStatusFromJSON, jobStatusToJSON } from "../../gen/inferchain/inference/v1/inference";
 import { ErrInvalidGenesis } from "./errors";
@@ -158,38 +158,7 @@ export function jobToJson(j: Job): JobJson {
 
 // ------------------------------------------------------------------ parsing
 
-const json = genesisJsonReaders(ErrInvalidGenesis);
-const { str, bool, obj, list } = json;
-
-const U64_MAX = (1n << 64n) - 1n;
-const INT64_MAX = (1n << 63n) - 1n;
-
-/** A non-negative integer given as a JSON number or a decimal string, at most `max`. */
-function uint(v: unknown, what: string, max: bigint = U64_MAX): bigint {
-  let n: bigint;
-  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) n = BigInt(v);
-  else if (typeof v === "string" && /^[0-9]{1,20}$/.test(v)) n = BigInt(v);
-  else throw ErrInvalidGenesis.wrap(`${what} must be a non-negative integer (number or decimal string)`);
-  if (n > max) throw ErrInvalidGenesis.wrap(`${what} exceeds ${max}`);
-  return n;
-}
-
-function amount(v: unknown, what: string): bigint {
-  if (typeof v !== "string" || !/^[0-9]{1,30}$/.test(v)) throw ErrInvalidGenesis.wrap(`${what} must be a decimal string`);
-  return BigInt(v);
-}
-
-function bytes(v: unknown, what: string): Uint8Array {
-  const s = str(v ?? "", what);
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) throw ErrInvalidGenesis.wrap(`${what} must be base64`);
-  return new Uint8Array(Buffer.from(s, "base64"));
-}
-
-/** An address, or "" when `optional`; absent reads as "". */
-function address(v: unknown, prefix: string, what: string, optional = false): string {
-  const s = str(v ?? "", what);
-  return optional && s === "" ? s : json.address(s, prefix, what);
-}
+const { str, bool, obj, list, uint, amount, base64: bytes, addressOr: address } = genesisJsonReaders(ErrInvalidGenesis);
 
 function parseParams(raw: unknown): InferenceParams {
   const p = { ...paramsToJson(defaultParams()), ...obj(raw ?? {}, "params") } as Record<string, unknown>;
