@@ -1,5 +1,5 @@
 /**
- * ESLint flat config. Its one real job is SPEC §6: state machine code (app/, x/) must be
+ * ESLint flat config. Its one real job is SPEC §6: state machine code (base/, x/, app/) must be
  * deterministic, so every node computes the same app hash. The determinism rules below make
  * `npm run lint` (and test/determinism.test.ts) fail on clocks, randomness, the environment,
  * timers, floating point, locale and JSON hashing. Everything else stays minimal: the

@@ -7,7 +7,7 @@
  * localnets can change params.
  *
  * x/staking genesis does not read `workers` yet (only an exported `state` carries workers), so
- * until it does, `ensureWorkerRegistered` (cmd/workerSetup.ts) registers the worker with a
+ * until it does, `ensureWorkerRegistered` (client/worker.ts) registers the worker with a
  * MsgRegisterWorker once the chain runs; it does nothing when genesis already did.
  */
 import fs from "node:fs";
