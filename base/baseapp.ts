@@ -9,6 +9,7 @@
  * FinalizeBlock returns the Merkle root of the block's writes as the app hash; Commit only
  * writes. Nothing here reads a clock, randomness or the environment.
  */
+import { u64be } from "./types/bytes";
 import {
   type ExecTxResult,
   type RequestCheckTx,
@@ -119,12 +120,6 @@ function deepFreeze<T>(o: T): T {
   Object.freeze(o);
   for (const v of Object.values(o as object)) deepFreeze(v);
   return o;
-}
-
-function u64be(n: bigint): Uint8Array {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(n);
-  return new Uint8Array(b);
 }
 
 /** `/cosmos.bank.v1beta1.MsgSend` → `bank`, `/inferchain.inference.v1.MsgSubmitJob` → `inference`. */

@@ -13,7 +13,7 @@ import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { AppError } from "../base/errors";
 import type { Job } from "../gen/inferchain/inference/v1/inference";
 import type { MsgOpenResult } from "../gen/inferchain/inference/v1/tx";
-import { u64be } from "../x/inference/assignment";
+import { u64be } from "../base/types/bytes";
 import { SealError, commitmentMatches, openSealedOutput, resultCommitment, sameBytes, sealOutput } from "../x/inference/seal";
 import { decodeOutput, type QuantizedTensor } from "../x/models/tensor";
 import type { Model } from "../x/models/types";

@@ -19,6 +19,7 @@
  * excluded ones (abci.ts: the job's worker and client, the challenger and every appellant, and
  * every earlier round's verifiers). Fewer candidates than seats: all are drawn.
  */
+import { u32be, u64be } from "../../base/types/bytes";
 import { blake3 } from "@noble/hashes/blake3.js";
 import { PPM } from "../../base/types/math";
 import type { ModelWorker } from "./expectedKeepers";
@@ -26,30 +27,9 @@ import type { ModelWorker } from "./expectedKeepers";
 export const AUDIT_DOMAIN = "infer/audit";
 export const VERIFY_DOMAIN = "infer/verify";
 const TWO_128 = 1n << 128n;
-const U64_MAX = (1n << 64n) - 1n;
-const U32_MAX = 0xffff_ffff;
 const enc = new TextEncoder();
 
-/** `n` as `len` big-endian bytes. */
-function be(n: bigint, len: number): Uint8Array {
-  const out = new Uint8Array(len);
-  let v = n;
-  for (let i = len - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
-}
-
-export function u64be(n: bigint): Uint8Array {
-  if (n < 0n || n > U64_MAX) throw new Error(`u64be: ${n} out of range`);
-  return be(n, 8);
-}
-
-export function u32be(n: number): Uint8Array {
-  if (!Number.isInteger(n) || n < 0 || n > U32_MAX) throw new Error(`u32be: ${n} out of range`);
-  return be(BigInt(n), 4);
-}
+export { u32be, u64be };
 
 function concat(...parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

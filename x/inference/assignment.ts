@@ -14,24 +14,14 @@
  * needs no rejection loop. The block hash is known to the proposer (see SPEC "Randomness
  * caveat"); the job id keeps draws within one block independent.
  */
+import { u64be } from "../../base/types/bytes";
 import { blake3 } from "@noble/hashes/blake3.js";
 import type { ModelWorker } from "./expectedKeepers";
 
 export const ASSIGN_DOMAIN = "infer/assign";
 const TWO_128 = 1n << 128n;
-const U64_MAX = (1n << 64n) - 1n;
 
-/** u64 big-endian; job ids are uint64. */
-export function u64be(n: bigint): Uint8Array {
-  if (n < 0n || n > U64_MAX) throw new Error(`u64be: ${n} out of range`);
-  const out = new Uint8Array(8);
-  let v = n;
-  for (let i = 7; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
-}
+export { u64be };
 
 export function assignmentSeed(blockHash: Uint8Array, jobId: bigint): Uint8Array {
   const domain = new TextEncoder().encode(ASSIGN_DOMAIN);

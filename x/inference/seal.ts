@@ -23,7 +23,7 @@ import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { Bech32Prefix, parseAddress } from "../../base/types/address";
-import { u64be } from "./assignment";
+import { u64be } from "../../base/types/bytes";
 
 export const RESULT_DOMAIN = "infer/result";
 export const SEAL_INFO = "inferchain/seal/v1";
