@@ -11,7 +11,9 @@
  *                  drawn (DRAWING), a phase ends (COMMIT, REVEAL, OPEN), an appeal window closes
  *                  (APPEALABLE → final). The rest wait for the next block;
  *   3. openings    with what is left of the budget, disputes in OPEN whose worker opened its
- *                  result in this block (x/inference's MsgOpenResult) get their verdict now.
+ *                  result in this block (x/inference's MsgOpenResult) get their verdict now;
+ *   4. data        up to `max_da_expiries_per_block` data requests whose deadline has come
+ *                  (da.ts): bond back, the worker's validator slashed and an incident counted.
  *
  * A dispute's round: DRAWING ──(draw, block after the one that asked)── COMMIT ──(commit_end, or
  * everyone committed)── REVEAL ──(reveal_end, or everyone who committed revealed)── no quorum of
@@ -35,6 +37,7 @@
 import { onBranch, type Context } from "../../base/context";
 import { InvariantError, errorText } from "../../base/errors";
 import { moduleAddress, operatorAccount } from "../../base/types/address";
+import { processDataExpiries } from "./da";
 import { drawVerifiers, eligibleVerifiers, isAudited, verifySeed } from "./draw";
 import {
   emitAuditSelected,
@@ -86,6 +89,7 @@ export function endBlocker(k: ChallengeKeeper, ctx: Context): void {
   budget -= processAudits(k, ctx, params);
   budget -= processDue(k, ctx, params, budget);
   processOpenings(k, ctx, params, budget);
+  processDataExpiries(k, ctx, params);
 }
 
 // ---------------------------------------------------------------- opening a dispute

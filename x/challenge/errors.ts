@@ -38,3 +38,23 @@ export const ErrUnauthorizedParams = registerError(CODESPACE, 20, "only the para
 export const ErrInvalidGenesis = registerError(CODESPACE, 21, "invalid challenge genesis");
 /** The job's own worker key or operator account challenging its result. */
 export const ErrSelfChallenge = registerError(CODESPACE, 22, "a worker may not challenge its own result");
+// Data availability (issue 10). Numbered from 40 so that codes other work adds meanwhile (23…)
+// cannot collide.
+/** MsgRequestData for a job whose input is inline (there is nothing to make available). */
+export const ErrNotUriJob = registerError(CODESPACE, 40, "the job's input is not by uri");
+/** MsgRequestData outside the job's open result: before its result, or once it finalized or failed. */
+export const ErrDataRequestWindow = registerError(CODESPACE, 41, "data may be requested only while the job's result is open or disputed");
+/** MsgRequestData for a job whose input bytes are on chain already. */
+export const ErrDataOnChain = registerError(CODESPACE, 42, "the job's input is on chain already");
+/** A second MsgRequestData for a job while one is open. */
+export const ErrDataRequestOpen = registerError(CODESPACE, 43, "the job has an open data request");
+/** MsgProvideData for a job without an open data request. */
+export const ErrNoDataRequest = registerError(CODESPACE, 44, "the job has no open data request");
+/** MsgProvideData signed by another key than the job's worker. */
+export const ErrNotJobWorker = registerError(CODESPACE, 45, "signer is not the job's worker");
+/** MsgProvideData after the request's deadline_height. */
+export const ErrDataRequestExpired = registerError(CODESPACE, 46, "the data request's deadline has passed");
+/** MsgProvideData whose bytes do not hash to the job's input_sha256. */
+export const ErrDataHashMismatch = registerError(CODESPACE, 47, "data does not hash to the job's input_sha256");
+/** MsgProvideData with no bytes. */
+export const ErrInvalidData = registerError(CODESPACE, 48, "invalid data");

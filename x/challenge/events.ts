@@ -21,6 +21,10 @@ export const EventTypeDisputeFinal = "dispute_final";
 export const EventTypeDisputePayout = "dispute_payout";
 export const EventTypeDisputeError = "dispute_error";
 export const EventTypeUpdateParams = "update_params";
+export const EventTypeDataRequested = "data_requested";
+export const EventTypeDataProvided = "data_provided";
+export const EventTypeDataUnavailable = "data_unavailable";
+export const EventTypeDataRequestError = "data_request_error";
 
 export const AttributeKeyDisputeId = "dispute_id";
 export const AttributeKeyJobId = "job_id";
@@ -59,6 +63,14 @@ export const AttributeKeyRecipient = "recipient";
 export const AttributeKeyAmount = "amount";
 export const AttributeKeyStep = "step";
 export const AttributeKeyError = "error";
+export const AttributeKeyRequester = "requester";
+export const AttributeKeyInputUri = "input_uri";
+export const AttributeKeyInputSha256 = "input_sha256";
+export const AttributeKeyDeadlineHeight = "deadline_height";
+export const AttributeKeyBytes = "bytes";
+export const AttributeKeyIncidents = "incidents";
+export const AttributeKeyJailed = "jailed";
+export const AttributeKeySlashed = "slashed";
 
 /** The phase a dispute entered (`dispute_phase.phase`). */
 export type Phase = "reveal" | "open" | "appealable";
@@ -235,4 +247,67 @@ export function emitDisputeError(em: EventManager, a: { disputeId: bigint; step:
 
 export function emitUpdateParams(em: EventManager, authority: string): void {
   em.emit(EventTypeUpdateParams, { module: "challenge", authority });
+}
+
+// ---------------------------------------------------------------- data availability
+
+/**
+ * Someone asked for a job's input by URI to be posted on chain: the job's `worker` must answer
+ * with MsgProvideData by `deadline_height` (what a sidecar subscribes to).
+ */
+export function emitDataRequested(
+  em: EventManager,
+  a: { jobId: bigint; requester: string; bond: string; operator: string; worker: string; inputUri: string; inputSha256: string; deadlineHeight: bigint },
+): void {
+  em.emit(EventTypeDataRequested, {
+    [AttributeKeyJobId]: id(a.jobId),
+    [AttributeKeyRequester]: a.requester,
+    [AttributeKeyBond]: a.bond,
+    [AttributeKeyOperator]: a.operator,
+    [AttributeKeyWorker]: a.worker,
+    [AttributeKeyInputUri]: a.inputUri,
+    [AttributeKeyInputSha256]: a.inputSha256,
+    [AttributeKeyDeadlineHeight]: id(a.deadlineHeight),
+  });
+}
+
+/** The worker posted the input (`bytes` long, now the job's on-chain input); the bond went to it. */
+export function emitDataProvided(em: EventManager, a: { jobId: bigint; worker: string; requester: string; bond: string; bytes: number }): void {
+  em.emit(EventTypeDataProvided, {
+    [AttributeKeyJobId]: id(a.jobId),
+    [AttributeKeyWorker]: a.worker,
+    [AttributeKeyRequester]: a.requester,
+    [AttributeKeyBond]: a.bond,
+    [AttributeKeyBytes]: a.bytes.toString(),
+  });
+}
+
+/**
+ * A data request expired: the bond went back to the requester; `slashed` (the validator was cut
+ * `slash_fraction_unavailable_ppm`, one more incident, `jailed` at max_da_incidents) unless the
+ * job was gone by then (`reason`).
+ */
+export function emitDataUnavailable(
+  em: EventManager,
+  a: { jobId: bigint; operator: string; worker: string; requester: string; slashed: boolean; incidents: bigint; jailed: boolean; reason: string },
+): void {
+  em.emit(EventTypeDataUnavailable, {
+    [AttributeKeyJobId]: id(a.jobId),
+    [AttributeKeyOperator]: a.operator,
+    [AttributeKeyWorker]: a.worker,
+    [AttributeKeyRequester]: a.requester,
+    [AttributeKeySlashed]: String(a.slashed),
+    [AttributeKeyIncidents]: id(a.incidents),
+    [AttributeKeyJailed]: String(a.jailed),
+    [AttributeKeyReason]: a.reason,
+  });
+}
+
+/** Settling an expired data request (or its slash) threw: its branch was dropped and the request taken off the queue (its bond stays held). */
+export function emitDataRequestError(em: EventManager, a: { jobId: bigint; step: "expire" | "slash"; error: string }): void {
+  em.emit(EventTypeDataRequestError, {
+    [AttributeKeyJobId]: id(a.jobId),
+    [AttributeKeyStep]: a.step,
+    [AttributeKeyError]: a.error,
+  });
 }

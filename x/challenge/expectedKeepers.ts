@@ -37,13 +37,13 @@ export interface StakingKeeper {
 }
 
 /** A slash request as challenge makes it: x/slashing's SlashArgs, without a base power or jail length. */
-export type SlashRequest = Omit<SlashArgs, "basePower" | "jailBlocks">;
+export type SlashRequest = Omit<SlashArgs, "basePower">;
 
 /** What challenge reads back from a slash: its record id and what was actually cut (uinf). */
 export type SlashOutcome = Pick<SlashEvent, "id" | "amount">;
 
 export interface SlashingKeeper {
-  /** The one slash path (kinds `invalid_result`, `bad_verification`). All or nothing; throws an AppError. */
+  /** The one slash path (kinds `invalid_result`, `bad_verification`, `data_unavailable`). All or nothing; throws an AppError. */
   slash(ctx: Context, args: SlashRequest): SlashOutcome;
 }
 
@@ -67,7 +67,12 @@ export interface DisputableJob {
   readonly opened: boolean;
   /** The opened output; empty until opened. */
   readonly output: Uint8Array;
+  /** Inline input, or a job by URI's provided bytes (empty until provided, and once pruned). */
   readonly input: Uint8Array;
+  /** A job by URI: its http(s) URI and hex sha256 (both empty for an inline input). */
+  readonly inputUri: string;
+  readonly inputSha256: string;
+  readonly pruned: boolean;
 }
 
 export interface InferenceKeeper {
@@ -85,6 +90,12 @@ export interface InferenceKeeper {
    * cannot-run result).
    */
   settleDispute(ctx: Context, jobId: bigint, fault: boolean): void;
+  /**
+   * Posts a job by URI's input bytes on chain (MsgProvideData): they must hash to its
+   * input_sha256 and fit the model's input spec; kept as the job's input until it is pruned.
+   * Throws an AppError otherwise.
+   */
+  provideInput(ctx: Context, jobId: bigint, data: Uint8Array): void;
   /** The worker's opened result (MsgOpenResult, checked there against commitment and sealed output). */
   openedResult(s: KVReader, jobId: bigint): { readonly output: Uint8Array; readonly cannotRun: boolean } | undefined;
 }

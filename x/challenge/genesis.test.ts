@@ -113,7 +113,7 @@ describe("challenge genesis", () => {
     expect(moduleBalance(live, CHALLENGE_MODULE)).toBe(3n * INF);
     const fresh = testSetup();
     fresh.bank.mint(fresh.store, moduleAddress(CHALLENGE_MODULE), 3n * INF - 1n);
-    expectGenesisError(() => initGenesis(fresh.k, blockCtx(fresh, 0n), exported), /holds 2999999uinf; the open disputes' bonds add up to 3000000uinf/);
+    expectGenesisError(() => initGenesis(fresh.k, blockCtx(fresh, 0n), exported), /holds 2999999uinf; the open disputes' and data requests' bonds add up to 3000000uinf/);
   });
 
   test("refused: a dispute naming an unregistered model", () => {

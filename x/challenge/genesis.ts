@@ -24,11 +24,17 @@
  *                  "opened": false, "opened_output": "", "opened_cannot_run": false,
  *                  "appeal_end_height": "0", "final_verdict": "VERDICT_UNSPECIFIED",
  *                  "final_height": "0"}],
- *    "next_dispute_id": "2"}
+ *    "next_dispute_id": "2",
+ *    "data_requests": [{"job_id": "9", "requester": "infer1…", "bond": "100000",
+ *                       "operator": "infervaloper1…", "worker": "infer1…", "model_id": "mlp-16x8",
+ *                       "input_sha256": "<64 hex>", "requested_height": "30",
+ *                       "deadline_height": "40", "result_height": "28"}],
+ *    "da_incidents": [{"operator": "infervaloper1…", "count": "2"}]}
  *
  * Every field may be left out (params are merged field by field over the defaults). Each
  * dispute's model must be registered (x/models runs first), and the `challenge` module account
- * must hold exactly the bonds of the disputes that are not final (x/bank runs first): an export
+ * must hold exactly the bonds of the disputes that are not final and of the open data requests
+ * (x/bank runs first): an export
  * of a running chain has both. (The jobs the open disputes hold are x/inference's, whose genesis
  * runs after this one.) Due steps whose height has passed are processed in the first block.
  */
@@ -47,7 +53,7 @@ import { COMMITMENT_BYTES } from "./commitment";
 import { ErrInvalidGenesis } from "./errors";
 import type { ChallengeKeeper } from "./keeper";
 import { defaultParams, validateParams, type ChallengeParams } from "./params";
-import { DisputeKind, DisputeStatus, Verdict, currentRound, isFinal, type Dispute, type Round, type Verifier } from "./types";
+import { DisputeKind, DisputeStatus, Verdict, currentRound, isFinal, type DataRequest, type Dispute, type Round, type Verifier } from "./types";
 import { standingVerdict } from "./verdict";
 
 export interface ParamsJson {
@@ -67,6 +73,12 @@ export interface ParamsJson {
   readonly audit_verifier_reward: string;
   readonly params_authority: string;
   readonly max_disputes_per_block: number;
+  readonly da_response_blocks: string;
+  readonly slash_fraction_unavailable_ppm: string;
+  readonly max_da_incidents: number;
+  readonly data_request_bond: string;
+  readonly da_jail_blocks: string;
+  readonly max_da_expiries_per_block: number;
 }
 
 export interface VerifierJson {
@@ -112,10 +124,30 @@ export interface DisputeJson {
   readonly final_height: string;
 }
 
+export interface DataRequestJson {
+  readonly job_id: string;
+  readonly requester: string;
+  readonly bond: string;
+  readonly operator: string;
+  readonly worker: string;
+  readonly model_id: string;
+  readonly input_sha256: string;
+  readonly requested_height: string;
+  readonly deadline_height: string;
+  readonly result_height: string;
+}
+
+export interface DaIncidentsJson {
+  readonly operator: string;
+  readonly count: string;
+}
+
 export interface ChallengeGenesis {
   readonly params: ParamsJson;
   readonly disputes: readonly DisputeJson[];
   readonly next_dispute_id: string;
+  readonly data_requests: readonly DataRequestJson[];
+  readonly da_incidents: readonly DaIncidentsJson[];
 }
 
 function paramsToJson(p: ChallengeParams): ParamsJson {
@@ -136,11 +168,32 @@ function paramsToJson(p: ChallengeParams): ParamsJson {
     audit_verifier_reward: p.auditVerifierReward.toString(),
     params_authority: p.paramsAuthority,
     max_disputes_per_block: p.maxDisputesPerBlock,
+    da_response_blocks: p.daResponseBlocks.toString(),
+    slash_fraction_unavailable_ppm: p.slashFractionUnavailablePpm.toString(),
+    max_da_incidents: p.maxDaIncidents,
+    data_request_bond: p.dataRequestBond.toString(),
+    da_jail_blocks: p.daJailBlocks.toString(),
+    max_da_expiries_per_block: p.maxDaExpiriesPerBlock,
   };
 }
 
 export function defaultGenesis(): ChallengeGenesis {
-  return { params: paramsToJson(defaultParams()), disputes: [], next_dispute_id: "1" };
+  return { params: paramsToJson(defaultParams()), disputes: [], next_dispute_id: "1", data_requests: [], da_incidents: [] };
+}
+
+export function dataRequestToJson(r: DataRequest): DataRequestJson {
+  return {
+    job_id: r.jobId.toString(),
+    requester: r.requester,
+    bond: r.bond.toString(),
+    operator: r.operator,
+    worker: r.worker,
+    model_id: r.modelId,
+    input_sha256: r.inputSha256,
+    requested_height: r.requestedHeight.toString(),
+    deadline_height: r.deadlineHeight.toString(),
+    result_height: r.resultHeight.toString(),
+  };
 }
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString("base64");
@@ -225,6 +278,12 @@ function parseParams(raw: unknown): ChallengeParams {
     auditVerifierReward: amount(p.audit_verifier_reward, "params.audit_verifier_reward"),
     paramsAuthority: str(p.params_authority, "params.params_authority"),
     maxDisputesPerBlock: u32("max_disputes_per_block"),
+    daResponseBlocks: uint(p.da_response_blocks, "params.da_response_blocks", INT64_MAX),
+    slashFractionUnavailablePpm: uint(p.slash_fraction_unavailable_ppm, "params.slash_fraction_unavailable_ppm"),
+    maxDaIncidents: u32("max_da_incidents"),
+    dataRequestBond: amount(p.data_request_bond, "params.data_request_bond"),
+    daJailBlocks: uint(p.da_jail_blocks, "params.da_jail_blocks", INT64_MAX),
+    maxDaExpiriesPerBlock: u32("max_da_expiries_per_block"),
   };
   try {
     validateParams(params);
@@ -346,10 +405,45 @@ function checkDispute(d: Dispute, what: string): void {
   }
 }
 
+export function dataRequestFromJson(raw: unknown, what: string): DataRequest {
+  const o = obj(raw, what);
+  const h = (f: string): bigint => uint(o[f] ?? "0", `${what}.${f}`, INT64_MAX);
+  const r: DataRequest = {
+    jobId: uint(o.job_id, `${what}.job_id`),
+    requester: address(o.requester, Bech32Prefix.account, `${what}.requester`),
+    bond: amount(o.bond, `${what}.bond`),
+    operator: address(o.operator, Bech32Prefix.operator, `${what}.operator`),
+    worker: address(o.worker, Bech32Prefix.account, `${what}.worker`),
+    modelId: str(o.model_id, `${what}.model_id`),
+    inputSha256: str(o.input_sha256, `${what}.input_sha256`),
+    requestedHeight: h("requested_height"),
+    deadlineHeight: h("deadline_height"),
+    resultHeight: h("result_height"),
+  };
+  const bad = (why: string): never => {
+    throw ErrInvalidGenesis.wrap(`${what}: ${why}`);
+  };
+  if (r.jobId === 0n) bad("job ids start at 1");
+  if (r.bond <= 0n) bad("a data request has a bond");
+  if (r.modelId === "") bad("model_id is empty");
+  if (!/^[0-9a-f]{64}$/.test(r.inputSha256)) bad("input_sha256 must be 64 lowercase hex digits");
+  if (r.deadlineHeight <= r.requestedHeight || r.requestedHeight < r.resultHeight) bad("want result_height ≤ requested_height < deadline_height");
+  return r;
+}
+
+function daIncidentsFromJson(raw: unknown, what: string): { readonly operator: string; readonly count: bigint } {
+  const o = obj(raw, what);
+  const r = { operator: address(o.operator, Bech32Prefix.operator, `${what}.operator`), count: uint(o.count, `${what}.count`) };
+  if (r.count === 0n) throw ErrInvalidGenesis.wrap(`${what}: a listed count is positive`);
+  return r;
+}
+
 export interface ParsedGenesis {
   readonly params: ChallengeParams;
   readonly disputes: readonly Dispute[];
   readonly nextDisputeId: bigint;
+  readonly dataRequests: readonly DataRequest[];
+  readonly daIncidents: ReadonlyArray<{ readonly operator: string; readonly count: bigint }>;
 }
 
 export function parseGenesis(raw: unknown): ParsedGenesis {
@@ -362,7 +456,11 @@ export function parseGenesis(raw: unknown): ParsedGenesis {
   const maxId = disputes.reduce((m, d) => (d.id > m ? d.id : m), 0n);
   const nextDisputeId = g.next_dispute_id === undefined ? maxId + 1n : uint(g.next_dispute_id, "next_dispute_id");
   if (nextDisputeId <= maxId || nextDisputeId === 0n) throw ErrInvalidGenesis.wrap(`next_dispute_id ${nextDisputeId} must exceed every dispute id (${maxId})`);
-  return { params, disputes, nextDisputeId };
+  const dataRequests = list(g.data_requests ?? [], "data_requests").map((r, i) => dataRequestFromJson(r, `data_requests[${i}]`));
+  if (new Set(dataRequests.map((r) => r.jobId)).size !== dataRequests.length) throw ErrInvalidGenesis.wrap("data_requests: a job has two open requests");
+  const daIncidents = list(g.da_incidents ?? [], "da_incidents").map((r, i) => daIncidentsFromJson(r, `da_incidents[${i}]`));
+  if (new Set(daIncidents.map((r) => r.operator)).size !== daIncidents.length) throw ErrInvalidGenesis.wrap("da_incidents: an operator is listed twice");
+  return { params, disputes, nextDisputeId, dataRequests, daIncidents };
 }
 
 export function initGenesis(k: ChallengeKeeper, ctx: Context, raw: unknown): void {
@@ -375,8 +473,14 @@ export function initGenesis(k: ChallengeKeeper, ctx: Context, raw: unknown): voi
     k.setDispute(ctx.store, d);
     if (!isFinal(d.status)) for (const r of d.rounds) bonded += r.bond;
   }
+  for (const r of g.dataRequests) {
+    if (!k.models.getModel(ctx.store, r.modelId)) throw ErrInvalidGenesis.wrap(`data request of job ${r.jobId}: model ${r.modelId} is not registered`);
+    k.setDataRequest(ctx.store, r);
+    bonded += r.bond;
+  }
+  for (const i of g.daIncidents) k.setDaIncidents(ctx.store, i.operator, i.count);
   const held = k.bank.getBalance(ctx.store, moduleAddress(k.moduleAccount), k.denom);
-  if (held !== bonded) throw ErrInvalidGenesis.wrap(`the ${k.moduleAccount} account holds ${held}${k.denom}; the open disputes' bonds add up to ${bonded}${k.denom}`);
+  if (held !== bonded) throw ErrInvalidGenesis.wrap(`the ${k.moduleAccount} account holds ${held}${k.denom}; the open disputes' and data requests' bonds add up to ${bonded}${k.denom}`);
 }
 
 export function exportGenesis(k: ChallengeKeeper, ctx: QueryContext): ChallengeGenesis {
@@ -384,5 +488,7 @@ export function exportGenesis(k: ChallengeKeeper, ctx: QueryContext): ChallengeG
     params: paramsToJson(k.getParams(ctx.store)),
     disputes: [...k.disputes(ctx.store)].map(disputeToJson),
     next_dispute_id: k.getNextDisputeId(ctx.store).toString(),
+    data_requests: [...k.dataRequests(ctx.store)].map(dataRequestToJson),
+    da_incidents: [...k.daIncidents(ctx.store)].map((i) => ({ operator: i.operator, count: i.count.toString() })),
   };
 }

@@ -1,7 +1,9 @@
-export { ChallengeKeeper, CHALLENGE_MODULE, KIND_INVALID_RESULT, KIND_BAD_VERIFICATION, type ChallengeKeeperOptions } from "./keeper";
+export { ChallengeKeeper, CHALLENGE_MODULE, KIND_INVALID_RESULT, KIND_BAD_VERIFICATION, KIND_DATA_UNAVAILABLE, type ChallengeKeeperOptions } from "./keeper";
 export { challengeModule } from "./module";
 export { type ChallengeGenesis, type DisputeJson, defaultGenesis, disputeToJson, disputeFromJson } from "./genesis";
 export { type ChallengeParams, defaultParams, validateParams, DEFAULT_PARAMS_AUTHORITY } from "./params";
+export { type DataRequest, dataRequestToWire, dataRequestFromWire } from "./types";
+export { MSG_REQUEST_DATA, MSG_PROVIDE_DATA } from "./da";
 export { type Dispute, type Round, type Verifier, DisputeKind, DisputeStatus, Verdict, isFinal, statusName, kindName, verdictName, disputeToWire, disputeFromWire } from "./types";
 export { AUDIT_DOMAIN, VERIFY_DOMAIN, auditSeed, auditThreshold, isAudited, verifySeed, eligibleVerifiers, drawVerifiers } from "./draw";
 export { verificationCommitment, SALT_BYTES, COMMITMENT_BYTES } from "./commitment";

@@ -4,14 +4,29 @@
  * end-block audits, draws, phase ends, verdicts and settlements); this file only reads and writes,
  * and answers x/inference's one question (`wantsOpening`).
  */
-import { Dispute as WireDispute } from "../../gen/inferchain/challenge/v1/challenge";
+import { DataRequest as WireDataRequest, Dispute as WireDispute } from "../../gen/inferchain/challenge/v1/challenge";
 import type { KVReader, KVStore } from "../../base/store/kv";
 import { dueQueueEntries, getCounter, setCounter, trailingNumber } from "../../base/store/keys";
 import { BASE_DENOM, formatCoins, type Coin } from "../../base/types/coins";
 import type { BankKeeper, InferenceKeeper, ModelsKeeper, SlashingKeeper, StakingKeeper } from "./expectedKeepers";
-import { DISPUTES_PREFIX, DUE_PREFIX, NEXT_DISPUTE_ID_KEY, PARAMS_KEY, disputeIndexKeys, disputeKey, jobPrefix, statusPrefix } from "./keys";
+import {
+  DATA_REQUESTS_PREFIX,
+  DA_DUE_PREFIX,
+  DA_INCIDENTS_PREFIX,
+  DISPUTES_PREFIX,
+  DUE_PREFIX,
+  NEXT_DISPUTE_ID_KEY,
+  PARAMS_KEY,
+  daIncidentsKey,
+  dataRequestIndexKeys,
+  dataRequestKey,
+  disputeIndexKeys,
+  disputeKey,
+  jobPrefix,
+  statusPrefix,
+} from "./keys";
 import { Params, defaultParams, fromWire, paramsToWire, type ChallengeParams } from "./params";
-import { DisputeStatus, disputeFromWire, disputeToWire, isFinal, type Dispute } from "./types";
+import { DisputeStatus, dataRequestFromWire, dataRequestToWire, disputeFromWire, disputeToWire, isFinal, type DataRequest, type Dispute } from "./types";
 
 /** Module account holding the bonds of open disputes. */
 export const CHALLENGE_MODULE = "challenge";
@@ -21,6 +36,7 @@ const DEFAULT_VERIFICATION_POOL = "verification_pool";
 /** Slash kinds of x/challenge, as x/slashing records them (SlashEvent.kind). */
 export const KIND_INVALID_RESULT = "invalid_result";
 export const KIND_BAD_VERIFICATION = "bad_verification";
+export const KIND_DATA_UNAVAILABLE = "data_unavailable";
 
 const MARK = Uint8Array.of(1);
 
@@ -124,6 +140,54 @@ export class ChallengeKeeper {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  // ------------------------------------------------------------ data requests
+
+  /** The open data request of a job, if any (a job has at most one). */
+  getDataRequest(s: KVReader, jobId: bigint): DataRequest | undefined {
+    const raw = s.get(dataRequestKey(jobId));
+    return raw ? dataRequestFromWire(WireDataRequest.decode(raw)) : undefined;
+  }
+
+  /** Writes an open data request with its deadline-queue and party entries. */
+  setDataRequest(s: KVStore, r: DataRequest): void {
+    const old = this.getDataRequest(s, r.jobId);
+    if (old) for (const k of dataRequestIndexKeys(old)) s.delete(k);
+    for (const k of dataRequestIndexKeys(r)) s.set(k, MARK);
+    s.set(dataRequestKey(r.jobId), WireDataRequest.encode(dataRequestToWire(r)).finish());
+  }
+
+  /** Removes a settled data request and its entries. */
+  deleteDataRequest(s: KVStore, r: DataRequest): void {
+    for (const k of dataRequestIndexKeys(r)) s.delete(k);
+    s.delete(dataRequestKey(r.jobId));
+  }
+
+  /** Every open data request, in job id order (genesis export). */
+  *dataRequests(s: KVReader): IterableIterator<DataRequest> {
+    for (const [, v] of s.iterate(DATA_REQUESTS_PREFIX)) yield dataRequestFromWire(WireDataRequest.decode(v));
+  }
+
+  /** Up to `limit` open data requests whose deadline is ≤ `height`, as (deadline, job id), in that order. */
+  dueDataRequests(s: KVReader, height: bigint, limit: number): Array<[bigint, bigint]> {
+    return dueQueueEntries(s, DA_DUE_PREFIX, height, limit);
+  }
+
+  /** Expired data requests of `operator` since it was last jailed for them. */
+  getDaIncidents(s: KVReader, operator: string): bigint {
+    const raw = s.get(daIncidentsKey(operator));
+    return raw ? BigInt(new TextDecoder().decode(raw)) : 0n;
+  }
+
+  setDaIncidents(s: KVStore, operator: string, count: bigint): void {
+    if (count === 0n) s.delete(daIncidentsKey(operator));
+    else s.set(daIncidentsKey(operator), new TextEncoder().encode(count.toString()));
+  }
+
+  /** Every validator with incidents, in key order (genesis export). */
+  *daIncidents(s: KVReader): IterableIterator<{ readonly operator: string; readonly count: bigint }> {
+    for (const [k, v] of s.iterate(DA_INCIDENTS_PREFIX)) yield { operator: k.slice(DA_INCIDENTS_PREFIX.length), count: BigInt(new TextDecoder().decode(v)) };
   }
 
   /**

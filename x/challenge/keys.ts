@@ -13,12 +13,16 @@
  *   challenge/due/<height>/<id>                   → 0x01 (open disputes by the height of their next
  *                                                   step: the draw, a phase's end, the appeal
  *                                                   window's end)
+ *   challenge/data_requests/<job id>              → inferchain.challenge.v1.DataRequest (open ones)
+ *   challenge/da_due/<deadline>/<job id>          → 0x01 (open data requests by deadline height)
+ *   challenge/da_by_party/<address>/<job id>      → 0x01 (the request's operator and worker key)
+ *   challenge/da_incidents/<operator>             → uint64, decimal ASCII (absent: 0)
  *
  * Every index and queue entry is derived from the dispute record alone (`disputeIndexKeys`), so
  * the keeper keeps them in step by diffing a dispute's keys before and after each write.
  */
 import { pad20, queueKey } from "../../base/store/keys";
-import { DisputeKind, DisputeStatus, currentRound, isFinal, type Dispute } from "./types";
+import { DisputeKind, DisputeStatus, currentRound, isFinal, type DataRequest, type Dispute } from "./types";
 
 export const PARAMS_KEY = "challenge/params";
 export const NEXT_DISPUTE_ID_KEY = "challenge/next_dispute_id";
@@ -81,4 +85,24 @@ export function disputeIndexKeys(d: Dispute): string[] {
   const due = dueHeight(d);
   if (due !== undefined) out.push(dueKey(due, d.id));
   return out;
+}
+
+// ---------------------------------------------------------------- data availability
+
+export const DATA_REQUESTS_PREFIX = "challenge/data_requests/";
+export const dataRequestKey = (jobId: bigint): string => DATA_REQUESTS_PREFIX + pad20(jobId);
+
+export const DA_DUE_PREFIX = "challenge/da_due/";
+export const daDueKey = (deadline: bigint, jobId: bigint): string => queueKey(DA_DUE_PREFIX, deadline, jobId);
+
+export const DA_BY_PARTY_PREFIX = "challenge/da_by_party/";
+export const daPartyPrefix = (address: string): string => `${DA_BY_PARTY_PREFIX}${address}/`;
+export const daByPartyKey = (address: string, jobId: bigint): string => daPartyPrefix(address) + pad20(jobId);
+
+export const DA_INCIDENTS_PREFIX = "challenge/da_incidents/";
+export const daIncidentsKey = (operator: string): string => DA_INCIDENTS_PREFIX + operator;
+
+/** Every index and queue key an open data request has. */
+export function dataRequestIndexKeys(r: DataRequest): string[] {
+  return [daDueKey(r.deadlineHeight, r.jobId), daByPartyKey(r.operator, r.jobId), daByPartyKey(r.worker, r.jobId)];
 }

@@ -13,9 +13,14 @@ describe("challenge module", () => {
       "/inferchain.challenge.v1.MsgRevealVerification",
       "/inferchain.challenge.v1.MsgAppeal",
       "/inferchain.challenge.v1.MsgUpdateParams",
+      "/inferchain.challenge.v1.MsgRequestData",
+      "/inferchain.challenge.v1.MsgProvideData",
     ]);
     expect(m.queries?.map((q) => q.path).sort()).toEqual([
       "/inferchain.challenge.v1.Query/Audits",
+      "/inferchain.challenge.v1.Query/DaIncidents",
+      "/inferchain.challenge.v1.Query/DataRequest",
+      "/inferchain.challenge.v1.Query/DataRequests",
       "/inferchain.challenge.v1.Query/Dispute",
       "/inferchain.challenge.v1.Query/Disputes",
       "/inferchain.challenge.v1.Query/Params",
@@ -26,7 +31,7 @@ describe("challenge module", () => {
       expect((pkg[service] as Record<string, unknown> | undefined)?.[method]).toBeDefined();
     }
     const msgService = pkg["inferchain.challenge.v1.Msg"] as Record<string, unknown>;
-    for (const name of ["Challenge", "CommitVerification", "RevealVerification", "Appeal", "UpdateParams"]) expect(msgService[name]).toBeDefined();
+    for (const name of ["Challenge", "CommitVerification", "RevealVerification", "Appeal", "UpdateParams", "RequestData", "ProvideData"]) expect(msgService[name]).toBeDefined();
     expect(m.endBlock).toBeDefined();
     expect(m.beginBlock).toBeUndefined();
   });

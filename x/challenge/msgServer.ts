@@ -21,6 +21,7 @@ import type { AnyMsgHandler, MsgHandler, MsgResponse } from "../../base/module";
 import { Bech32Prefix, operatorAccount, parseAddress } from "../../base/types/address";
 import { openDispute } from "./abci";
 import { COMMITMENT_BYTES, SALT_BYTES, verificationCommitment } from "./commitment";
+import { msgProvideDataHandler, msgRequestDataHandler } from "./da";
 import {
   ErrAlreadyCommitted,
   ErrAlreadyRevealed,
@@ -298,5 +299,13 @@ export function msgUpdateParamsHandler(k: ChallengeKeeper): MsgHandler<UpdatePar
 }
 
 export function challengeMsgHandlers(k: ChallengeKeeper): AnyMsgHandler[] {
-  return [msgChallengeHandler(k), msgCommitVerificationHandler(k), msgRevealVerificationHandler(k), msgAppealHandler(k), msgUpdateParamsHandler(k)];
+  return [
+    msgChallengeHandler(k),
+    msgCommitVerificationHandler(k),
+    msgRevealVerificationHandler(k),
+    msgAppealHandler(k),
+    msgUpdateParamsHandler(k),
+    msgRequestDataHandler(k),
+    msgProvideDataHandler(k),
+  ];
 }

@@ -21,6 +21,12 @@ describe("challenge params", () => {
       auditVerifierReward: 500n,
       paramsAuthority: DEFAULT_PARAMS_AUTHORITY,
       maxDisputesPerBlock: 100,
+      daResponseBlocks: 10n,
+      slashFractionUnavailablePpm: 1_000n,
+      maxDaIncidents: 10,
+      dataRequestBond: 100_000n,
+      daJailBlocks: 100n,
+      maxDaExpiriesPerBlock: 100,
     });
     expect(() => validateParams(defaultParams())).not.toThrow();
     expect(fromWire(paramsToWire(defaultParams()))).toEqual(defaultParams());

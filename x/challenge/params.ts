@@ -31,6 +31,18 @@ export interface ChallengeParams {
   readonly auditVerifierReward: bigint;
   readonly paramsAuthority: string;
   readonly maxDisputesPerBlock: number;
+  /** Data availability: blocks a worker has to answer MsgRequestData with MsgProvideData. */
+  readonly daResponseBlocks: bigint;
+  /** Slash of a worker's validator per expired data request (ppm). */
+  readonly slashFractionUnavailablePpm: bigint;
+  /** Expired data requests after which the validator is jailed (and its count starts again). */
+  readonly maxDaIncidents: number;
+  /** Least bond of MsgRequestData (uinf). */
+  readonly dataRequestBond: bigint;
+  /** Jail length at max_da_incidents (blocks); MsgUnjail after it. */
+  readonly daJailBlocks: bigint;
+  /** Most expired data requests one block settles. */
+  readonly maxDaExpiriesPerBlock: number;
 }
 
 /** No gov module yet: by default nobody holds the authority's key, so params change only by genesis. */
@@ -42,7 +54,10 @@ export const DEFAULT_PARAMS_AUTHORITY = moduleAddress("gov");
  * (localnets: 1-second blocks); a challenge bond of 1 INF (1000× the sample model's min fee),
  * doubled on each appeal; the first verdict plus up to two appeals; two repeats for lack of a
  * quorum; 500uinf per audit verifier on the winning side (the verification pool gets 10% of
- * each fee, so ~20 finalized 1000uinf jobs fund one 5%-rate audit of three verifiers).
+ * each fee, so ~20 finalized 1000uinf jobs fund one 5%-rate audit of three verifiers). Data
+ * availability (SPEC's slash table): 10 blocks to provide, 0.1% per expired request, jailed at
+ * the 10th (100 blocks); a request bond of 0.1 INF, enough that asking for every job's data
+ * costs a griefer 100× the sample model's min fee per job when the data is there.
  */
 export function defaultParams(): ChallengeParams {
   return {
@@ -62,6 +77,12 @@ export function defaultParams(): ChallengeParams {
     auditVerifierReward: 500n,
     paramsAuthority: DEFAULT_PARAMS_AUTHORITY,
     maxDisputesPerBlock: 100,
+    daResponseBlocks: 10n,
+    slashFractionUnavailablePpm: 1_000n,
+    maxDaIncidents: 10,
+    dataRequestBond: 100_000n,
+    daJailBlocks: 100n,
+    maxDaExpiriesPerBlock: 100,
   };
 }
 
@@ -72,6 +93,7 @@ export const MAX_ROUNDS = 10;
 export const MAX_QUORUM_RETRIES = 10;
 export const MAX_BOND_MULTIPLIER = 1_000n;
 export const MAX_DISPUTES_PER_BLOCK = 10_000;
+export const MAX_DA_INCIDENTS = 1_000;
 /** Amounts below 10^30 uinf, like every other amount param. */
 export const MAX_AMOUNT = 10n ** 30n;
 
@@ -96,6 +118,13 @@ export function validateParams(p: ChallengeParams): void {
   ppm("slash_fraction_bad_verification_ppm", p.slashFractionBadVerificationPpm);
   range("audit_verifier_reward", p.auditVerifierReward, 0n, MAX_AMOUNT - 1n);
   count("max_disputes_per_block", p.maxDisputesPerBlock, 1, MAX_DISPUTES_PER_BLOCK);
+  range("da_response_blocks", p.daResponseBlocks, 1n, MAX_PHASE_BLOCKS);
+  ppm("slash_fraction_unavailable_ppm", p.slashFractionUnavailablePpm);
+  count("max_da_incidents", p.maxDaIncidents, 1, MAX_DA_INCIDENTS);
+  // A zero bond would let anyone make every worker post every input for free.
+  range("data_request_bond", p.dataRequestBond, 1n, MAX_AMOUNT - 1n);
+  range("da_jail_blocks", p.daJailBlocks, 1n, MAX_PHASE_BLOCKS);
+  count("max_da_expiries_per_block", p.maxDaExpiriesPerBlock, 1, MAX_DISPUTES_PER_BLOCK);
   try {
     parseAddress(p.paramsAuthority, undefined, "params_authority");
   } catch (e) {
@@ -106,7 +135,7 @@ export function validateParams(p: ChallengeParams): void {
 
 /** Checked params → the stored / wire message. */
 export function paramsToWire(p: ChallengeParams): Params {
-  return { ...p, minChallengeBond: p.minChallengeBond.toString(), auditVerifierReward: p.auditVerifierReward.toString() };
+  return { ...p, minChallengeBond: p.minChallengeBond.toString(), auditVerifierReward: p.auditVerifierReward.toString(), dataRequestBond: p.dataRequestBond.toString() };
 }
 
 /** Wire params (from a message or the store) → checked params. */
@@ -129,6 +158,12 @@ export function fromWire(p: Params | undefined): ChallengeParams {
     auditVerifierReward: amount(p.auditVerifierReward, "audit_verifier_reward"),
     paramsAuthority: p.paramsAuthority,
     maxDisputesPerBlock: p.maxDisputesPerBlock,
+    daResponseBlocks: p.daResponseBlocks,
+    slashFractionUnavailablePpm: p.slashFractionUnavailablePpm,
+    maxDaIncidents: p.maxDaIncidents,
+    dataRequestBond: amount(p.dataRequestBond, "data_request_bond"),
+    daJailBlocks: p.daJailBlocks,
+    maxDaExpiriesPerBlock: p.maxDaExpiriesPerBlock,
   };
   validateParams(out);
   return out;

@@ -7,6 +7,12 @@
  * is the next match's 20-digit id, `total` (with count_total) the number of matches.
  */
 import {
+  QueryDaIncidentsRequest,
+  QueryDaIncidentsResponse,
+  QueryDataRequestRequest,
+  QueryDataRequestResponse,
+  QueryDataRequestsRequest,
+  QueryDataRequestsResponse,
   QueryAuditsRequest,
   QueryAuditsResponse,
   QueryDisputeRequest,
@@ -23,9 +29,9 @@ import { trailingNumber } from "../../base/store/keys";
 import type { KVReader } from "../../base/store/kv";
 import { Bech32Prefix, parseAddress } from "../../base/types/address";
 import type { ChallengeKeeper } from "./keeper";
-import { AUDITS_PREFIX, DISPUTES_PREFIX, disputeByPartyKey, disputeByStatusKey, jobPrefix, partyPrefix, statusPrefix } from "./keys";
+import { AUDITS_PREFIX, DA_DUE_PREFIX, DISPUTES_PREFIX, daPartyPrefix, disputeByPartyKey, disputeByStatusKey, jobPrefix, partyPrefix, statusPrefix } from "./keys";
 import { paramsToWire } from "./params";
-import { DisputeStatus, disputeToWire, type Dispute } from "./types";
+import { DisputeStatus, dataRequestToWire, disputeToWire, type DataRequest, type Dispute } from "./types";
 
 const SERVICE = "/inferchain.challenge.v1.Query/";
 
@@ -78,6 +84,20 @@ export function auditsPage(k: ChallengeKeeper, s: KVReader, req: PageRequestLike
   return { disputes: page.items, nextKey: page.pagination.nextKey, total: page.pagination.total };
 }
 
+/**
+ * One page of the open data requests: every one by deadline then job id, or one validator's
+ * (its operator or worker key) by job id.
+ */
+export function dataRequestsPage(k: ChallengeKeeper, s: KVReader, validator: string, req: PageRequestLike | undefined): { requests: DataRequest[]; nextKey: Uint8Array; total: bigint } {
+  const prefix = validator === "" ? DA_DUE_PREFIX : daPartyPrefix(validator);
+  const page = paginate(s, prefix, req, (key) => {
+    const r = k.getDataRequest(s, trailingNumber(key));
+    if (!r) throw new Error(`challenge: index entry ${key} names a missing data request`);
+    return r;
+  });
+  return { requests: page.items, nextKey: page.pagination.nextKey, total: page.pagination.total };
+}
+
 function checkValidator(addr: string): void {
   if (addr === "") return;
   for (const prefix of [Bech32Prefix.account, Bech32Prefix.operator]) {
@@ -120,6 +140,36 @@ export function challengeQueries(k: ChallengeKeeper): QueryHandler[] {
         const req = decodeRequest(QueryAuditsRequest, data);
         const page = auditsPage(k, ctx.store, req.pagination);
         return encodeResponse(QueryAuditsResponse, { disputes: page.disputes.map(disputeToWire), pagination: { nextKey: page.nextKey, total: page.total } });
+      },
+    },
+    {
+      path: SERVICE + "DataRequest",
+      handle(ctx, data) {
+        const req = decodeRequest(QueryDataRequestRequest, data);
+        const r = req.jobId === 0n ? undefined : k.getDataRequest(ctx.store, req.jobId);
+        if (!r) throw notFound(`no open data request for job ${req.jobId}`);
+        return encodeResponse(QueryDataRequestResponse, { request: dataRequestToWire(r) });
+      },
+    },
+    {
+      path: SERVICE + "DataRequests",
+      handle(ctx, data) {
+        const req = decodeRequest(QueryDataRequestsRequest, data);
+        checkValidator(req.validator);
+        const page = dataRequestsPage(k, ctx.store, req.validator, req.pagination);
+        return encodeResponse(QueryDataRequestsResponse, { requests: page.requests.map(dataRequestToWire), pagination: { nextKey: page.nextKey, total: page.total } });
+      },
+    },
+    {
+      path: SERVICE + "DaIncidents",
+      handle(ctx, data) {
+        const req = decodeRequest(QueryDaIncidentsRequest, data);
+        try {
+          parseAddress(req.validator, Bech32Prefix.operator, "validator");
+        } catch {
+          throw invalidArgument(`validator ${JSON.stringify(req.validator)} is not an infervaloper1… address`);
+        }
+        return encodeResponse(QueryDaIncidentsResponse, { count: k.getDaIncidents(ctx.store, req.validator), maxDaIncidents: k.getParams(ctx.store).maxDaIncidents });
       },
     },
     {

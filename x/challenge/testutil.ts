@@ -6,6 +6,7 @@
  * way x/inference will (result posted, held, settled, opened) with their fees in the real
  * `job_escrow` account: a test can follow every uinf. Not used by the state machine.
  */
+import { createHash } from "node:crypto";
 import { blake3 } from "@noble/hashes/blake3.js";
 import type { Event } from "cosmjs-types/tendermint/abci/types";
 import { onBranch, type Context } from "../../base/context";
@@ -14,7 +15,7 @@ import type { MsgHandler, MsgResponse } from "../../base/module";
 import { MemKV, type KVReader, type KVStore } from "../../base/store/kv";
 import { moduleAddress, operatorAccount } from "../../base/types/address";
 import { BASE_DENOM } from "../../base/types/coins";
-import { decodeOutput, diverges, type Model, type QuantizedTensor } from "../models";
+import { decodeInput, decodeOutput, diverges, type Model, type QuantizedTensor } from "../models";
 import { FakeBank, FakeStaking, JOB_ESCROW_MODULE, MODEL, TREASURY_MODULE, VERIFICATION_POOL_MODULE, ctxAt, sampleInput, sampleOutput, testAccount, totalBalances } from "../inference/testutil";
 import { SlashingKeeper } from "../slashing";
 import { defaultParams as slashingDefaults } from "../slashing/params";
@@ -50,7 +51,7 @@ export interface FakeJob extends DisputableJob {
   readonly disputeId: bigint;
 }
 
-const FIELDS = ["id", "client", "modelId", "operator", "worker", "fee", "resultHeight", "challengeEndHeight", "status", "cannotRun", "opened", "output", "input", "posted", "disputeId"] as const;
+const FIELDS = ["id", "client", "modelId", "operator", "worker", "fee", "resultHeight", "challengeEndHeight", "status", "cannotRun", "opened", "output", "input", "posted", "disputeId", "inputUri", "inputSha256", "pruned"] as const;
 
 function encodeJob(j: FakeJob): Uint8Array {
   return enc.encode(
@@ -79,12 +80,16 @@ function decodeJob(raw: Uint8Array): FakeJob {
     input: unb64(p[12]),
     posted: unb64(p[13]),
     disputeId: BigInt(p[14]),
+    inputUri: p[15],
+    inputSha256: p[16],
+    pruned: p[17] === "true",
   };
 }
 
 /** The refusal x/inference would give for a hold it cannot make. */
 export const ErrFakeHold = new AppError("fake_inference", 2, "job cannot be held");
 export const ErrFakeOpen = new AppError("fake_inference", 3, "no dispute asks for this opening");
+export const ErrFakeInput = new AppError("fake_inference", 4, "input refused");
 
 /**
  * x/inference as x/challenge sees it, with state under `fake/inference/…`. Jobs go straight to
@@ -116,7 +121,7 @@ export class FakeInference implements InferenceKeeper {
   }
 
   /** A result posted at the context's height by `worker` of `operator` for `client`, whose fee is minted and escrowed. */
-  postResult(ctx: Context, a: { client: string; operator: string; worker: string; fee?: bigint; output: Uint8Array; cannotRun?: boolean; modelId?: string }): bigint {
+  postResult(ctx: Context, a: { client: string; operator: string; worker: string; fee?: bigint; output: Uint8Array; cannotRun?: boolean; modelId?: string; inputUri?: string; inputSha256?: string }): bigint {
     const raw = ctx.store.get("fake/inference/next");
     const id = raw ? BigInt(dec.decode(raw)) : 1n;
     ctx.store.set("fake/inference/next", enc.encode((id + 1n).toString()));
@@ -136,9 +141,12 @@ export class FakeInference implements InferenceKeeper {
       cannotRun: a.cannotRun ?? false,
       opened: false,
       output: new Uint8Array(),
-      input: sampleInput(),
+      input: a.inputUri ? new Uint8Array() : sampleInput(),
       posted: a.cannotRun ? new Uint8Array() : a.output,
       disputeId: 0n,
+      inputUri: a.inputUri ?? "",
+      inputSha256: a.inputSha256 ?? "",
+      pruned: false,
     });
     ctx.store.set(`fake/inference/included/${ctx.block.height.toString().padStart(20, "0")}/${id.toString().padStart(20, "0")}`, Uint8Array.of(1));
     return id;
@@ -165,6 +173,29 @@ export class FakeInference implements InferenceKeeper {
     const to = fault || j.cannotRun ? j.client : operatorAccount(j.operator);
     this.bank.send(ctx.store, moduleAddress(JOB_ESCROW_MODULE), to, j.fee);
     this.put(ctx.store, { ...j, status: fault ? "failed" : "finalized" });
+  }
+
+  /** MsgProvideData's effect, as x/inference checks it: the job's hash, the model's input spec (without its inline size cap). */
+  provideInput(ctx: Context, jobId: bigint, data: Uint8Array): void {
+    const j = this.job(ctx.store, jobId);
+    if (!j) throw ErrFakeInput.wrap(`no job ${jobId}`);
+    if (j.inputUri === "" || createHash("sha256").update(data).digest("hex") !== j.inputSha256) throw ErrFakeInput.wrap(`job ${jobId}: not its input`);
+    try {
+      decodeInput({ ...MODEL, maxInputBytes: 1n << 20n }, data);
+    } catch (e) {
+      throw ErrFakeInput.wrap((e as Error).message);
+    }
+    if (!j.pruned) this.put(ctx.store, { ...j, input: data });
+  }
+
+  /** x/inference's pruning of a finished job's bytes. */
+  prune(s: KVStore, jobId: bigint): void {
+    this.update(s, jobId, (j) => ({ ...j, input: new Uint8Array(), pruned: true }));
+  }
+
+  /** The record deleted (the last prune step). */
+  remove(s: KVStore, jobId: bigint): void {
+    s.delete(this.key(jobId));
   }
 
   openedResult(s: KVReader, jobId: bigint): { output: Uint8Array; cannotRun: boolean } | undefined {

@@ -4,6 +4,7 @@
  * at the store and query edges. Plain types and pure functions: other layers may import them.
  */
 import {
+  DataRequest as WireDataRequest,
   Dispute as WireDispute,
   DisputeKind,
   DisputeStatus,
@@ -98,4 +99,19 @@ export function disputeFromWire(w: WireDispute): Dispute {
       return { ...r, bond: BigInt(bond) };
     }),
   };
+}
+
+/** An open data request (MsgRequestData); `bond` is held by the challenge module account. */
+export interface DataRequest extends Readonly<Omit<WireDataRequest, "bond">> {
+  readonly bond: bigint;
+}
+
+export function dataRequestToWire(r: DataRequest): WireDataRequest {
+  return { ...r, bond: r.bond.toString() };
+}
+
+/** Stored wire data request → domain; the bond must be a decimal integer. */
+export function dataRequestFromWire(w: WireDataRequest): DataRequest {
+  if (!DECIMAL.test(w.bond)) throw new Error(`data request of job ${w.jobId}: bond ${w.bond} is not a decimal integer`);
+  return { ...w, bond: BigInt(w.bond) };
 }

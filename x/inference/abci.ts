@@ -31,7 +31,6 @@
  * and a challenge in the block of the window's end lands before the split. The module is listed
  * before slashing and staking in app.ts, so these slashes show in this block's validator set.
  */
-import { createHash } from "node:crypto";
 import { onBranch, type Context } from "../../base/context";
 import { InvariantError, errorText } from "../../base/errors";
 import { moduleAddress } from "../../base/types/address";
@@ -40,6 +39,7 @@ import { emitJobAssigned, emitJobError, emitJobReassigned, emitJobTimeout, emitJ
 import type { ModelWorker } from "./expectedKeepers";
 import { noResponsePenalty } from "./fees";
 import { KIND_NO_RESPONSE, type InferenceKeeper } from "./keeper";
+import { sha256Hex } from "./inputUri";
 import { deadlineQueueKey, finalizeQueueKey, jobByStatusKey, pruneQueueKey } from "./keys";
 import type { InferenceParams } from "./params";
 import { coinString, failJob, finalizeJob } from "./settlement";
@@ -244,8 +244,6 @@ export function processPrunes(k: InferenceKeeper, ctx: Context, params: Inferenc
     });
   }
 }
-
-const sha256Hex = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 
 /**
  * First step: drops a finished job's input, (opened) output and sealed output, keeping the

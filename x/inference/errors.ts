@@ -2,11 +2,11 @@
  * x/inference's errors (codespace "inference"). Numbers are public API: never renumber, only
  * append. Each refusal a client or worker must tell apart has its own code.
  */
-import { registerError } from "../../base/errors";
+import { AppError, registerError } from "../../base/errors";
 
 export const CODESPACE = "inference";
 export const ErrUnknownModel = registerError(CODESPACE, 2, "model not found");
-/** `input_uri` + `input_sha256` (inputs served under the data-availability rule) come later. */
+/** No longer returned: jobs by URI are accepted since issue 10 (ErrInvalidInputUri and ErrInvalidInputSha256 say what is wrong with one). */
 export const ErrInputUriNotSupported = registerError(CODESPACE, 3, "input by uri is not supported yet; send the input inline");
 export const ErrInvalidInput = registerError(CODESPACE, 4, "input does not fit the model's input spec");
 export const ErrInvalidFee = registerError(CODESPACE, 5, "invalid job fee");
@@ -48,3 +48,23 @@ export const ErrJobNotDisputable = registerError(CODESPACE, 26, "job has no resu
 export const ErrChallengeWindowClosed = registerError(CODESPACE, 27, "the job's challenge window has closed");
 /** settleDispute for a job no dispute holds. */
 export const ErrJobNotDisputed = registerError(CODESPACE, 28, "job is not held by a dispute");
+// Inputs by URI and data availability (issue 10). Numbered from 40 so that codes other work adds
+// meanwhile (29…) cannot collide.
+/** input_uri is not an http(s) URI of printable ASCII with a host of at most 512 bytes, or comes with inline input, or without input_sha256. */
+export const ErrInvalidInputUri = registerError(CODESPACE, 40, "invalid input_uri");
+/** input_sha256 is not 64 lowercase hex digits, or is given without input_uri. */
+export const ErrInvalidInputSha256 = registerError(CODESPACE, 41, "invalid input_sha256");
+/** Input bytes offered for a job by URI (x/challenge MsgProvideData) do not hash to its input_sha256. */
+export const ErrInputHashMismatch = registerError(CODESPACE, 42, "input does not hash to the job's input_sha256");
+/** Input bytes offered for a job that is not by URI. */
+export const ErrNotUriJob = registerError(CODESPACE, 43, "the job's input is not by uri");
+
+/** A tensor-spec error from x/models, re-coded as this module's `err` (its message kept). */
+export function recode(err: AppError, f: () => unknown): void {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof AppError) throw new AppError(err.codespace, err.code, `${e.message}: ${err.message}`, e);
+    throw e;
+  }
+}

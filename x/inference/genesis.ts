@@ -8,7 +8,8 @@
  *               "params_authority": "infer1…", "max_assignments_per_block": 100,
  *               "no_response_penalty_ppm": "1000000", "no_response_penalty_min": "1000",
  *               "no_response_penalty_max": "1000000000000", "job_retention_blocks": "1000",
- *               "job_record_retention_blocks": "100000", "max_prunes_per_block": 100},
+ *               "job_record_retention_blocks": "100000", "max_prunes_per_block": 100,
+ *               "max_uri_input_bytes": "65536"},
  *    "jobs": [{"id": "1", "client": "infer1…", "model_id": "mlp-16x8", "input": "<base64>",
  *              "input_uri": "", "input_sha256": "", "fee": "1000", "status": "JOB_STATUS_ASSIGNED",
  *              "submitted_height": "4", "attempts": 1, "operator": "infervaloper1…",
@@ -32,6 +33,7 @@ import { moduleAddress, Bech32Prefix } from "../../base/types/address";
 import { jobStatusFromJSON, jobStatusToJSON } from "../../gen/inferchain/inference/v1/inference";
 import { ErrInvalidGenesis } from "./errors";
 import type { ModelsKeeper } from "./expectedKeepers";
+import { inputSha256Problem, inputUriProblem, sha256Hex } from "./inputUri";
 import type { InferenceKeeper } from "./keeper";
 import { defaultParams, validateParams, type InferenceParams } from "./params";
 import { MAX_CANNOT_RUN_REASON_BYTES } from "./msgServer";
@@ -52,6 +54,7 @@ export interface ParamsJson {
   readonly job_retention_blocks: string;
   readonly job_record_retention_blocks: string;
   readonly max_prunes_per_block: number;
+  readonly max_uri_input_bytes: string;
 }
 
 export interface JobJson {
@@ -110,6 +113,7 @@ function paramsToJson(p: InferenceParams): ParamsJson {
     job_retention_blocks: p.jobRetentionBlocks.toString(),
     job_record_retention_blocks: p.jobRecordRetentionBlocks.toString(),
     max_prunes_per_block: p.maxPrunesPerBlock,
+    max_uri_input_bytes: p.maxUriInputBytes.toString(),
   };
 }
 
@@ -176,6 +180,7 @@ function parseParams(raw: unknown): InferenceParams {
     jobRetentionBlocks: uint(p.job_retention_blocks, "params.job_retention_blocks", INT64_MAX),
     jobRecordRetentionBlocks: uint(p.job_record_retention_blocks, "params.job_record_retention_blocks", INT64_MAX),
     maxPrunesPerBlock: Number(uint(p.max_prunes_per_block, "params.max_prunes_per_block", 0xffff_ffffn)),
+    maxUriInputBytes: uint(p.max_uri_input_bytes, "params.max_uri_input_bytes"),
   };
   try {
     validateParams(params);
@@ -241,7 +246,11 @@ function checkJob(j: Job, what: string, models: Pick<ModelsKeeper, "isValidModel
   if (j.id === 0n) bad("ids start at 1");
   if (!models.isValidModelId(j.modelId)) bad(`invalid model id ${j.modelId}`);
   if (j.fee <= 0n) bad("fee must be positive");
-  if (j.inputUri !== "") bad("input by uri is not supported yet");
+  const byUri = j.inputUri !== "";
+  if (byUri) {
+    const problem = inputUriProblem(j.inputUri) ?? inputSha256Problem(j.inputSha256);
+    if (problem !== undefined) bad(problem);
+  }
   const finished = isFinished(j.status);
   if (j.refunded > j.fee) bad("refunded must not exceed the fee");
   if (j.pruned && !finished) bad("only a finished job is pruned");
@@ -249,8 +258,10 @@ function checkJob(j: Job, what: string, models: Pick<ModelsKeeper, "isValidModel
   if (j.pruned && (j.input.length > 0 || j.output.length > 0 || j.sealedOutput.length > 0)) bad("a pruned job keeps no input or output bytes");
   const sha = /^([0-9a-f]{64})?$/;
   if (!sha.test(j.inputSha256) || !sha.test(j.outputSha256)) bad("input_sha256 / output_sha256 must be empty or 64 lowercase hex digits");
-  if (!j.pruned && (j.inputSha256 !== "" || j.outputSha256 !== "")) bad("input_sha256 / output_sha256 are set only once pruned (input by uri is not supported yet)");
-  if (!j.pruned && j.input.length === 0) bad("input is empty");
+  if (!j.pruned && ((!byUri && j.inputSha256 !== "") || j.outputSha256 !== "")) bad("input_sha256 (of an inline input) and output_sha256 are set only once pruned");
+  if (!j.pruned && !byUri && j.input.length === 0) bad("input is empty");
+  // A job by URI carries input bytes only once its worker provided them (x/challenge).
+  if (byUri && j.input.length > 0 && sha256Hex(j.input) !== j.inputSha256) bad("the input provided for a job by uri must hash to its input_sha256");
   if (j.clientPubkey.length > 0 && !isValidPubkey(j.clientPubkey)) bad("client_pubkey must be a compressed secp256k1 public key");
   if (!j.cannotRun && j.cannotRunReason !== "") bad("cannot_run_reason without cannot_run");
   if (new TextEncoder().encode(j.cannotRunReason).length > MAX_CANNOT_RUN_REASON_BYTES) bad(`cannot_run_reason above ${MAX_CANNOT_RUN_REASON_BYTES} bytes`);

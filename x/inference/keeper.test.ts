@@ -187,6 +187,9 @@ describe("disputes: the keeper methods x/challenge calls", () => {
       opened: false,
       output: new Uint8Array(),
       input: sampleInput(),
+      inputUri: "",
+      inputSha256: "",
+      pruned: false,
     });
     expect(t.k.jobForDispute(t.store, 2n)).toBeUndefined();
     expect(t.k.openedResult(t.store, 1n)).toBeUndefined();

@@ -9,7 +9,8 @@ import type { Context } from "../../base/context";
 import type { KVReader, KVStore } from "../../base/store/kv";
 import { dueQueueEntries, getCounter, setCounter, trailingNumber } from "../../base/store/keys";
 import { BASE_DENOM } from "../../base/types/coins";
-import { ErrChallengeWindowClosed, ErrJobNotDisputable, ErrJobNotDisputed, ErrUnknownJob } from "./errors";
+import { ErrChallengeWindowClosed, ErrInputHashMismatch, ErrInvalidInput, ErrJobNotDisputable, ErrJobNotDisputed, ErrNotUriJob, ErrUnknownJob, recode } from "./errors";
+import { sha256Hex } from "./inputUri";
 import { emitJobDisputed } from "./events";
 import type { AccountKeeper, BankKeeper, ChallengeKeeper, ModelsKeeper, SlashingKeeper, StakingKeeper } from "./expectedKeepers";
 import {
@@ -194,7 +195,29 @@ export class InferenceKeeper {
       opened: j.opened,
       output: j.output,
       input: j.input,
+      inputUri: j.inputUri,
+      inputSha256: j.inputSha256,
+      pruned: j.pruned,
     };
+  }
+
+  /**
+   * Posts the input bytes of a job by URI on chain (x/challenge's MsgProvideData, answering a
+   * data request): they must hash to its input_sha256 and fit the model's input spec at
+   * `max_uri_input_bytes`. From then on the job carries them as its input (verifiers and
+   * clients re-run it from chain state) until its normal pruning drops them. Bytes for a job
+   * already pruned are checked the same way and not kept. Throws an AppError otherwise.
+   */
+  provideInput(ctx: Context, jobId: bigint, data: Uint8Array): void {
+    const job = this.getJob(ctx.store, jobId);
+    if (!job) throw ErrUnknownJob.wrap(`job ${jobId}`);
+    if (job.inputUri === "") throw ErrNotUriJob.wrap(`job ${jobId} has an inline input`);
+    if (sha256Hex(data) !== job.inputSha256) throw ErrInputHashMismatch.wrap(`job ${jobId}: the bytes hash to ${sha256Hex(data)}, not ${job.inputSha256}`);
+    const model = this.models.getModel(ctx.store, job.modelId);
+    if (!model) throw new Error(`inference: job ${job.id} names missing model ${job.modelId}`);
+    const params = this.getParams(ctx.store);
+    recode(ErrInvalidInput, () => this.models.decodeInput({ ...model, maxInputBytes: params.maxUriInputBytes }, data));
+    if (!job.pruned && job.input.length === 0) this.setJob(ctx.store, { ...job, input: data });
   }
 
   /**

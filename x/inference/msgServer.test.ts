@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { MsgOpenResult, MsgSubmitJob, MsgSubmitResult, MsgSubmitResultResponse, MsgUpdateParams } from "../../gen/inferchain/inference/v1/tx";
 import { AppError, ErrInsufficientFunds, ErrInvalidAddress, ErrOutOfGas } from "../../base/errors";
 import { Branch } from "../../base/store/kv";
@@ -18,9 +19,10 @@ import {
   ErrSealMismatch,
   ErrInvalidReason,
   ErrFeeBelowMinimum,
-  ErrInputUriNotSupported,
   ErrInvalidFee,
   ErrInvalidInput,
+  ErrInvalidInputSha256,
+  ErrInvalidInputUri,
   ErrInvalidOutput,
   ErrInvalidParams,
   ErrJobNotAwaitingResult,
@@ -28,6 +30,8 @@ import {
   ErrUnauthorizedParams,
   ErrUnknownJob,
   ErrUnknownModel,
+  ErrInputHashMismatch,
+  ErrNotUriJob,
 } from "./errors";
 import {
   msgOpenResultHandler,
@@ -105,6 +109,46 @@ function assignedJob(params: Parameters<typeof testSetup>[0] = {}): { t: TestSet
 }
 
 describe("MsgSubmitJob", () => {
+  test("by URI: escrows the fee and stores the URI and hash with no input; assigned like any job", () => {
+    const t = testSetup();
+    addValidator(t, 0, 1000n * M);
+    const client = fundedClient(t, 100n * M);
+    const uri = "https://data.example:8080/inputs/a.bin?v=1";
+    // A hash of bytes nobody checks now: the chain never fetches; the worker must provide matching bytes if asked.
+    deliver(t, msgSubmitJobHandler(t.k), submitJobBytes({ client, input: new Uint8Array(), inputUri: uri, inputSha256: "ab".repeat(32) }), 5n);
+    expect(t.bank.moduleBalance(t.store, JOB_ESCROW_MODULE)).toBe(FEE);
+    expect(t.k.getJob(t.store, 1n)).toMatchObject({ inputUri: uri, inputSha256: "ab".repeat(32), input: new Uint8Array(), status: JobStatus.JOB_STATUS_PENDING });
+    endBlocker(t.k, ctxAt(t.store, 5n));
+    endBlocker(t.k, ctxAt(t.store, 6n));
+    expect(t.k.getJob(t.store, 1n)!.status).toBe(JobStatus.JOB_STATUS_ASSIGNED);
+  });
+
+  test("provideInput: a job by URI takes bytes that hash to its input_sha256 and fit the model (up to max_uri_input_bytes)", () => {
+    const t = testSetup({ maxUriInputBytes: 65_536n });
+    const client = fundedClient(t, 100n * M);
+    // A batch above the model's inline max_input_bytes: only possible by URI.
+    const big = sampleInput(60, BIG);
+    expect(BigInt(big.length)).toBeGreaterThan(MODEL.maxInputBytes);
+    const hash = createHash("sha256").update(big).digest("hex");
+    deliver(t, msgSubmitJobHandler(t.k), submitJobBytes({ client, input: new Uint8Array(), inputUri: "https://d.example/big", inputSha256: hash }), 5n);
+    deliver(t, msgSubmitJobHandler(t.k), submitJobBytes({ client }), 5n);
+    const ctx = ctxAt(t.store, 6n);
+    expectAppError(() => t.k.provideInput(ctx, 1n, sampleInput(2)), ErrInputHashMismatch);
+    expectAppError(() => t.k.provideInput(ctx, 2n, sampleInput()), ErrNotUriJob);
+    expectAppError(() => t.k.provideInput(ctx, 9n, big), ErrUnknownJob);
+    t.k.provideInput(ctx, 1n, big);
+    expect(t.k.getJob(t.store, 1n)!.input).toEqual(big);
+    // Above max_uri_input_bytes: refused even when the hash matches.
+    const t2 = testSetup({ maxUriInputBytes: 1_000n });
+    const c2 = fundedClient(t2, 100n * M);
+    deliver(t2, msgSubmitJobHandler(t2.k), submitJobBytes({ client: c2, input: new Uint8Array(), inputUri: "https://d.example/big", inputSha256: hash }), 5n);
+    expectAppError(() => t2.k.provideInput(ctxAt(t2.store, 6n), 1n, big), ErrInvalidInput);
+    // Bytes that hash right but are no tensor list of the model's inputs.
+    const junk = new TextEncoder().encode("junk");
+    deliver(t2, msgSubmitJobHandler(t2.k), submitJobBytes({ client: c2, input: new Uint8Array(), inputUri: "https://d.example/j", inputSha256: createHash("sha256").update(junk).digest("hex") }), 5n);
+    expectAppError(() => t2.k.provideInput(ctxAt(t2.store, 6n), 2n, junk), ErrInvalidInput);
+  });
+
   test("escrows the fee, stores a PENDING job with the next id, and announces it", () => {
     const t = testSetup();
     const client = fundedClient(t, 100n * M);
@@ -141,8 +185,16 @@ describe("MsgSubmitJob", () => {
   test.each<[string, Parameters<typeof submitJobBytes>[0], AppError]>([
     ["unknown model", { modelId: "no-such-model" }, ErrUnknownModel],
     ["malformed model id", { modelId: "Not An Id" }, ErrUnknownModel],
-    ["input by uri", { input: new Uint8Array(), inputUri: "ipfs://x", inputSha256: "ab".repeat(32) }, ErrInputUriNotSupported],
-    ["an input hash alone", { inputSha256: "ab".repeat(32) }, ErrInputUriNotSupported],
+    ["input by a non-http uri", { input: new Uint8Array(), inputUri: "ipfs://x", inputSha256: "ab".repeat(32) }, ErrInvalidInputUri],
+    ["input by file: uri", { input: new Uint8Array(), inputUri: "file:///etc/passwd", inputSha256: "ab".repeat(32) }, ErrInvalidInputUri],
+    ["a uri with a space", { input: new Uint8Array(), inputUri: "http://a.example/x y", inputSha256: "ab".repeat(32) }, ErrInvalidInputUri],
+    ["a uri with no host", { input: new Uint8Array(), inputUri: "https:///x", inputSha256: "ab".repeat(32) }, ErrInvalidInputUri],
+    ["a uri above 512 bytes", { input: new Uint8Array(), inputUri: "https://a.example/" + "x".repeat(500), inputSha256: "ab".repeat(32) }, ErrInvalidInputUri],
+    ["both inline input and a uri", { inputUri: "https://a.example/x", inputSha256: "ab".repeat(32) }, ErrInvalidInputUri],
+    ["a uri without a hash", { input: new Uint8Array(), inputUri: "https://a.example/x" }, ErrInvalidInputSha256],
+    ["a uri with an uppercase hash", { input: new Uint8Array(), inputUri: "https://a.example/x", inputSha256: "AB".repeat(32) }, ErrInvalidInputSha256],
+    ["a uri with a short hash", { input: new Uint8Array(), inputUri: "https://a.example/x", inputSha256: "ab".repeat(31) }, ErrInvalidInputSha256],
+    ["an input hash alone", { inputSha256: "ab".repeat(32) }, ErrInvalidInputSha256],
     ["empty input", { input: new Uint8Array() }, ErrInvalidInput],
     ["wrong input shape", { input: encodeTensorList([{ name: "x", shape: [1n, 15n], values: Array.from({ length: 15 }, () => 0n) }]) }, ErrInvalidInput],
     ["wrong input name", { input: encodeTensorList([{ name: "z", shape: [1n, 16n], values: Array.from({ length: 16 }, () => 0n) }]) }, ErrInvalidInput],

@@ -14,7 +14,6 @@ import {
   MsgUpdateParams,
 } from "../../gen/inferchain/inference/v1/tx";
 import type { Context } from "../../base/context";
-import { AppError } from "../../base/errors";
 import type { AnyMsgHandler, MsgHandler, MsgResponse } from "../../base/module";
 import { Bech32Prefix, parseAddress } from "../../base/types/address";
 import {
@@ -27,9 +26,10 @@ import {
   ErrInvalidReason,
   ErrInvalidSealedOutput,
   ErrFeeBelowMinimum,
-  ErrInputUriNotSupported,
   ErrInvalidFee,
   ErrInvalidInput,
+  ErrInvalidInputSha256,
+  ErrInvalidInputUri,
   ErrInvalidOutput,
   ErrJobNotAwaitingResult,
   ErrNoClientPubkey,
@@ -40,9 +40,11 @@ import {
   ErrUnauthorizedParams,
   ErrUnknownJob,
   ErrUnknownModel,
+  recode,
 } from "./errors";
 import { emitJobSubmitted, emitResultOpened, emitResultSubmitted, emitUpdateParams } from "./events";
 import { capRefund, latePenalty, resultTiming } from "./fees";
+import { inputSha256Problem, inputUriProblem } from "./inputUri";
 import { KIND_LATE_RESULT, type InferenceKeeper } from "./keeper";
 import { fromWire, type InferenceParams } from "./params";
 import { coinString, coins } from "./settlement";
@@ -65,16 +67,6 @@ export const TENSOR_GAS_PER_BYTE = 10n;
 /** Gas for checking an opening: two secp256k1 multiplications (the ephemeral public key, ECDH), HKDF and AES-GCM setup. */
 export const OPEN_CHECK_GAS = 5_000n;
 
-/** A tensor-spec error from x/models, re-coded as this module's `err` (its message kept). */
-function recode(err: AppError, f: () => unknown): void {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof AppError) throw new AppError(err.codespace, err.code, `${e.message}: ${err.message}`, e);
-    throw e;
-  }
-}
-
 const DECIMAL = /^[0-9]{1,30}$/;
 
 // ---------------------------------------------------------------- MsgSubmitJob
@@ -94,8 +86,17 @@ export function msgSubmitJobHandler(k: InferenceKeeper): MsgHandler<SubmitJob> {
     validateBasic(msg): void {
       parseAddress(msg.client, Bech32Prefix.account, "client");
       if (!k.models.isValidModelId(msg.modelId)) throw ErrUnknownModel.wrap(`invalid model id ${JSON.stringify(msg.modelId)}`);
-      if (msg.inputUri !== "" || msg.inputSha256 !== "") throw ErrInputUriNotSupported.wrap(`input_uri ${JSON.stringify(msg.inputUri)}`);
-      if (msg.input.length === 0) throw ErrInvalidInput.wrap("input is empty");
+      // Inline input XOR input by URI (with its hash).
+      if (msg.inputUri !== "") {
+        if (msg.input.length > 0) throw ErrInvalidInputUri.wrap("send the input inline or by input_uri, not both");
+        const problem = inputUriProblem(msg.inputUri);
+        if (problem !== undefined) throw ErrInvalidInputUri.wrap(problem);
+        const shaProblem = inputSha256Problem(msg.inputSha256);
+        if (shaProblem !== undefined) throw ErrInvalidInputSha256.wrap(shaProblem);
+      } else {
+        if (msg.inputSha256 !== "") throw ErrInvalidInputSha256.wrap("input_sha256 is given only with input_uri");
+        if (msg.input.length === 0) throw ErrInvalidInput.wrap("input is empty");
+      }
       if (msg.fee <= 0n) throw ErrInvalidFee.wrap("fee must be positive");
     },
     execute(ctx: Context, msg): MsgResponse {
@@ -103,7 +104,9 @@ export function msgSubmitJobHandler(k: InferenceKeeper): MsgHandler<SubmitJob> {
       const model = k.models.getModel(ctx.store, msg.modelId);
       if (!model) throw ErrUnknownModel.wrap(`model ${msg.modelId}`);
       if (msg.fee < model.minFee) throw ErrFeeBelowMinimum.wrap(`fee ${msg.fee}${k.denom} is below ${model.id}'s min_fee ${model.minFee}${k.denom}`);
-      recode(ErrInvalidInput, () => k.models.decodeInput(model, msg.input));
+      // An input by URI is checked against the spec when its bytes reach the chain (x/challenge
+      // MsgProvideData, up to max_uri_input_bytes); the worker checks it before running it.
+      if (msg.inputUri === "") recode(ErrInvalidInput, () => k.models.decodeInput(model, msg.input));
       // The key results are sealed to. The ante handler has set it by now (the client signed
       // this tx), so a missing key means a signer that is not the client: refuse it plainly.
       const clientPubkey = k.accounts.getAccount(ctx.store, msg.client)?.pubkey;
@@ -111,7 +114,11 @@ export function msgSubmitJobHandler(k: InferenceKeeper): MsgHandler<SubmitJob> {
       k.bank.sendCoinsFromAccountToModule(ctx, msg.client, k.escrow, coins(k, msg.fee));
       const id = k.getNextJobId(ctx.store);
       k.setNextJobId(ctx.store, id + 1n);
-      k.setJob(ctx.store, newJob({ id, client: msg.client, modelId: model.id, input: msg.input, fee: msg.fee, height: ctx.block.height, clientPubkey }));
+      k.setJob(ctx.store, {
+        ...newJob({ id, client: msg.client, modelId: model.id, input: msg.input, fee: msg.fee, height: ctx.block.height, clientPubkey }),
+        inputUri: msg.inputUri,
+        inputSha256: msg.inputSha256,
+      });
       emitJobSubmitted(ctx.events, { jobId: id, client: msg.client, modelId: model.id, fee: coinString(k, msg.fee) });
       return { typeUrl: TYPE_URL + "MsgSubmitJobResponse", value: MsgSubmitJobResponse.encode({ jobId: id }).finish() };
     },

@@ -18,6 +18,7 @@ describe("inference params", () => {
       jobRetentionBlocks: 1_000n,
       jobRecordRetentionBlocks: 100_000n,
       maxPrunesPerBlock: 100,
+      maxUriInputBytes: 65_536n,
     });
     expect(() => validateParams(defaultParams())).not.toThrow();
     expect(fromWire(paramsToWire(defaultParams()))).toEqual(defaultParams());

@@ -31,6 +31,8 @@ export interface InferenceParams {
   /** Blocks the compact record of a pruned job is kept after that. */
   readonly jobRecordRetentionBlocks: bigint;
   readonly maxPrunesPerBlock: number;
+  /** Largest input of a job by URI (bytes): its worker must be able to post it in one tx (x/challenge MsgProvideData). */
+  readonly maxUriInputBytes: bigint;
 }
 
 /** No gov module yet: by default nobody holds the authority's key, so params change only by genesis. */
@@ -41,7 +43,8 @@ export const DEFAULT_PARAMS_AUTHORITY = moduleAddress("gov");
  * fee, 1× here, at least 1000uinf and at most 10^12 uinf, to the treasury), three attempts, a
  * 10-block challenge window (localnets: 1-second blocks), 10% of each fee to the verification
  * pool and 5% to the treasury; finished jobs keep their bytes 1000 blocks and their compact
- * record 100000 more.
+ * record 100000 more; inputs by URI up to 64 KiB (a quarter of x/auth's default max_tx_bytes, so
+ * the worker's MsgProvideData always fits in a tx).
  */
 export function defaultParams(): InferenceParams {
   return {
@@ -58,6 +61,7 @@ export function defaultParams(): InferenceParams {
     jobRetentionBlocks: 1_000n,
     jobRecordRetentionBlocks: 100_000n,
     maxPrunesPerBlock: 100,
+    maxUriInputBytes: 65_536n,
   };
 }
 
@@ -70,6 +74,8 @@ export const MAX_NO_RESPONSE_PENALTY_PPM = 100n * PPM;
 export const MAX_AMOUNT = 10n ** 30n;
 export const MAX_RETENTION_BLOCKS = 10_000_000n;
 export const MAX_PRUNES_PER_BLOCK = 10_000;
+/** CometBFT's default max tx size: a larger URI input could never be provided on chain. */
+export const MAX_URI_INPUT_BYTES = 1_048_576n;
 
 
 const { ppm, count, range: blocks, amount } = paramChecks(ErrInvalidParams);
@@ -95,6 +101,7 @@ export function validateParams(p: InferenceParams): void {
   blocks("job_retention_blocks", p.jobRetentionBlocks, 1n, MAX_RETENTION_BLOCKS);
   blocks("job_record_retention_blocks", p.jobRecordRetentionBlocks, 1n, MAX_RETENTION_BLOCKS);
   count("max_prunes_per_block", p.maxPrunesPerBlock, 1, MAX_PRUNES_PER_BLOCK);
+  blocks("max_uri_input_bytes", p.maxUriInputBytes, 1n, MAX_URI_INPUT_BYTES);
   try {
     parseAddress(p.paramsAuthority, undefined, "params_authority");
   } catch (e) {
@@ -125,6 +132,7 @@ export function fromWire(p: Params | undefined): InferenceParams {
     jobRetentionBlocks: p.jobRetentionBlocks,
     jobRecordRetentionBlocks: p.jobRecordRetentionBlocks,
     maxPrunesPerBlock: p.maxPrunesPerBlock,
+    maxUriInputBytes: p.maxUriInputBytes,
   };
   validateParams(out);
   return out;

@@ -79,7 +79,12 @@ export interface DisputableJob {
   readonly opened: boolean;
   /** The opened output; empty until opened. */
   readonly output: Uint8Array;
+  /** Inline input, or a job by URI's provided bytes (empty until provided, and once pruned). */
   readonly input: Uint8Array;
+  /** A job by URI: its http(s) URI and hex sha256 (both empty for an inline input). */
+  readonly inputUri: string;
+  readonly inputSha256: string;
+  readonly pruned: boolean;
 }
 
 /** Statuses a job never leaves (its fee was paid out or refunded). */

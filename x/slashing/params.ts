@@ -50,10 +50,11 @@ export function defaultParams(): SlashingParams {
     correlationWindowBlocks: 50n,
     correlationMultiplier: 3n,
     // Faults an honest but slow or unlucky validator can commit are not multiplied by the
-    // correlation penalty: downtime, an SLA timeout, and a verifier's 1% for a missed reveal or
-    // a minority vote (x/challenge); on a small set one late verifier would otherwise lose
-    // correlation_multiplier × its share of the stake.
-    correlationExemptKinds: [KIND_DOWNTIME, "no_response", "bad_verification"],
+    // correlation penalty: downtime, an SLA timeout, a verifier's 1% for a missed reveal or
+    // a minority vote, and an expired data request (x/challenge: a liveness fault, which many
+    // validators commit at once when a network or storage outage hits them all); on a small
+    // set one late verifier would otherwise lose correlation_multiplier × its share of the stake.
+    correlationExemptKinds: [KIND_DOWNTIME, "no_response", "bad_verification", "data_unavailable"],
     paramsAuthority: DEFAULT_PARAMS_AUTHORITY,
   };
 }

@@ -257,12 +257,60 @@ export interface Params {
   paramsAuthority: string;
   /** Most disputes one block may open or advance (bounds FinalizeBlock work). */
   maxDisputesPerBlock: number;
+  /**
+   * 17 and 18 are taken by the per-job audit rate (issue 10 item 1).
+   * Data availability (SPEC §4): a MsgRequestData must be answered by the job's worker with
+   * MsgProvideData within da_response_blocks; else the worker's validator is slashed
+   * slash_fraction_unavailable_ppm (default 1000 = 0.1%) and one incident is counted; at
+   * max_da_incidents it is jailed for da_jail_blocks (and its count starts again).
+   */
+  daResponseBlocks: bigint;
+  slashFractionUnavailablePpm: bigint;
+  maxDaIncidents: number;
+  /**
+   * Least bond of MsgRequestData (uinf, decimal string): paid to the worker when it provides
+   * the data, returned to the requester when it does not.
+   */
+  dataRequestBond: string;
+  daJailBlocks: bigint;
+  /** Most expired data requests one block settles (bounds FinalizeBlock work); the rest wait. */
+  maxDaExpiriesPerBlock: number;
+}
+
+/**
+ * DataRequest is an open MsgRequestData: the job's worker must post the input bytes
+ * (MsgProvideData) by deadline_height. What the provide is checked against is copied from the
+ * job when the request opens, so pruning the job cannot change it.
+ */
+export interface DataRequest {
+  jobId: bigint;
+  requester: string;
+  /** uinf, held by the challenge module account. */
+  bond: string;
+  /** The job's validator (infervaloper1…) and worker key (infer1…). */
+  operator: string;
+  worker: string;
+  modelId: string;
+  /** Hex sha256 the provided bytes must hash to (the job's input_sha256). */
+  inputSha256: string;
+  requestedHeight: bigint;
+  deadlineHeight: bigint;
+  /** The height the job's result was included at: the infraction height of a slash. */
+  resultHeight: bigint;
+}
+
+/** DaIncidents is how many data requests a validator let expire since it was last jailed for them. */
+export interface DaIncidents {
+  operator: string;
+  count: bigint;
 }
 
 export interface GenesisState {
   params: Params | undefined;
   disputes: Dispute[];
   nextDisputeId: bigint;
+  dataRequests: DataRequest[];
+  daIncidents: DaIncidents[];
 }
 
 function createBaseVerifier(): Verifier {
@@ -1129,6 +1177,12 @@ function createBaseParams(): Params {
     auditVerifierReward: "",
     paramsAuthority: "",
     maxDisputesPerBlock: 0,
+    daResponseBlocks: 0n,
+    slashFractionUnavailablePpm: 0n,
+    maxDaIncidents: 0,
+    dataRequestBond: "",
+    daJailBlocks: 0n,
+    maxDaExpiriesPerBlock: 0,
   };
 }
 
@@ -1209,6 +1263,35 @@ export const Params: MessageFns<Params> = {
     }
     if (message.maxDisputesPerBlock !== 0) {
       writer.uint32(128).uint32(message.maxDisputesPerBlock);
+    }
+    if (message.daResponseBlocks !== 0n) {
+      if (BigInt.asIntN(64, message.daResponseBlocks) !== message.daResponseBlocks) {
+        throw new globalThis.Error("value provided for field message.daResponseBlocks of type int64 too large");
+      }
+      writer.uint32(152).int64(message.daResponseBlocks);
+    }
+    if (message.slashFractionUnavailablePpm !== 0n) {
+      if (BigInt.asUintN(64, message.slashFractionUnavailablePpm) !== message.slashFractionUnavailablePpm) {
+        throw new globalThis.Error(
+          "value provided for field message.slashFractionUnavailablePpm of type uint64 too large",
+        );
+      }
+      writer.uint32(160).uint64(message.slashFractionUnavailablePpm);
+    }
+    if (message.maxDaIncidents !== 0) {
+      writer.uint32(168).uint32(message.maxDaIncidents);
+    }
+    if (message.dataRequestBond !== "") {
+      writer.uint32(178).string(message.dataRequestBond);
+    }
+    if (message.daJailBlocks !== 0n) {
+      if (BigInt.asIntN(64, message.daJailBlocks) !== message.daJailBlocks) {
+        throw new globalThis.Error("value provided for field message.daJailBlocks of type int64 too large");
+      }
+      writer.uint32(184).int64(message.daJailBlocks);
+    }
+    if (message.maxDaExpiriesPerBlock !== 0) {
+      writer.uint32(192).uint32(message.maxDaExpiriesPerBlock);
     }
     return writer;
   },
@@ -1354,6 +1437,54 @@ export const Params: MessageFns<Params> = {
             message.maxDisputesPerBlock = reader.uint32();
             continue;
           }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.daResponseBlocks = reader.int64() as bigint;
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.slashFractionUnavailablePpm = reader.uint64() as bigint;
+            continue;
+          }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.maxDaIncidents = reader.uint32();
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.dataRequestBond = reader.string();
+            continue;
+          }
+          case 23: {
+            if (tag !== 184) {
+              break;
+            }
+
+            message.daJailBlocks = reader.int64() as bigint;
+            continue;
+          }
+          case 24: {
+            if (tag !== 192) {
+              break;
+            }
+
+            message.maxDaExpiriesPerBlock = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1448,6 +1579,36 @@ export const Params: MessageFns<Params> = {
         : isSet(object.max_disputes_per_block)
         ? globalThis.Number(object.max_disputes_per_block)
         : 0,
+      daResponseBlocks: isSet(object.daResponseBlocks)
+        ? BigInt(object.daResponseBlocks)
+        : isSet(object.da_response_blocks)
+        ? BigInt(object.da_response_blocks)
+        : 0n,
+      slashFractionUnavailablePpm: isSet(object.slashFractionUnavailablePpm)
+        ? BigInt(object.slashFractionUnavailablePpm)
+        : isSet(object.slash_fraction_unavailable_ppm)
+        ? BigInt(object.slash_fraction_unavailable_ppm)
+        : 0n,
+      maxDaIncidents: isSet(object.maxDaIncidents)
+        ? globalThis.Number(object.maxDaIncidents)
+        : isSet(object.max_da_incidents)
+        ? globalThis.Number(object.max_da_incidents)
+        : 0,
+      dataRequestBond: isSet(object.dataRequestBond)
+        ? globalThis.String(object.dataRequestBond)
+        : isSet(object.data_request_bond)
+        ? globalThis.String(object.data_request_bond)
+        : "",
+      daJailBlocks: isSet(object.daJailBlocks)
+        ? BigInt(object.daJailBlocks)
+        : isSet(object.da_jail_blocks)
+        ? BigInt(object.da_jail_blocks)
+        : 0n,
+      maxDaExpiriesPerBlock: isSet(object.maxDaExpiriesPerBlock)
+        ? globalThis.Number(object.maxDaExpiriesPerBlock)
+        : isSet(object.max_da_expiries_per_block)
+        ? globalThis.Number(object.max_da_expiries_per_block)
+        : 0,
     };
   },
 
@@ -1501,6 +1662,24 @@ export const Params: MessageFns<Params> = {
     if (message.maxDisputesPerBlock !== 0) {
       obj.maxDisputesPerBlock = Math.round(message.maxDisputesPerBlock);
     }
+    if (message.daResponseBlocks !== 0n) {
+      obj.daResponseBlocks = message.daResponseBlocks.toString();
+    }
+    if (message.slashFractionUnavailablePpm !== 0n) {
+      obj.slashFractionUnavailablePpm = message.slashFractionUnavailablePpm.toString();
+    }
+    if (message.maxDaIncidents !== 0) {
+      obj.maxDaIncidents = Math.round(message.maxDaIncidents);
+    }
+    if (message.dataRequestBond !== "") {
+      obj.dataRequestBond = message.dataRequestBond;
+    }
+    if (message.daJailBlocks !== 0n) {
+      obj.daJailBlocks = message.daJailBlocks.toString();
+    }
+    if (message.maxDaExpiriesPerBlock !== 0) {
+      obj.maxDaExpiriesPerBlock = Math.round(message.maxDaExpiriesPerBlock);
+    }
     return obj;
   },
 
@@ -1543,12 +1722,375 @@ export const Params: MessageFns<Params> = {
     message.auditVerifierReward = object.auditVerifierReward ?? "";
     message.paramsAuthority = object.paramsAuthority ?? "";
     message.maxDisputesPerBlock = object.maxDisputesPerBlock ?? 0;
+    message.daResponseBlocks = (object.daResponseBlocks !== undefined && object.daResponseBlocks !== null)
+      ? BigInt(object.daResponseBlocks)
+      : 0n;
+    message.slashFractionUnavailablePpm =
+      (object.slashFractionUnavailablePpm !== undefined && object.slashFractionUnavailablePpm !== null)
+        ? BigInt(object.slashFractionUnavailablePpm)
+        : 0n;
+    message.maxDaIncidents = object.maxDaIncidents ?? 0;
+    message.dataRequestBond = object.dataRequestBond ?? "";
+    message.daJailBlocks = (object.daJailBlocks !== undefined && object.daJailBlocks !== null)
+      ? BigInt(object.daJailBlocks)
+      : 0n;
+    message.maxDaExpiriesPerBlock = object.maxDaExpiriesPerBlock ?? 0;
+    return message;
+  },
+};
+
+function createBaseDataRequest(): DataRequest {
+  return {
+    jobId: 0n,
+    requester: "",
+    bond: "",
+    operator: "",
+    worker: "",
+    modelId: "",
+    inputSha256: "",
+    requestedHeight: 0n,
+    deadlineHeight: 0n,
+    resultHeight: 0n,
+  };
+}
+
+export const DataRequest: MessageFns<DataRequest> = {
+  encode(message: DataRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== 0n) {
+      if (BigInt.asUintN(64, message.jobId) !== message.jobId) {
+        throw new globalThis.Error("value provided for field message.jobId of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.jobId);
+    }
+    if (message.requester !== "") {
+      writer.uint32(18).string(message.requester);
+    }
+    if (message.bond !== "") {
+      writer.uint32(26).string(message.bond);
+    }
+    if (message.operator !== "") {
+      writer.uint32(34).string(message.operator);
+    }
+    if (message.worker !== "") {
+      writer.uint32(42).string(message.worker);
+    }
+    if (message.modelId !== "") {
+      writer.uint32(50).string(message.modelId);
+    }
+    if (message.inputSha256 !== "") {
+      writer.uint32(58).string(message.inputSha256);
+    }
+    if (message.requestedHeight !== 0n) {
+      if (BigInt.asIntN(64, message.requestedHeight) !== message.requestedHeight) {
+        throw new globalThis.Error("value provided for field message.requestedHeight of type int64 too large");
+      }
+      writer.uint32(64).int64(message.requestedHeight);
+    }
+    if (message.deadlineHeight !== 0n) {
+      if (BigInt.asIntN(64, message.deadlineHeight) !== message.deadlineHeight) {
+        throw new globalThis.Error("value provided for field message.deadlineHeight of type int64 too large");
+      }
+      writer.uint32(72).int64(message.deadlineHeight);
+    }
+    if (message.resultHeight !== 0n) {
+      if (BigInt.asIntN(64, message.resultHeight) !== message.resultHeight) {
+        throw new globalThis.Error("value provided for field message.resultHeight of type int64 too large");
+      }
+      writer.uint32(80).int64(message.resultHeight);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DataRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDataRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.jobId = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requester = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bond = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.worker = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.modelId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.inputSha256 = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.requestedHeight = reader.int64() as bigint;
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.deadlineHeight = reader.int64() as bigint;
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.resultHeight = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DataRequest {
+    return {
+      jobId: isSet(object.jobId) ? BigInt(object.jobId) : isSet(object.job_id) ? BigInt(object.job_id) : 0n,
+      requester: isSet(object.requester) ? globalThis.String(object.requester) : "",
+      bond: isSet(object.bond) ? globalThis.String(object.bond) : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      worker: isSet(object.worker) ? globalThis.String(object.worker) : "",
+      modelId: isSet(object.modelId)
+        ? globalThis.String(object.modelId)
+        : isSet(object.model_id)
+        ? globalThis.String(object.model_id)
+        : "",
+      inputSha256: isSet(object.inputSha256)
+        ? globalThis.String(object.inputSha256)
+        : isSet(object.input_sha256)
+        ? globalThis.String(object.input_sha256)
+        : "",
+      requestedHeight: isSet(object.requestedHeight)
+        ? BigInt(object.requestedHeight)
+        : isSet(object.requested_height)
+        ? BigInt(object.requested_height)
+        : 0n,
+      deadlineHeight: isSet(object.deadlineHeight)
+        ? BigInt(object.deadlineHeight)
+        : isSet(object.deadline_height)
+        ? BigInt(object.deadline_height)
+        : 0n,
+      resultHeight: isSet(object.resultHeight)
+        ? BigInt(object.resultHeight)
+        : isSet(object.result_height)
+        ? BigInt(object.result_height)
+        : 0n,
+    };
+  },
+
+  toJSON(message: DataRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== 0n) {
+      obj.jobId = message.jobId.toString();
+    }
+    if (message.requester !== "") {
+      obj.requester = message.requester;
+    }
+    if (message.bond !== "") {
+      obj.bond = message.bond;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.worker !== "") {
+      obj.worker = message.worker;
+    }
+    if (message.modelId !== "") {
+      obj.modelId = message.modelId;
+    }
+    if (message.inputSha256 !== "") {
+      obj.inputSha256 = message.inputSha256;
+    }
+    if (message.requestedHeight !== 0n) {
+      obj.requestedHeight = message.requestedHeight.toString();
+    }
+    if (message.deadlineHeight !== 0n) {
+      obj.deadlineHeight = message.deadlineHeight.toString();
+    }
+    if (message.resultHeight !== 0n) {
+      obj.resultHeight = message.resultHeight.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DataRequest>): DataRequest {
+    return DataRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DataRequest>): DataRequest {
+    const message = createBaseDataRequest();
+    message.jobId = (object.jobId !== undefined && object.jobId !== null) ? BigInt(object.jobId) : 0n;
+    message.requester = object.requester ?? "";
+    message.bond = object.bond ?? "";
+    message.operator = object.operator ?? "";
+    message.worker = object.worker ?? "";
+    message.modelId = object.modelId ?? "";
+    message.inputSha256 = object.inputSha256 ?? "";
+    message.requestedHeight = (object.requestedHeight !== undefined && object.requestedHeight !== null)
+      ? BigInt(object.requestedHeight)
+      : 0n;
+    message.deadlineHeight = (object.deadlineHeight !== undefined && object.deadlineHeight !== null)
+      ? BigInt(object.deadlineHeight)
+      : 0n;
+    message.resultHeight = (object.resultHeight !== undefined && object.resultHeight !== null)
+      ? BigInt(object.resultHeight)
+      : 0n;
+    return message;
+  },
+};
+
+function createBaseDaIncidents(): DaIncidents {
+  return { operator: "", count: 0n };
+}
+
+export const DaIncidents: MessageFns<DaIncidents> = {
+  encode(message: DaIncidents, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.operator !== "") {
+      writer.uint32(10).string(message.operator);
+    }
+    if (message.count !== 0n) {
+      if (BigInt.asUintN(64, message.count) !== message.count) {
+        throw new globalThis.Error("value provided for field message.count of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.count);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DaIncidents {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDaIncidents();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.count = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DaIncidents {
+    return {
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      count: isSet(object.count) ? BigInt(object.count) : 0n,
+    };
+  },
+
+  toJSON(message: DaIncidents): unknown {
+    const obj: any = {};
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.count !== 0n) {
+      obj.count = message.count.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DaIncidents>): DaIncidents {
+    return DaIncidents.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DaIncidents>): DaIncidents {
+    const message = createBaseDaIncidents();
+    message.operator = object.operator ?? "";
+    message.count = (object.count !== undefined && object.count !== null) ? BigInt(object.count) : 0n;
     return message;
   },
 };
 
 function createBaseGenesisState(): GenesisState {
-  return { params: undefined, disputes: [], nextDisputeId: 0n };
+  return { params: undefined, disputes: [], nextDisputeId: 0n, dataRequests: [], daIncidents: [] };
 }
 
 export const GenesisState: MessageFns<GenesisState> = {
@@ -1564,6 +2106,12 @@ export const GenesisState: MessageFns<GenesisState> = {
         throw new globalThis.Error("value provided for field message.nextDisputeId of type uint64 too large");
       }
       writer.uint32(24).uint64(message.nextDisputeId);
+    }
+    for (const v of message.dataRequests) {
+      DataRequest.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.daIncidents) {
+      DaIncidents.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1605,6 +2153,22 @@ export const GenesisState: MessageFns<GenesisState> = {
             message.nextDisputeId = reader.uint64() as bigint;
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.dataRequests.push(DataRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.daIncidents.push(DaIncidents.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1626,6 +2190,16 @@ export const GenesisState: MessageFns<GenesisState> = {
         : isSet(object.next_dispute_id)
         ? BigInt(object.next_dispute_id)
         : 0n,
+      dataRequests: globalThis.Array.isArray(object?.dataRequests)
+        ? object.dataRequests.map((e: any) => DataRequest.fromJSON(e))
+        : globalThis.Array.isArray(object?.data_requests)
+        ? object.data_requests.map((e: any) => DataRequest.fromJSON(e))
+        : [],
+      daIncidents: globalThis.Array.isArray(object?.daIncidents)
+        ? object.daIncidents.map((e: any) => DaIncidents.fromJSON(e))
+        : globalThis.Array.isArray(object?.da_incidents)
+        ? object.da_incidents.map((e: any) => DaIncidents.fromJSON(e))
+        : [],
     };
   },
 
@@ -1639,6 +2213,12 @@ export const GenesisState: MessageFns<GenesisState> = {
     }
     if (message.nextDisputeId !== 0n) {
       obj.nextDisputeId = message.nextDisputeId.toString();
+    }
+    if (message.dataRequests?.length) {
+      obj.dataRequests = message.dataRequests.map((e) => DataRequest.toJSON(e));
+    }
+    if (message.daIncidents?.length) {
+      obj.daIncidents = message.daIncidents.map((e) => DaIncidents.toJSON(e));
     }
     return obj;
   },
@@ -1655,6 +2235,8 @@ export const GenesisState: MessageFns<GenesisState> = {
     message.nextDisputeId = (object.nextDisputeId !== undefined && object.nextDisputeId !== null)
       ? BigInt(object.nextDisputeId)
       : 0n;
+    message.dataRequests = object.dataRequests?.map((e) => DataRequest.fromPartial(e)) || [];
+    message.daIncidents = object.daIncidents?.map((e) => DaIncidents.fromPartial(e)) || [];
     return message;
   },
 };

@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { PageRequest, PageResponse } from "../../../cosmos/base/query/v1beta1/pagination";
-import { Dispute, DisputeStatus, disputeStatusFromJSON, disputeStatusToJSON, Params } from "./challenge";
+import { DataRequest, Dispute, DisputeStatus, disputeStatusFromJSON, disputeStatusToJSON, Params } from "./challenge";
 
 export const protobufPackage = "inferchain.challenge.v1";
 
@@ -47,6 +47,35 @@ export interface QueryParamsRequest {
 
 export interface QueryParamsResponse {
   params: Params | undefined;
+}
+
+export interface QueryDataRequestRequest {
+  jobId: bigint;
+}
+
+export interface QueryDataRequestResponse {
+  request: DataRequest | undefined;
+}
+
+export interface QueryDataRequestsRequest {
+  validator: string;
+  pagination: PageRequest | undefined;
+}
+
+export interface QueryDataRequestsResponse {
+  requests: DataRequest[];
+  pagination: PageResponse | undefined;
+}
+
+export interface QueryDaIncidentsRequest {
+  /** infervaloper1… */
+  validator: string;
+}
+
+export interface QueryDaIncidentsResponse {
+  count: bigint;
+  /** The params' max_da_incidents, for context. */
+  maxDaIncidents: number;
 }
 
 function createBaseQueryDisputeRequest(): QueryDisputeRequest {
@@ -670,6 +699,480 @@ export const QueryParamsResponse: MessageFns<QueryParamsResponse> = {
     message.params = (object.params !== undefined && object.params !== null)
       ? Params.fromPartial(object.params)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseQueryDataRequestRequest(): QueryDataRequestRequest {
+  return { jobId: 0n };
+}
+
+export const QueryDataRequestRequest: MessageFns<QueryDataRequestRequest> = {
+  encode(message: QueryDataRequestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== 0n) {
+      if (BigInt.asUintN(64, message.jobId) !== message.jobId) {
+        throw new globalThis.Error("value provided for field message.jobId of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.jobId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryDataRequestRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryDataRequestRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.jobId = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryDataRequestRequest {
+    return { jobId: isSet(object.jobId) ? BigInt(object.jobId) : isSet(object.job_id) ? BigInt(object.job_id) : 0n };
+  },
+
+  toJSON(message: QueryDataRequestRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== 0n) {
+      obj.jobId = message.jobId.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueryDataRequestRequest>): QueryDataRequestRequest {
+    return QueryDataRequestRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueryDataRequestRequest>): QueryDataRequestRequest {
+    const message = createBaseQueryDataRequestRequest();
+    message.jobId = (object.jobId !== undefined && object.jobId !== null) ? BigInt(object.jobId) : 0n;
+    return message;
+  },
+};
+
+function createBaseQueryDataRequestResponse(): QueryDataRequestResponse {
+  return { request: undefined };
+}
+
+export const QueryDataRequestResponse: MessageFns<QueryDataRequestResponse> = {
+  encode(message: QueryDataRequestResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      DataRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryDataRequestResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryDataRequestResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = DataRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryDataRequestResponse {
+    return { request: isSet(object.request) ? DataRequest.fromJSON(object.request) : undefined };
+  },
+
+  toJSON(message: QueryDataRequestResponse): unknown {
+    const obj: any = {};
+    if (message.request !== undefined) {
+      obj.request = DataRequest.toJSON(message.request);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueryDataRequestResponse>): QueryDataRequestResponse {
+    return QueryDataRequestResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueryDataRequestResponse>): QueryDataRequestResponse {
+    const message = createBaseQueryDataRequestResponse();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? DataRequest.fromPartial(object.request)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseQueryDataRequestsRequest(): QueryDataRequestsRequest {
+  return { validator: "", pagination: undefined };
+}
+
+export const QueryDataRequestsRequest: MessageFns<QueryDataRequestsRequest> = {
+  encode(message: QueryDataRequestsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.validator !== "") {
+      writer.uint32(10).string(message.validator);
+    }
+    if (message.pagination !== undefined) {
+      PageRequest.encode(message.pagination, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryDataRequestsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryDataRequestsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.validator = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pagination = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryDataRequestsRequest {
+    return {
+      validator: isSet(object.validator) ? globalThis.String(object.validator) : "",
+      pagination: isSet(object.pagination) ? PageRequest.fromJSON(object.pagination) : undefined,
+    };
+  },
+
+  toJSON(message: QueryDataRequestsRequest): unknown {
+    const obj: any = {};
+    if (message.validator !== "") {
+      obj.validator = message.validator;
+    }
+    if (message.pagination !== undefined) {
+      obj.pagination = PageRequest.toJSON(message.pagination);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueryDataRequestsRequest>): QueryDataRequestsRequest {
+    return QueryDataRequestsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueryDataRequestsRequest>): QueryDataRequestsRequest {
+    const message = createBaseQueryDataRequestsRequest();
+    message.validator = object.validator ?? "";
+    message.pagination = (object.pagination !== undefined && object.pagination !== null)
+      ? PageRequest.fromPartial(object.pagination)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseQueryDataRequestsResponse(): QueryDataRequestsResponse {
+  return { requests: [], pagination: undefined };
+}
+
+export const QueryDataRequestsResponse: MessageFns<QueryDataRequestsResponse> = {
+  encode(message: QueryDataRequestsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requests) {
+      DataRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.pagination !== undefined) {
+      PageResponse.encode(message.pagination, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryDataRequestsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryDataRequestsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requests.push(DataRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pagination = PageResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryDataRequestsResponse {
+    return {
+      requests: globalThis.Array.isArray(object?.requests)
+        ? object.requests.map((e: any) => DataRequest.fromJSON(e))
+        : [],
+      pagination: isSet(object.pagination) ? PageResponse.fromJSON(object.pagination) : undefined,
+    };
+  },
+
+  toJSON(message: QueryDataRequestsResponse): unknown {
+    const obj: any = {};
+    if (message.requests?.length) {
+      obj.requests = message.requests.map((e) => DataRequest.toJSON(e));
+    }
+    if (message.pagination !== undefined) {
+      obj.pagination = PageResponse.toJSON(message.pagination);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueryDataRequestsResponse>): QueryDataRequestsResponse {
+    return QueryDataRequestsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueryDataRequestsResponse>): QueryDataRequestsResponse {
+    const message = createBaseQueryDataRequestsResponse();
+    message.requests = object.requests?.map((e) => DataRequest.fromPartial(e)) || [];
+    message.pagination = (object.pagination !== undefined && object.pagination !== null)
+      ? PageResponse.fromPartial(object.pagination)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseQueryDaIncidentsRequest(): QueryDaIncidentsRequest {
+  return { validator: "" };
+}
+
+export const QueryDaIncidentsRequest: MessageFns<QueryDaIncidentsRequest> = {
+  encode(message: QueryDaIncidentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.validator !== "") {
+      writer.uint32(10).string(message.validator);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryDaIncidentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryDaIncidentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.validator = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryDaIncidentsRequest {
+    return { validator: isSet(object.validator) ? globalThis.String(object.validator) : "" };
+  },
+
+  toJSON(message: QueryDaIncidentsRequest): unknown {
+    const obj: any = {};
+    if (message.validator !== "") {
+      obj.validator = message.validator;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueryDaIncidentsRequest>): QueryDaIncidentsRequest {
+    return QueryDaIncidentsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueryDaIncidentsRequest>): QueryDaIncidentsRequest {
+    const message = createBaseQueryDaIncidentsRequest();
+    message.validator = object.validator ?? "";
+    return message;
+  },
+};
+
+function createBaseQueryDaIncidentsResponse(): QueryDaIncidentsResponse {
+  return { count: 0n, maxDaIncidents: 0 };
+}
+
+export const QueryDaIncidentsResponse: MessageFns<QueryDaIncidentsResponse> = {
+  encode(message: QueryDaIncidentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.count !== 0n) {
+      if (BigInt.asUintN(64, message.count) !== message.count) {
+        throw new globalThis.Error("value provided for field message.count of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.count);
+    }
+    if (message.maxDaIncidents !== 0) {
+      writer.uint32(16).uint32(message.maxDaIncidents);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryDaIncidentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryDaIncidentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.count = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.maxDaIncidents = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryDaIncidentsResponse {
+    return {
+      count: isSet(object.count) ? BigInt(object.count) : 0n,
+      maxDaIncidents: isSet(object.maxDaIncidents)
+        ? globalThis.Number(object.maxDaIncidents)
+        : isSet(object.max_da_incidents)
+        ? globalThis.Number(object.max_da_incidents)
+        : 0,
+    };
+  },
+
+  toJSON(message: QueryDaIncidentsResponse): unknown {
+    const obj: any = {};
+    if (message.count !== 0n) {
+      obj.count = message.count.toString();
+    }
+    if (message.maxDaIncidents !== 0) {
+      obj.maxDaIncidents = Math.round(message.maxDaIncidents);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueryDaIncidentsResponse>): QueryDaIncidentsResponse {
+    return QueryDaIncidentsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueryDaIncidentsResponse>): QueryDaIncidentsResponse {
+    const message = createBaseQueryDaIncidentsResponse();
+    message.count = (object.count !== undefined && object.count !== null) ? BigInt(object.count) : 0n;
+    message.maxDaIncidents = object.maxDaIncidents ?? 0;
     return message;
   },
 };

@@ -65,6 +65,35 @@ export interface MsgUpdateParams {
 export interface MsgUpdateParamsResponse {
 }
 
+/**
+ * MsgRequestData asks the worker of a job submitted by URI to post its input bytes on chain
+ * within da_response_blocks (SPEC §4 "Data availability"); from anyone, with a bond.
+ */
+export interface MsgRequestData {
+  requester: string;
+  jobId: bigint;
+  /** uinf, decimal string, at least data_request_bond. */
+  bond: string;
+}
+
+export interface MsgRequestDataResponse {
+  /** The worker must provide by this height. */
+  deadlineHeight: bigint;
+}
+
+/**
+ * MsgProvideData answers an open data request, signed by the job's worker key: data must hash
+ * (sha256) to the job's input_sha256 and fit the model's input spec.
+ */
+export interface MsgProvideData {
+  worker: string;
+  jobId: bigint;
+  data: Uint8Array;
+}
+
+export interface MsgProvideDataResponse {
+}
+
 function createBaseMsgChallenge(): MsgChallenge {
   return { challenger: "", jobId: 0n, bond: "" };
 }
@@ -896,6 +925,344 @@ export const MsgUpdateParamsResponse: MessageFns<MsgUpdateParamsResponse> = {
   },
   fromPartial(_: DeepPartial<MsgUpdateParamsResponse>): MsgUpdateParamsResponse {
     const message = createBaseMsgUpdateParamsResponse();
+    return message;
+  },
+};
+
+function createBaseMsgRequestData(): MsgRequestData {
+  return { requester: "", jobId: 0n, bond: "" };
+}
+
+export const MsgRequestData: MessageFns<MsgRequestData> = {
+  encode(message: MsgRequestData, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requester !== "") {
+      writer.uint32(10).string(message.requester);
+    }
+    if (message.jobId !== 0n) {
+      if (BigInt.asUintN(64, message.jobId) !== message.jobId) {
+        throw new globalThis.Error("value provided for field message.jobId of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.jobId);
+    }
+    if (message.bond !== "") {
+      writer.uint32(26).string(message.bond);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MsgRequestData {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMsgRequestData();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requester = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.jobId = reader.uint64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bond = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MsgRequestData {
+    return {
+      requester: isSet(object.requester) ? globalThis.String(object.requester) : "",
+      jobId: isSet(object.jobId) ? BigInt(object.jobId) : isSet(object.job_id) ? BigInt(object.job_id) : 0n,
+      bond: isSet(object.bond) ? globalThis.String(object.bond) : "",
+    };
+  },
+
+  toJSON(message: MsgRequestData): unknown {
+    const obj: any = {};
+    if (message.requester !== "") {
+      obj.requester = message.requester;
+    }
+    if (message.jobId !== 0n) {
+      obj.jobId = message.jobId.toString();
+    }
+    if (message.bond !== "") {
+      obj.bond = message.bond;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MsgRequestData>): MsgRequestData {
+    return MsgRequestData.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MsgRequestData>): MsgRequestData {
+    const message = createBaseMsgRequestData();
+    message.requester = object.requester ?? "";
+    message.jobId = (object.jobId !== undefined && object.jobId !== null) ? BigInt(object.jobId) : 0n;
+    message.bond = object.bond ?? "";
+    return message;
+  },
+};
+
+function createBaseMsgRequestDataResponse(): MsgRequestDataResponse {
+  return { deadlineHeight: 0n };
+}
+
+export const MsgRequestDataResponse: MessageFns<MsgRequestDataResponse> = {
+  encode(message: MsgRequestDataResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deadlineHeight !== 0n) {
+      if (BigInt.asIntN(64, message.deadlineHeight) !== message.deadlineHeight) {
+        throw new globalThis.Error("value provided for field message.deadlineHeight of type int64 too large");
+      }
+      writer.uint32(8).int64(message.deadlineHeight);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MsgRequestDataResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMsgRequestDataResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.deadlineHeight = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MsgRequestDataResponse {
+    return {
+      deadlineHeight: isSet(object.deadlineHeight)
+        ? BigInt(object.deadlineHeight)
+        : isSet(object.deadline_height)
+        ? BigInt(object.deadline_height)
+        : 0n,
+    };
+  },
+
+  toJSON(message: MsgRequestDataResponse): unknown {
+    const obj: any = {};
+    if (message.deadlineHeight !== 0n) {
+      obj.deadlineHeight = message.deadlineHeight.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MsgRequestDataResponse>): MsgRequestDataResponse {
+    return MsgRequestDataResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MsgRequestDataResponse>): MsgRequestDataResponse {
+    const message = createBaseMsgRequestDataResponse();
+    message.deadlineHeight = (object.deadlineHeight !== undefined && object.deadlineHeight !== null)
+      ? BigInt(object.deadlineHeight)
+      : 0n;
+    return message;
+  },
+};
+
+function createBaseMsgProvideData(): MsgProvideData {
+  return { worker: "", jobId: 0n, data: new Uint8Array(0) };
+}
+
+export const MsgProvideData: MessageFns<MsgProvideData> = {
+  encode(message: MsgProvideData, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.worker !== "") {
+      writer.uint32(10).string(message.worker);
+    }
+    if (message.jobId !== 0n) {
+      if (BigInt.asUintN(64, message.jobId) !== message.jobId) {
+        throw new globalThis.Error("value provided for field message.jobId of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.jobId);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(26).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MsgProvideData {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMsgProvideData();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.worker = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.jobId = reader.uint64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.data = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MsgProvideData {
+    return {
+      worker: isSet(object.worker) ? globalThis.String(object.worker) : "",
+      jobId: isSet(object.jobId) ? BigInt(object.jobId) : isSet(object.job_id) ? BigInt(object.job_id) : 0n,
+      data: isSet(object.data) ? bytesFromBase64(object.data) : new Uint8Array(0),
+    };
+  },
+
+  toJSON(message: MsgProvideData): unknown {
+    const obj: any = {};
+    if (message.worker !== "") {
+      obj.worker = message.worker;
+    }
+    if (message.jobId !== 0n) {
+      obj.jobId = message.jobId.toString();
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MsgProvideData>): MsgProvideData {
+    return MsgProvideData.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MsgProvideData>): MsgProvideData {
+    const message = createBaseMsgProvideData();
+    message.worker = object.worker ?? "";
+    message.jobId = (object.jobId !== undefined && object.jobId !== null) ? BigInt(object.jobId) : 0n;
+    message.data = object.data ?? new Uint8Array(0);
+    return message;
+  },
+};
+
+function createBaseMsgProvideDataResponse(): MsgProvideDataResponse {
+  return {};
+}
+
+export const MsgProvideDataResponse: MessageFns<MsgProvideDataResponse> = {
+  encode(_: MsgProvideDataResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MsgProvideDataResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMsgProvideDataResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): MsgProvideDataResponse {
+    return {};
+  },
+
+  toJSON(_: MsgProvideDataResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<MsgProvideDataResponse>): MsgProvideDataResponse {
+    return MsgProvideDataResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<MsgProvideDataResponse>): MsgProvideDataResponse {
+    const message = createBaseMsgProvideDataResponse();
     return message;
   },
 };

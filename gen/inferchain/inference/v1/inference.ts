@@ -96,9 +96,16 @@ export interface Job {
   id: bigint;
   client: string;
   modelId: string;
-  /** Inline input: a canonical inferchain.models.v1.QuantizedTensorList. */
+  /**
+   * Inline input: a canonical inferchain.models.v1.QuantizedTensorList. For a job by URI: empty
+   * until its worker posts the bytes (x/challenge MsgProvideData, answering a MsgRequestData).
+   */
   input: Uint8Array;
-  /** Input by reference (data-availability rule); empty for inline inputs. */
+  /**
+   * Input by reference (data-availability rule): an http(s) URI and the hex sha256 of the
+   * canonical QuantizedTensorList found there; both empty for inline inputs (input_sha256 then
+   * holds the input's hash once it is pruned).
+   */
   inputUri: string;
   inputSha256: string;
   /** Fee in uinf, escrowed in the job escrow module account. */
@@ -197,6 +204,12 @@ export interface Params {
   jobRecordRetentionBlocks: bigint;
   /** Most prune steps a single block runs (bounds FinalizeBlock work). */
   maxPrunesPerBlock: number;
+  /**
+   * Largest input of a job submitted by URI (input_uri + input_sha256), in bytes: what its
+   * worker must be able to post on chain (MsgProvideData, x/challenge) when asked. Inline
+   * inputs keep the model's max_input_bytes. (Fields 15–39 are left to other params.)
+   */
+  maxUriInputBytes: bigint;
 }
 
 function createBaseJob(): Job {
@@ -930,6 +943,7 @@ function createBaseParams(): Params {
     jobRetentionBlocks: 0n,
     jobRecordRetentionBlocks: 0n,
     maxPrunesPerBlock: 0,
+    maxUriInputBytes: 0n,
   };
 }
 
@@ -994,6 +1008,12 @@ export const Params: MessageFns<Params> = {
     }
     if (message.maxPrunesPerBlock !== 0) {
       writer.uint32(112).uint32(message.maxPrunesPerBlock);
+    }
+    if (message.maxUriInputBytes !== 0n) {
+      if (BigInt.asUintN(64, message.maxUriInputBytes) !== message.maxUriInputBytes) {
+        throw new globalThis.Error("value provided for field message.maxUriInputBytes of type uint64 too large");
+      }
+      writer.uint32(320).uint64(message.maxUriInputBytes);
     }
     return writer;
   },
@@ -1115,6 +1135,14 @@ export const Params: MessageFns<Params> = {
             message.maxPrunesPerBlock = reader.uint32();
             continue;
           }
+          case 40: {
+            if (tag !== 320) {
+              break;
+            }
+
+            message.maxUriInputBytes = reader.uint64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1194,6 +1222,11 @@ export const Params: MessageFns<Params> = {
         : isSet(object.max_prunes_per_block)
         ? globalThis.Number(object.max_prunes_per_block)
         : 0,
+      maxUriInputBytes: isSet(object.maxUriInputBytes)
+        ? BigInt(object.maxUriInputBytes)
+        : isSet(object.max_uri_input_bytes)
+        ? BigInt(object.max_uri_input_bytes)
+        : 0n,
     };
   },
 
@@ -1238,6 +1271,9 @@ export const Params: MessageFns<Params> = {
     if (message.maxPrunesPerBlock !== 0) {
       obj.maxPrunesPerBlock = Math.round(message.maxPrunesPerBlock);
     }
+    if (message.maxUriInputBytes !== 0n) {
+      obj.maxUriInputBytes = message.maxUriInputBytes.toString();
+    }
     return obj;
   },
 
@@ -1275,6 +1311,9 @@ export const Params: MessageFns<Params> = {
         ? BigInt(object.jobRecordRetentionBlocks)
         : 0n;
     message.maxPrunesPerBlock = object.maxPrunesPerBlock ?? 0;
+    message.maxUriInputBytes = (object.maxUriInputBytes !== undefined && object.maxUriInputBytes !== null)
+      ? BigInt(object.maxUriInputBytes)
+      : 0n;
     return message;
   },
 };

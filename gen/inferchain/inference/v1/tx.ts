@@ -16,7 +16,13 @@ export const protobufFileName = "inferchain/inference/v1/tx.proto";
 export interface MsgSubmitJob {
   client: string;
   modelId: string;
-  /** Canonical inferchain.models.v1.QuantizedTensorList matching the model's input spec. */
+  /**
+   * Canonical inferchain.models.v1.QuantizedTensorList matching the model's input spec (at most
+   * the model's max_input_bytes); or empty, with the input by reference: an http(s) URI (at most
+   * 512 bytes) and the lowercase hex sha256 of the tensor list served there (at most the params'
+   * max_uri_input_bytes), which the assigned worker fetches and must post on chain if asked
+   * (x/challenge MsgRequestData).
+   */
   input: Uint8Array;
   inputUri: string;
   inputSha256: string;
