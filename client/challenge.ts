@@ -9,8 +9,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { QueryClient, createProtobufRpcClient } from "@cosmjs/stargate";
-import type { MsgAppeal, MsgChallenge, MsgCommitVerification, MsgRevealVerification } from "../gen/inferchain/challenge/v1/tx";
+import type { MsgAppeal, MsgChallenge, MsgCommitVerification, MsgProvideData, MsgRequestData, MsgRevealVerification } from "../gen/inferchain/challenge/v1/tx";
 import {
+  QueryDaIncidentsRequest,
+  QueryDaIncidentsResponse,
+  QueryDataRequestRequest,
+  QueryDataRequestResponse,
+  QueryDataRequestsRequest,
+  QueryDataRequestsResponse,
   QueryAuditsRequest,
   QueryAuditsResponse,
   QueryDisputeRequest,
@@ -22,11 +28,11 @@ import {
 } from "../gen/inferchain/challenge/v1/query";
 import { SALT_BYTES, verificationCommitment } from "../x/challenge/commitment";
 import { fromWire as paramsFromWire, type ChallengeParams } from "../x/challenge/params";
-import { DisputeStatus, disputeFromWire, type Dispute, type Round, type Verifier } from "../x/challenge/types";
-import { MSG_APPEAL, MSG_CHALLENGE, MSG_COMMIT_VERIFICATION, MSG_REVEAL_VERIFICATION } from "./registry";
+import { DisputeStatus, dataRequestFromWire, disputeFromWire, type DataRequest, type Dispute, type Round, type Verifier } from "../x/challenge/types";
+import { MSG_APPEAL, MSG_CHALLENGE, MSG_COMMIT_VERIFICATION, MSG_PROVIDE_DATA, MSG_REQUEST_DATA, MSG_REVEAL_VERIFICATION } from "./registry";
 import { isNotFound } from "./queries";
 
-export type { ChallengeParams, Dispute, Round, Verifier };
+export type { ChallengeParams, DataRequest, Dispute, Round, Verifier };
 export { DisputeStatus, SALT_BYTES, verificationCommitment };
 
 // ---------------------------------------------------------------------------- statuses
@@ -73,6 +79,12 @@ export interface ChallengeExtension {
     /** Audits decided, newest first, up to `limit` (all otherwise). */
     audits(limit?: number): Promise<Dispute[]>;
     params(): Promise<ChallengeParams | undefined>;
+    /** The job's open data request (MsgRequestData), if any. */
+    dataRequest(jobId: bigint): Promise<DataRequest | undefined>;
+    /** Open data requests (of one validator's jobs, by operator or worker key, when given). */
+    dataRequests(validator?: string): Promise<DataRequest[]>;
+    /** A validator's expired data requests since it was last jailed for them, and the jailing count. */
+    daIncidents(operator: string): Promise<{ count: bigint; max: number }>;
   };
 }
 
@@ -129,6 +141,29 @@ export function setupChallengeExtension(base: QueryClient): ChallengeExtension {
         const p = (await call("Params", QueryParamsRequest, QueryParamsResponse, {})).params;
         return p ? paramsFromWire(p) : undefined;
       },
+      async dataRequest(jobId) {
+        try {
+          const r = await call("DataRequest", QueryDataRequestRequest, QueryDataRequestResponse, { jobId });
+          return r.request ? dataRequestFromWire(r.request) : undefined;
+        } catch (e) {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        }
+      },
+      async dataRequests(validator = "") {
+        const out: DataRequest[] = [];
+        let key: Uint8Array = new Uint8Array();
+        for (;;) {
+          const r = await call("DataRequests", QueryDataRequestsRequest, QueryDataRequestsResponse, { validator, pagination: pageRequest(key, BigInt(PAGE)) });
+          out.push(...r.requests.map(dataRequestFromWire));
+          key = r.pagination?.nextKey ?? new Uint8Array();
+          if (key.length === 0) return out;
+        }
+      },
+      async daIncidents(operator) {
+        const r = await call("DaIncidents", QueryDaIncidentsRequest, QueryDaIncidentsResponse, { validator: operator });
+        return { count: r.count, max: r.maxDaIncidents };
+      },
     },
   };
 }
@@ -163,6 +198,26 @@ export function msgChallenge(v: { challenger: string; jobId: bigint; bond: bigin
 /** Appeals the standing verdict of a dispute; `bond` in uinf. */
 export function msgAppeal(v: { appellant: string; disputeId: bigint; bond: bigint }): MsgAppealEncodeObject {
   return { typeUrl: MSG_APPEAL, value: { appellant: v.appellant, disputeId: v.disputeId, bond: v.bond.toString() } };
+}
+
+export interface MsgRequestDataEncodeObject {
+  readonly typeUrl: typeof MSG_REQUEST_DATA;
+  readonly value: MsgRequestData;
+}
+
+export interface MsgProvideDataEncodeObject {
+  readonly typeUrl: typeof MSG_PROVIDE_DATA;
+  readonly value: MsgProvideData;
+}
+
+/** Asks the worker of a job by URI to post its input on chain; `bond` in uinf (≥ data_request_bond). */
+export function msgRequestData(v: { requester: string; jobId: bigint; bond: bigint }): MsgRequestDataEncodeObject {
+  return { typeUrl: MSG_REQUEST_DATA, value: { requester: v.requester, jobId: v.jobId, bond: v.bond.toString() } };
+}
+
+/** A worker's answer to a data request: the job's input bytes. */
+export function msgProvideData(v: MsgProvideData): MsgProvideDataEncodeObject {
+  return { typeUrl: MSG_PROVIDE_DATA, value: v };
 }
 
 export function msgCommitVerification(v: MsgCommitVerification): MsgCommitVerificationEncodeObject {

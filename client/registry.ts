@@ -20,6 +20,8 @@ export const MSG_CHALLENGE = "/inferchain.challenge.v1.MsgChallenge";
 export const MSG_COMMIT_VERIFICATION = "/inferchain.challenge.v1.MsgCommitVerification";
 export const MSG_REVEAL_VERIFICATION = "/inferchain.challenge.v1.MsgRevealVerification";
 export const MSG_APPEAL = "/inferchain.challenge.v1.MsgAppeal";
+export const MSG_REQUEST_DATA = "/inferchain.challenge.v1.MsgRequestData";
+export const MSG_PROVIDE_DATA = "/inferchain.challenge.v1.MsgProvideData";
 
 /** type URL → codec of inferchain's own messages. */
 export const inferchainTypes: ReadonlyArray<[string, GeneratedType]> = [
@@ -37,6 +39,8 @@ export const inferchainTypes: ReadonlyArray<[string, GeneratedType]> = [
   [MSG_REVEAL_VERIFICATION, challenge.MsgRevealVerification as GeneratedType],
   [MSG_APPEAL, challenge.MsgAppeal as GeneratedType],
   ["/inferchain.challenge.v1.MsgUpdateParams", challenge.MsgUpdateParams as GeneratedType],
+  [MSG_REQUEST_DATA, challenge.MsgRequestData as GeneratedType],
+  [MSG_PROVIDE_DATA, challenge.MsgProvideData as GeneratedType],
 ];
 
 /** A fresh registry with the Cosmos defaults and every inferchain message. */

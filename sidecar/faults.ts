@@ -11,6 +11,9 @@
  *            key instead of the job's client key: the chain takes the result (it cannot see
  *            inside a seal), the client cannot open it (and challenges), and the worker's own
  *            opening fails the chain's re-encryption check, so the dispute ends at FAULT
+ *   withhold runs jobs by URI honestly but keeps their inputs to itself: its data server serves
+ *            nothing and it never answers a MsgRequestData, so each request expires and its
+ *            validator is slashed slash_fraction_unavailable (jailed at max_da_incidents)
  *
  * Fake outputs pass the chain's output-spec check, so they land and only verification can
  * tell them apart.

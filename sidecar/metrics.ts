@@ -25,6 +25,8 @@ export class SidecarMetrics {
   readonly verificationsFailed: Counter<"reason">;
   readonly disputesSeen: Counter<"role">;
   readonly openings: Counter<"outcome">;
+  readonly dataProvided: Counter;
+  readonly dataServed: Counter<"found">;
   private readonly recent: number[] = [];
 
   constructor(private readonly now: () => number = () => Date.now()) {
@@ -70,6 +72,8 @@ export class SidecarMetrics {
     });
     this.disputesSeen = new Counter({ name: "inferchain_sidecar_disputes_seen_total", help: "Disputes this sidecar takes part in: role = verifier (drawn) or worker (its own result)", labelNames: ["role"], registers });
     this.openings = new Counter({ name: "inferchain_sidecar_openings_total", help: "Openings of its own sealed results a dispute asked for: outcome = sent or failed", labelNames: ["outcome"], registers });
+    this.dataProvided = new Counter({ name: "inferchain_sidecar_data_provided_total", help: "MsgProvideData txs sent answering data requests for its own jobs", registers });
+    this.dataServed = new Counter({ name: "inferchain_sidecar_data_requests_served_total", help: "GET /data/<sha256> on the data server: found = whether it held the bytes", labelNames: ["found"], registers });
     collectDefaultMetrics({ register: this.registry, prefix: "inferchain_sidecar_" });
   }
 

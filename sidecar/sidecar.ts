@@ -20,19 +20,27 @@
  *            output and the re-derived key and salt as MsgOpenResult
  *   verifier when its validator is drawn to verify a disputed result: re-run, commit, reveal
  *            (verifier.ts, handed every block and every resume)
+ *   data     a job by URI: its input fetched (capped at max_uri_input_bytes, timed out,
+ *            checked against input_sha256) and kept under <home>/sidecar/inputs, served by hash
+ *            on `--data-address` (dataServer.ts); a `data_requested` event naming this worker
+ *            (and every resume: the open requests of its jobs) → MsgProvideData with the kept
+ *            bytes, so a request never expires on an honest worker
  *
  * A job whose input onnxruntime refuses, or whose output cannot be quantized or does not fit
  * the model's output spec, gets a signed cannot-run result (`cannot_run`, the error as the
  * reason): the client gets its fee back and the worker pays no no-response penalty. A job this
- * sidecar cannot take up at all (a model it has not loaded, an input by URI) is logged, counted
- * and dropped; a result that did not land (RPC error, dropped from the mempool, failed in its
+ * sidecar cannot take up at all (a model it has not loaded) is logged, counted and dropped. An
+ * input by URI that cannot be fetched or does not hash to input_sha256 is logged, counted and
+ * retried at the next resume (up to MAX_TRIES), never answered cannot-run: a client that serves
+ * its URI to verifiers but not to the worker would otherwise turn a signed cannot-run into a
+ * FAULT; left, the job costs at most the bounded no-response penalty. A result that did not land (RPC error, dropped from the mempool, failed in its
  * block) is retried while the job is still assigned to us, up to MAX_TRIES times.
  */
 import http from "node:http";
 import { GasPrice } from "@cosmjs/stargate";
 import type { Logger } from "pino";
 import type { Model } from "../x/models/types";
-import { setupChallengeExtension } from "../client/challenge";
+import { msgProvideData, setupChallengeExtension, type ChallengeExtension } from "../client/challenge";
 import { connectQueryClient, JobStatus, type InferchainQueryClient, type Job } from "../client/queries";
 import { msgOpenResult, msgSubmitResult } from "../client/registry";
 import { openingFor, sealResult } from "../client/results";
@@ -40,6 +48,7 @@ import { SignerQueue, TxRejectedError } from "../client/signerQueue";
 import { openKeyring, KeyNotFoundError } from "../client/keyring";
 import { Backoff, sleep } from "./backoff";
 import { BlockWatcher, type BlockInfo } from "./chainEvents";
+import { InputStore, resolveInput, serveData } from "./dataServer";
 import type { ExecutionProviderName, ProviderChoice } from "./executionProvider";
 import { sealingKey, type FaultMode } from "./faults";
 import { SidecarMetrics, serveMetrics } from "./metrics";
@@ -67,6 +76,10 @@ export interface SidecarConfig {
   readonly verifierFault?: VerifierFaultMode;
   /** e.g. 0.025uinf */
   readonly gasPrice: string;
+  /** host:port of the data server (inputs of its jobs by URI, by hash), or "" / absent for none. */
+  readonly dataAddress?: string;
+  /** Other validators' data servers (host:port), tried for an input after its URI. */
+  readonly dataPeers?: readonly string[];
   readonly resyncEveryBlocks?: number;
   /** Jobs run at once (default 4); the waiting ones go by earliest hard deadline. */
   readonly maxConcurrent?: number;
@@ -91,8 +104,12 @@ const SUBMITTED_TIMEOUT_BLOCKS = 10n;
 /** Finished jobs are forgotten this many blocks after they finish. */
 const FORGET_AFTER_BLOCKS = 50n;
 const GAS_MARGIN = 1.3;
-/** Kept results older than this are deleted at start: every dispute over them is long over. */
+/** Kept results (and fetched inputs) older than this are deleted at start: every dispute over them is long over. */
 const KEEP_RESULTS_MS = 7 * 24 * 3600 * 1000;
+/** A MsgProvideData not seen settled after this many blocks is sent again (while the request is open). */
+const PROVIDE_RETRY_BLOCKS = 3n;
+/** x/inference's default max_uri_input_bytes, when its params cannot be read. */
+const DEFAULT_MAX_URI_INPUT_BYTES = 65_536;
 
 type JobState = "queued" | "running" | "submitted" | "done" | "ignored";
 
@@ -120,6 +137,9 @@ export class Sidecar {
   private stopping = false;
   /** The verifier role, from start() on. */
   private verifier: Verifier | undefined;
+  private challenge: ChallengeExtension["challenge"] | undefined;
+  /** Data requests answered (job id → height sent), so a request is answered once per try. */
+  private readonly provided = new Map<bigint, bigint>();
   private resolveDone!: () => void;
   /** Resolves once the sidecar has stopped. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
@@ -135,6 +155,8 @@ export class Sidecar {
     private readonly server: http.Server | undefined,
     /** The worker key's secret (seals and opens results) and where posted results are kept. */
     private readonly sealing: { readonly secretKey: Uint8Array; readonly results: ResultStore },
+    /** Inputs of jobs by URI: kept, served (server), capped at x/inference's max_uri_input_bytes. */
+    private readonly inputs?: { readonly store: InputStore; readonly server?: http.Server; readonly maxBytes: number },
   ) {
     this.scheduler = new DeadlineScheduler<Tracked>(
       cfg.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
@@ -151,6 +173,7 @@ export class Sidecar {
   /** Subscribes to blocks and starts answering jobs (and verifying, when drawn). */
   start(): void {
     const challenge = setupChallengeExtension(this.query).challenge;
+    this.challenge = challenge;
     const verifier = new Verifier({
       home: this.cfg.home,
       worker: this.worker,
@@ -162,6 +185,7 @@ export class Sidecar {
       openResult: (id) => this.openResult(id),
       fault: this.cfg.verifierFault,
       resyncEveryBlocks: this.cfg.resyncEveryBlocks,
+      inputOf: (job) => this.inputOf(job),
     });
     this.verifier = verifier;
     this.watcher = new BlockWatcher({
@@ -189,6 +213,7 @@ export class Sidecar {
     await this.scheduler.idle();
     await this.verifier?.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    await new Promise<void>((r) => (this.inputs?.server ? this.inputs.server.close(() => r()) : r()));
     for (const m of this.models.values()) await m.session.release().catch(() => undefined);
     this.cfg.log.info("sidecar stopped");
     this.resolveDone();
@@ -222,6 +247,7 @@ export class Sidecar {
       }
     }
     this.blocksSinceResync = 0;
+    await this.answerDataRequests(why);
     if (queued > 0 || why !== "periodic") this.cfg.log.info({ why, assigned: jobs.length, queued, height: this.height.toString() }, "resumed from chain state");
   }
 
@@ -251,6 +277,11 @@ export class Sidecar {
     for (const e of b.events) {
       if (e.type === "job_assigned" && e.attributes.worker === this.worker.address && /^[0-9]+$/.test(e.attributes.job_id ?? "")) ids.add(BigInt(e.attributes.job_id));
     }
+    const requested: bigint[] = [];
+    for (const e of b.events) {
+      if (e.type === "data_requested" && e.attributes.worker === this.worker.address && /^[0-9]+$/.test(e.attributes.job_id ?? "")) requested.push(BigInt(e.attributes.job_id));
+    }
+    for (const id of requested) await this.provideData(id);
     for (const id of ids) {
       try {
         const job = await this.query.inferchain.inference.job(id);
@@ -304,11 +335,19 @@ export class Sidecar {
       this.cfg.log.error({ job: id, model: job.modelId }, "job for a model this sidecar has not loaded (restart it after changing the worker's models)");
       return;
     }
-    if (job.input.length === 0 && job.inputUri !== "") {
-      t.state = "done";
-      this.metrics.failed.inc({ model: job.modelId, reason: "input_uri" });
-      this.cfg.log.error({ job: id, uri: job.inputUri }, "inputs by URI are not fetched yet");
-      return;
+    // An input by URI: kept from an earlier try, else fetched and checked against its hash.
+    let input = job.input;
+    if (input.length === 0 && job.inputUri !== "") {
+      try {
+        input = await this.inputOf(job);
+      } catch (e) {
+        this.metrics.failed.inc({ model: job.modelId, reason: "input_uri" });
+        this.cfg.log.warn({ job: id, uri: job.inputUri, sha256: job.inputSha256, err: (e as Error).message }, "cannot fetch the job's input; retrying at the next resume");
+        // Forgotten, so the next resume queues it again (up to MAX_TRIES).
+        this.tracked.delete(t.key);
+        return;
+      }
+      this.cfg.log.info({ job: id, bytes: input.length, sha256: job.inputSha256 }, "input fetched and kept");
     }
     // Posted before (the tx did not land): the same result again, so the chain only ever sees
     // one result per job from us, and an opening reveals exactly it.
@@ -321,7 +360,7 @@ export class Sidecar {
     let output: Uint8Array;
     const started = performance.now();
     try {
-      output = await runJob(loaded, job.input, this.cfg.fault);
+      output = await runJob(loaded, input, this.cfg.fault);
     } catch (e) {
       // onnxruntime refused the input, or the output cannot be quantized / does not fit the
       // output spec: say so, signed, instead of letting the job time out.
@@ -380,6 +419,56 @@ export class Sidecar {
     const b = await this.signer.submit([msg], gas);
     this.cfg.log.info({ job: jobId.toString(), txhash: b.txhash, cannotRun: kept.cannotRun }, "result opened");
     return b.txhash;
+  }
+
+  // ------------------------------------------------------------------ data availability
+
+  /** A job's input bytes: on chain, kept, its URI, or a peer's data server (dataServer.ts `resolveInput`). */
+  private inputOf(job: Job): Promise<Uint8Array> {
+    const inputs = this.inputs ?? { store: new InputStore(this.cfg.home), maxBytes: DEFAULT_MAX_URI_INPUT_BYTES };
+    return resolveInput(job, { store: inputs.store, maxBytes: inputs.maxBytes, peers: this.cfg.dataPeers });
+  }
+
+  /** Every open data request of this worker's jobs not answered in the last few blocks gets an answer. */
+  private async answerDataRequests(why: string): Promise<void> {
+    if (!this.challenge || this.cfg.fault === "withhold") return;
+    let open;
+    try {
+      open = await this.challenge.dataRequests(this.worker.address);
+    } catch (e) {
+      this.cfg.log.warn({ why, err: (e as Error).message }, "cannot list open data requests; the next resume will");
+      return;
+    }
+    for (const r of open) if (r.worker === this.worker.address) await this.provideData(r.jobId);
+  }
+
+  /**
+   * Answers a data request for one of our jobs with MsgProvideData: the kept bytes (fetched
+   * again from the URI if they are gone). Under `--fault withhold` it never does. Failures are
+   * logged; the next resume tries again while the request is open.
+   */
+  private async provideData(jobId: bigint): Promise<void> {
+    const id = jobId.toString();
+    if (this.cfg.fault === "withhold") {
+      this.cfg.log.info({ job: id }, "fault withhold: not providing the input");
+      return;
+    }
+    const sent = this.provided.get(jobId);
+    if (sent !== undefined && this.height - sent < PROVIDE_RETRY_BLOCKS) return;
+    this.provided.set(jobId, this.height);
+    try {
+      const job = await this.query.inferchain.inference.job(jobId);
+      if (!job || job.worker !== this.worker.address || job.inputUri === "") return;
+      const data = await this.inputOf(job);
+      const msg = msgProvideData({ worker: this.worker.address, jobId, data });
+      const gas = Math.ceil((await this.signer.simulate([msg])) * GAS_MARGIN) + 10_000;
+      const b = await this.signer.submit([msg], gas);
+      this.metrics.dataProvided.inc();
+      this.cfg.log.info({ job: id, bytes: data.length, txhash: b.txhash }, "data request answered");
+    } catch (e) {
+      this.cfg.log.warn({ job: id, err: (e as Error).message }, "cannot answer the data request; retrying");
+      this.provided.delete(jobId);
+    }
   }
 
   /** Signs and broadcasts a result (or a cannot-run result) through the signer queue. */
@@ -465,6 +554,9 @@ export async function createSidecar(cfg: SidecarConfig, o: { stopped?: () => boo
   const pruned = results.prune(KEEP_RESULTS_MS);
   if (pruned > 0) cfg.log.info({ dir: results.dir, files: pruned }, "old kept results deleted");
   const sealing = { secretKey: await keyring.privateKey(key.name), results };
+  const inputStore = new InputStore(cfg.home);
+  const oldInputs = inputStore.prune(KEEP_RESULTS_MS);
+  if (oldInputs > 0) cfg.log.info({ dir: inputStore.dir, files: oldInputs }, "old kept inputs deleted");
   const { query, comet } = await withRetry(cfg, `connecting to ${cfg.rpcUrl}`, () => connectQueryClient(cfg.rpcUrl), stopped);
 
   // Registration: wait for it (a localnet registers its workers right after the first blocks).
@@ -504,13 +596,35 @@ export async function createSidecar(cfg: SidecarConfig, o: { stopped?: () => boo
     }
     cfg.log.info({ address: `http://${cfg.metricsAddress}/metrics` }, "metrics");
   }
+  let maxUriInputBytes = DEFAULT_MAX_URI_INPUT_BYTES;
+  try {
+    const p = await query.inferchain.inference.params();
+    if (p && p.maxUriInputBytes > 0n) maxUriInputBytes = Number(p.maxUriInputBytes);
+  } catch (e) {
+    cfg.log.warn({ err: (e as Error).message, maxUriInputBytes }, "cannot read x/inference params; capping inputs by URI at the default");
+  }
+  let dataServer: http.Server | undefined;
+  if (cfg.dataAddress) {
+    try {
+      dataServer = await serveData(inputStore, cfg.dataAddress, { withhold: cfg.fault === "withhold", onServe: (_sha, ok) => metrics.dataServed.inc({ found: String(ok) }) });
+    } catch (e) {
+      server?.close();
+      throw new SidecarSetupError(`cannot serve data on ${cfg.dataAddress}: ${(e as Error).message}`);
+    }
+    cfg.log.info({ address: `http://${cfg.dataAddress}/data/<sha256>` }, "data server");
+  }
   let signer: SignerQueue;
   try {
     signer = await SignerQueue.create({ rpcUrl: cfg.rpcUrl, comet, signer: await keyring.signer(key.name), gasPrice: GasPrice.fromString(cfg.gasPrice), chainId: cfg.chainId });
   } catch (e) {
     server?.close();
+    dataServer?.close();
     throw new SidecarSetupError((e as Error).message);
   }
   for (const f of [cfg.fault, cfg.verifierFault]) if (f) cfg.warn(`FAULT MODE ${f}: this sidecar misbehaves on purpose (tests only)`);
-  return new Sidecar(cfg, { address, operator: worker.operatorAddress }, loaded.models, loaded.provider, metrics, query, signer, server, sealing);
+  return new Sidecar(cfg, { address, operator: worker.operatorAddress }, loaded.models, loaded.provider, metrics, query, signer, server, sealing, {
+    store: inputStore,
+    server: dataServer,
+    maxBytes: maxUriInputBytes,
+  });
 }

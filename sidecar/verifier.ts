@@ -74,6 +74,11 @@ export interface VerifierOptions {
   readonly fault?: VerifierFaultMode;
   /** Re-read disputes from chain state every this many blocks (default 5). */
   readonly resyncEveryBlocks?: number;
+  /**
+   * The input of a job by URI whose bytes are not on chain (the sidecar's resolver: kept copy,
+   * the URI, peers' data servers); throws when none gives them. Absent: such jobs are skipped.
+   */
+  readonly inputOf?: (job: Job) => Promise<Uint8Array>;
   /** The job's output bytes; default: pipeline.ts's runJob, the worker's own path. */
   readonly run?: (m: LoadedModel, input: Uint8Array) => Promise<Uint8Array>;
   readonly salt?: () => Uint8Array;
@@ -396,10 +401,19 @@ export class Verifier {
     if (!loaded) return void this.fail(d, r, "no_model", { model: d.modelId });
     const job = await this.o.chain.job(d.jobId);
     if (!job) return void this.fail(d, r, "no_job");
-    if (job.input.length === 0 && job.inputUri !== "") return void this.fail(d, r, "input_uri", { uri: job.inputUri });
+    let input = job.input;
+    if (input.length === 0 && job.inputUri !== "") {
+      // On chain once provided; else the URI or a peer's data server, checked against the hash.
+      try {
+        if (!this.o.inputOf) throw new Error("no input resolver");
+        input = await this.o.inputOf(job);
+      } catch (e) {
+        return void this.fail(d, r, "input_uri", { uri: job.inputUri, err: (e as Error).message });
+      }
+    }
     try {
       const fault = this.o.fault;
-      const output = fault === "lazy-verifier" || fault === "random-verifier" ? fakeVerification(fault, loaded.model, job.input, this.o.random) : await (this.o.run ?? runJob)(loaded, job.input);
+      const output = fault === "lazy-verifier" || fault === "random-verifier" ? fakeVerification(fault, loaded.model, input, this.o.random) : await (this.o.run ?? runJob)(loaded, input);
       return { output: output ?? new Uint8Array(), cannotRun: false };
     } catch (e) {
       this.o.log.warn({ dispute: d.id.toString(), job: d.jobId.toString(), err: (e as Error).message }, "cannot run the disputed job; committing to a cannot-run reveal");

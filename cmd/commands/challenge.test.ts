@@ -79,12 +79,17 @@ describe("inferd tx|query challenge", () => {
   });
 
   test("the commands, and what they refuse before reaching a node", async () => {
-    expect(txChallengeCommand().commands.map((c) => c.name())).toEqual(["challenge", "appeal"]);
+    const tx = txChallengeCommand();
+    expect(tx.commands.map((c) => c.name())).toEqual(["challenge", "appeal", "request-data"]);
     const q = queryChallengeCommand();
-    expect(q.commands.map((c) => c.name())).toEqual(["dispute", "disputes", "audits", "params"]);
+    expect(q.commands.map((c) => c.name())).toEqual(["dispute", "disputes", "audits", "data-request", "data-requests", "da-incidents", "params"]);
     q.exitOverride();
     await expect(q.parseAsync(["dispute", "x1", "--node", "http://127.0.0.1:1"], { from: "user" })).rejects.toThrow("dispute id must be a positive integer");
     await expect(q.parseAsync(["disputes", "--status", "done", "--node", "http://127.0.0.1:1"], { from: "user" })).rejects.toThrow("unknown dispute status");
     await expect(q.parseAsync(["disputes", "--limit", "0", "--node", "http://127.0.0.1:1"], { from: "user" })).rejects.toThrow("--limit must be a positive integer");
+    await expect(q.parseAsync(["data-request", "0", "--node", "http://127.0.0.1:1"], { from: "user" })).rejects.toThrow("job id must be a positive integer");
+    tx.exitOverride();
+    await expect(tx.parseAsync(["request-data", "x", "--from", "a", "--node", "http://127.0.0.1:1"], { from: "user" })).rejects.toThrow("job id must be a positive integer");
+    await expect(tx.parseAsync(["request-data", "3", "--bond", "0", "--from", "a", "--node", "http://127.0.0.1:1"], { from: "user" })).rejects.toThrow("--bond must be a positive amount");
   });
 });

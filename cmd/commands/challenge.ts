@@ -2,7 +2,9 @@
  * Disputing results from the CLI (x/challenge):
  *   inferd tx challenge challenge JOB [--bond 1000000uinf] --from KEY
  *   inferd tx challenge appeal DISPUTE [--bond N] --from KEY
+ *   inferd tx challenge request-data JOB [--bond 100000uinf] --from KEY
  *   inferd query challenge dispute ID | disputes [--job J --status S --validator V --limit N] | audits | params
+ *   inferd query challenge data-request JOB | data-requests [--validator V] | da-incidents OPERATOR
  * and `verifyAndChallenge`, what `inferd infer --wait --verify` runs on an opened result: the
  * model re-run locally on the job's input (the sidecar's own pipeline and deterministic
  * session), compared under the model's metric, and a divergent result challenged.
@@ -34,6 +36,7 @@ const lazy = {
   queries: (): typeof import("../../client/queries") => require("../../client/queries"),
   registry: (): typeof import("../../client/registry") => require("../../client/registry"),
   broadcast: (): typeof import("../../client/broadcast") => require("../../client/broadcast"),
+  inputData: (): typeof import("../../client/inputData") => require("../../client/inputData"),
   keyring: loadKeyring,
 };
 
@@ -193,6 +196,38 @@ export function queryChallengeCommand(): Command {
       }),
   );
   q.addCommand(
+    withClientFlags(new Command("data-request"))
+      .description("The open data request of a job by URI: requester, bond, the worker that must provide the input, and its deadline height")
+      .argument("<job_id>", "job id")
+      .action(async (job: string, f: ClientFlags) => {
+        const jobId = idArg(job, "job id");
+        const c = resolveClient(f);
+        const r = await withQueries(c, (query) => query.challenge.dataRequest(jobId));
+        if (!r) throw new CliError(`job ${jobId} has no open data request`);
+        print(c.output, { request: toCosmosJson(lazy.types().dataRequestToWire(r)) });
+      }),
+  );
+  q.addCommand(
+    withClientFlags(new Command("data-requests"))
+      .description("Open data requests by deadline, or those of one validator's jobs (its operator or worker key)")
+      .option("--validator <address>", "infervaloper1… or a worker key infer1…")
+      .action(async (f: ClientFlags & { validator?: string }) => {
+        const c = resolveClient(f);
+        const rs = await withQueries(c, (query) => query.challenge.dataRequests(f.validator ?? ""));
+        print(c.output, { requests: rs.map((r) => toCosmosJson(lazy.types().dataRequestToWire(r))) });
+      }),
+  );
+  q.addCommand(
+    withClientFlags(new Command("da-incidents"))
+      .description("A validator's data-availability incidents (expired data requests) since it was last jailed for them, and max_da_incidents")
+      .argument("<operator>", "infervaloper1…")
+      .action(async (operator: string, f: ClientFlags) => {
+        const c = resolveClient(f);
+        const r = await withQueries(c, (query) => query.challenge.daIncidents(operator));
+        print(c.output, { validator: operator, incidents: r.count.toString(), max_da_incidents: r.max });
+      }),
+  );
+  q.addCommand(
     withClientFlags(new Command("params"))
       .description("Challenge params (audit rate and slashes in ppm, phases in blocks, bonds and rewards in uinf)")
       .action(async (f: ClientFlags) => {
@@ -210,7 +245,7 @@ interface BondFlags extends TxFlags {
 }
 
 export function txChallengeCommand(): Command {
-  const tx = new Command("challenge").description("x/challenge transactions: dispute a result, appeal a verdict");
+  const tx = new Command("challenge").description("x/challenge transactions: dispute a result, appeal a verdict, request a job's input");
   tx.addCommand(
     withTxFlags(new Command("challenge"))
       .description(
@@ -249,6 +284,22 @@ export function txChallengeCommand(): Command {
           });
         }
         await signAndSend(f, [lazy.challenge().msgAppeal({ appellant: await fromAddress(f), disputeId, bond })]);
+      }),
+  );
+  tx.addCommand(
+    withTxFlags(new Command("request-data"))
+      .description(
+        "Ask the worker of a job by URI to post its input on chain within da_response_blocks, with a bond (default: data_request_bond): " +
+          "provided, the bytes become the job's input and the bond goes to the worker; not provided, the bond comes back and the worker's validator is slashed slash_fraction_unavailable " +
+          "(jailed at max_da_incidents). While the job's result is open or disputed; one open request per job (inferd query challenge data-request JOB)",
+      )
+      .argument("<job_id>", "job id")
+      .addOption(new Option("--bond <amount>", "bond in uinf, at least data_request_bond (inferd query challenge params)"))
+      .action(async (job: string, f: BondFlags) => {
+        const jobId = idArg(job, "job id");
+        const c = resolveClient(f);
+        const bond = f.bond !== undefined ? parseBond(f.bond) : (await withQueries(c, params)).dataRequestBond;
+        await signAndSend(f, [lazy.challenge().msgRequestData({ requester: await fromAddress(f), jobId, bond })]);
       }),
   );
   return tx;
@@ -333,8 +384,19 @@ export interface VerifyResult extends Comparison {
  * min_challenge_bond), signed by `from`. One line per step on stderr; the result for --output json.
  */
 export async function verifyAndChallenge(c: ResolvedClient, job: Job, result: ResultBytes, model: Model, o: VerifyOptions): Promise<VerifyResult> {
-  if (job.input.length === 0) throw new CliError(`--verify: job ${job.id} has no input on chain to re-run (input_uri ${job.inputUri || "none"})`);
-  const mine = await rerunLocally(model, job.input, o.modelsDir);
+  let input = job.input;
+  if (input.length === 0 && job.inputUri !== "") {
+    // A job by URI: its input from the URI, checked against the hash on chain.
+    const { InputFetchError, fetchInput } = lazy.inputData();
+    try {
+      input = await fetchInput(job.inputUri, { maxBytes: 16 * 1024 * 1024, sha256: job.inputSha256, timeoutMs: 30_000 });
+    } catch (e) {
+      if (e instanceof InputFetchError) throw new CliError(`--verify: job ${job.id}'s input: ${e.message} (inferd tx challenge request-data ${job.id} asks its worker to post it)`);
+      throw e;
+    }
+  }
+  if (input.length === 0) throw new CliError(`--verify: job ${job.id} has no input on chain to re-run`);
+  const mine = await rerunLocally(model, input, o.modelsDir);
   const cmp = compareResults(model, result, mine);
   process.stderr.write(`verify: ${model.id} re-run here on the job's input: the worker's result ${cmp.detail}\n`);
   if (!cmp.diverges) return cmp;

@@ -2,7 +2,12 @@ import { JobStatus } from "../../gen/inferchain/inference/v1/inference";
 import { jobToWire, newJob } from "../../x/inference/types";
 import { MODEL, sampleInput, sampleOutput, testAccount, testPubkey, testSecretKey, testWorker } from "../../x/inference/testutil";
 import { SealedResultError, sealResult } from "../../client/results";
-import { clientResult, jobToJson } from "./inference";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { CliError } from "../../client/errors";
+import { sha256Hex } from "../../client/inputData";
+import { clientResult, jobInputByUri, jobToJson } from "./inference";
+import type { InferchainQueryClient } from "../../client/queries";
 
 describe("inferd query inference job", () => {
   test("shows a cannot-run result with its reason, and a pruned job's hashes", () => {
@@ -44,5 +49,26 @@ describe("inferd query inference job", () => {
       const opened = clientResult({ ...job, status: JobStatus.JOB_STATUS_FINALIZED, sealedOutput: new Uint8Array(), opened: true, output: sampleOutput() }, MODEL, testSecretKey(testAccount(2)))!;
       expect(Buffer.from(opened.output)).toEqual(Buffer.from(sampleOutput()));
     });
+  });
+});
+
+describe("inferd infer --input-uri", () => {
+  const q = { inferchain: { inference: { params: async () => ({ maxUriInputBytes: 65_536n }) } } } as unknown as InferchainQueryClient;
+
+  test("checks the URI and the hash as the chain does; downloads, hashes and checks the bytes when no hash is given", async () => {
+    const good = sampleInput(3);
+    const server = http.createServer((req, res) => res.end(Buffer.from(req.url === "/good" ? good : Buffer.from("junk"))));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect(await jobInputByUri(q, MODEL, `${base}/good`, undefined)).toEqual({ inputUri: `${base}/good`, inputSha256: sha256Hex(good) });
+      await expect(jobInputByUri(q, MODEL, `${base}/junk`, undefined)).rejects.toThrow(/are not an input of/);
+      // With a hash: taken as given (lowercased), nothing downloaded.
+      expect(await jobInputByUri(q, MODEL, "https://unreachable.invalid/x", "AB".repeat(32))).toEqual({ inputUri: "https://unreachable.invalid/x", inputSha256: "ab".repeat(32) });
+      await expect(jobInputByUri(q, MODEL, "ftp://x/y", "ab".repeat(32))).rejects.toThrow(CliError);
+      await expect(jobInputByUri(q, MODEL, "https://x/y", "abc")).rejects.toThrow(/--input-sha256/);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

@@ -3,12 +3,15 @@
  *   inferd tx inference submit-job --model ID --input FILE.json [--fee 1000uinf] --from KEY
  *   inferd query inference job ID [--from KEY] | jobs [--status S --client A --worker W --limit N]
  *   inferd query models list
- *   inferd infer --model ID --input FILE.json --from KEY [--wait [--verify]] [--fee]
+ *   inferd infer --model ID (--input FILE.json | --input-uri URI [--input-sha256 HEX]) --from KEY [--wait [--verify]] [--fee]
+ *   inferd query models encode-input --model ID --input FILE.json --out FILE.bin
  * Inputs are the tensor JSON of lib/tensors.ts (`{"x": {"dims": [1, 16], "data": [...]}}`),
  * checked against the model's input spec and quantized with its quant_scale_bits; results
  * are sealed to the client's key (issue 9): `infer --wait` and `query inference job --from`
  * open them with the client's key (client/results.ts: commitment and output spec checked) and
- * print them dequantized in the same JSON.
+ * print them dequantized in the same JSON. An input by URI (SPEC §4 "Data availability") is the
+ * canonical QuantizedTensorList bytes (what `query models encode-input` writes) served over
+ * http(s); the job carries its URI and sha256, and the worker fetches it.
  */
 import fs from "node:fs";
 import { Command, Option } from "commander";
@@ -33,6 +36,7 @@ const lazy = {
   registry: (): typeof import("../../client/registry") => require("../../client/registry"),
   broadcast: (): typeof import("../../client/broadcast") => require("../../client/broadcast"),
   address: (): typeof import("../../base/types/address") => require("../../base/types/address"),
+  inputData: (): typeof import("../../client/inputData") => require("../../client/inputData"),
   keyring: loadKeyring,
 };
 
@@ -199,7 +203,9 @@ export function jobToJson(job: Job, model?: Model, opened?: OpenedResult): Recor
 
 interface SubmitFlags extends ClientFlags {
   model: string;
-  input: string;
+  input?: string;
+  inputUri?: string;
+  inputSha256?: string;
   from: string;
   fee?: string;
   gasPrices?: string;
@@ -211,7 +217,9 @@ interface SubmitFlags extends ClientFlags {
 function withSubmitFlags(cmd: Command): Command {
   return withClientFlags(cmd)
     .requiredOption("--model <id>", "registered model id (inferd query models list)")
-    .requiredOption("--input <file>", 'input tensors as JSON: {"<name>": {"dims": [...], "data": [...]}}')
+    .option("--input <file>", 'input tensors as JSON: {"<name>": {"dims": [...], "data": [...]}} (or --input-uri)')
+    .option("--input-uri <uri>", "the input by reference: an http(s) URI serving its canonical tensor-list bytes (query models encode-input writes them); the worker fetches it")
+    .option("--input-sha256 <hex>", "with --input-uri: the bytes' sha256 (default: downloaded here, hashed and checked against the model's input spec)")
     .addOption(new Option("--from <key>", "key (or address) in the keyring that pays").makeOptionMandatory())
     .option("--fee <amount>", "job fee in uinf, at least the model's min_fee (default: min_fee)")
     .addOption(new Option("--gas-prices <price>", "gas price (default: client.toml, 0.025uinf)"))
@@ -231,16 +239,49 @@ function homeKeyring(c: ResolvedClient): Promise<Keyring> {
   return openKeyring({ home: c.home, backend: c.keyringBackend, passphrase: () => readPassphraseFromStdin("Enter keyring passphrase: ") });
 }
 
-/** Checks and quantizes the input, signs MsgSubmitJob (gas simulated) and waits for its block. */
+/**
+ * `--input-uri` (and `--input-sha256`) checked as the chain checks them; without a hash the URI
+ * is downloaded (capped at x/inference's max_uri_input_bytes), hashed, and its bytes checked
+ * against the model's input spec, so a job the worker could never run is not paid for.
+ */
+export async function jobInputByUri(q: InferchainQueryClient, model: Model, uri: string, sha256: string | undefined): Promise<{ inputUri: string; inputSha256: string }> {
+  const { InputFetchError, fetchInput, inputSha256Problem, inputUriProblem, sha256Hex } = lazy.inputData();
+  const bad = inputUriProblem(uri);
+  if (bad !== undefined) throw new CliError(`--input-uri: ${bad}`);
+  if (sha256 !== undefined) {
+    const hex = sha256.trim().toLowerCase();
+    const badHash = inputSha256Problem(hex);
+    if (badHash !== undefined) throw new CliError(`--input-sha256: ${badHash}`);
+    return { inputUri: uri, inputSha256: hex };
+  }
+  const maxBytes = Number((await q.inferchain.inference.params())?.maxUriInputBytes ?? 65_536n);
+  let bytes: Uint8Array;
+  try {
+    bytes = await fetchInput(uri, { maxBytes, timeoutMs: 30_000 });
+  } catch (e) {
+    if (e instanceof InputFetchError) throw new CliError(`--input-uri: ${e.message} (give --input-sha256 to submit without downloading)`);
+    throw e;
+  }
+  try {
+    lazy.tensor().decodeInput({ ...model, maxInputBytes: BigInt(maxBytes) }, bytes);
+  } catch (e) {
+    throw new CliError(`--input-uri: the ${bytes.length} bytes at ${uri} are not an input of ${model.id}: ${(e as Error).message}`);
+  }
+  return { inputUri: uri, inputSha256: sha256Hex(bytes) };
+}
+
+/** Checks and quantizes the input (or checks its URI), signs MsgSubmitJob (gas simulated) and waits for its block. */
 async function submitJob(c: ResolvedClient, f: SubmitFlags, q: InferchainQueryClient, keyring: Keyring): Promise<Submitted> {
   const { BroadcastTxError, GasPrice, SigningStargateClient } = lazy.stargate();
   const { inferchainRegistry, msgSubmitJob } = lazy.registry();
-  const json = readInput(f.input);
+  if ((f.input === undefined) === (f.inputUri === undefined)) throw new CliError("give the input as --input FILE.json or by --input-uri URI (one of them)");
+  if (f.inputSha256 !== undefined && f.inputUri === undefined) throw new CliError("--input-sha256 goes with --input-uri");
   const adj = Number(f.gasAdjustment);
   if (!(adj >= 1)) throw new CliError("--gas-adjustment must be ≥ 1");
   const key = await keyring.show(f.from);
   const model = await getModel(q, f.model);
-  const input = encodeJobInput(model, json);
+  const byUri = f.inputUri !== undefined ? await jobInputByUri(q, model, f.inputUri, f.inputSha256) : undefined;
+  const input = f.input !== undefined ? encodeJobInput(model, readInput(f.input)) : new Uint8Array();
   const fee = jobFee(f.fee, model);
   const gasPrice = GasPrice.fromString(f.gasPrices ?? c.gasPrices);
   const signing = await SigningStargateClient.connectWithSigner(c.rpcUrl, await keyring.signer(key.name), { gasPrice, registry: inferchainRegistry() });
@@ -248,7 +289,7 @@ async function submitJob(c: ResolvedClient, f: SubmitFlags, q: InferchainQueryCl
   try {
     const chainId = await signing.getChainId();
     if (c.chainId && c.chainId !== chainId) throw new CliError(`--chain-id ${c.chainId} does not match the node's chain ${chainId} (${c.rpcUrl})`);
-    const msg = msgSubmitJob({ client: key.address, modelId: model.id, input, inputUri: "", inputSha256: "", fee: fee.toString() });
+    const msg = msgSubmitJob({ client: key.address, modelId: model.id, input, inputUri: byUri?.inputUri ?? "", inputSha256: byUri?.inputSha256 ?? "", fee: fee.toString() });
     tx = await lazy.broadcast().signAndBroadcast(signing, c.rpcUrl, key.address, [msg], { gasPrice, gasAdjustment: adj });
   } catch (e) {
     if (e instanceof BroadcastTxError) throw new CliError(`submit-job refused (${e.codespace} ${e.code}): ${e.log ?? ""}`);
@@ -264,7 +305,7 @@ export function inferenceTxCommand(): Command {
   const tx = new Command("inference").description("x/inference transactions");
   tx.addCommand(
     withSubmitFlags(new Command("submit-job"))
-      .description("Pay for one run of a model: the input JSON is checked against the model's inputs, quantized and escrowed with the fee; prints the job id")
+      .description("Pay for one run of a model: the input JSON is checked against the model's inputs and quantized (or given by --input-uri and its sha256), and the fee escrowed; prints the job id")
       .action(async (f: SubmitFlags) => {
         const c = resolveClient(f);
         await withQuery(c, async (q) => {
@@ -394,6 +435,29 @@ export function modelsQueryCommand(): Command {
         print(c.output, { model: modelToJson(await withQuery(c, (query) => getModel(query, id))) });
       }),
   );
+  q.addCommand(
+    withClientFlags(new Command("encode-input"))
+      .description(
+        "Write an input as the canonical tensor-list bytes a job by URI points at (checked against the model's inputs, quantized, at most x/inference's max_uri_input_bytes) and print their sha256: serve the file over http(s) and submit with --input-uri",
+      )
+      .requiredOption("--model <id>", "registered model id")
+      .requiredOption("--input <file>", 'input tensors as JSON: {"<name>": {"dims": [...], "data": [...]}}')
+      .requiredOption("--out <file>", "where to write the bytes")
+      .action(async (f: ClientFlags & { model: string; input: string; out: string }) => {
+        const c = resolveClient(f);
+        const { bytes, model } = await withQuery(c, async (query) => {
+          const m = await getModel(query, f.model);
+          const maxUri = (await query.inferchain.inference.params())?.maxUriInputBytes ?? 65_536n;
+          return { model: m, bytes: encodeJobInput({ ...m, maxInputBytes: maxUri }, readInput(f.input)) };
+        });
+        try {
+          fs.writeFileSync(f.out, bytes);
+        } catch (e) {
+          throw new CliError(`cannot write --out ${f.out}: ${(e as Error).message}`);
+        }
+        print(c.output, { model_id: model.id, file: f.out, bytes: bytes.length, sha256: lazy.inputData().sha256Hex(bytes), inline: BigInt(bytes.length) <= model.maxInputBytes });
+      }),
+  );
   return q;
 }
 
@@ -423,7 +487,7 @@ export async function waitForJob(q: InferchainQueryClient, id: bigint, timeoutMs
 export function inferCommand(): Command {
   return withSubmitFlags(new Command("infer"))
     .description(
-      "Submit a job and (with --wait) print its result: the input JSON is checked against the model's inputs and quantized; the sealed result is opened with the --from key, checked against the worker's commitment and the output spec, and dequantized",
+      "Submit a job and (with --wait) print its result: the input JSON is checked against the model's inputs and quantized (or, by --input-uri, downloaded, hashed and checked unless --input-sha256 is given); the sealed result is opened with the --from key, checked against the worker's commitment and the output spec, and dequantized",
     )
     .option("--wait", "wait for the result (RESULT_POSTED, FINALIZED or FAILED), open it and print it", false)
     .option("--verify", "with --wait: re-run the model here on the input and challenge a result that diverges under the model's metric, or does not open", false)

@@ -46,6 +46,8 @@ interface SidecarFlags {
   executionProvider: string;
   metricsAddress?: string;
   fault?: string;
+  dataAddress?: string;
+  dataPeers?: string;
   logLevel: string;
   resyncBlocks: string;
   maxConcurrent: string;
@@ -69,10 +71,13 @@ export function sidecarCommand(): Command {
       new Option(
         "--fault <mode>",
         "misbehave on purpose, for tests: as a worker lazy (zeros of the right shape, no model run), random (random values), offline (never answers), " +
-          "bad-seal (commits to the real output but seals it to its own key, so neither the client nor an opening can use it); " +
+          "bad-seal (commits to the real output but seals it to its own key, so neither the client nor an opening can use it), " +
+          "withhold (runs jobs by URI but serves their inputs to nobody and never answers a data request); " +
           "as a drawn verifier lazy-verifier (reveals zeros), random-verifier (random values), no-show (never commits)",
       ).choices([...SIDECAR_FAULT_MODES]),
     )
+    .addOption(new Option("--data-address <host:port>", "serve the inputs of its jobs by URI by hash at http://<address>/data/<sha256> (default: no data server)"))
+    .addOption(new Option("--data-peers <host:port,...>", "other validators' data servers, tried for a job's input after its URI"))
     .addOption(new Option("--log-level <level>", "log level (trace, debug, info, warn, error)").default("info"))
     .addOption(new Option("--resync-blocks <n>", "re-read this worker's assigned jobs from chain state every n blocks (besides events)").default("5"))
     .addOption(new Option("--max-concurrent <n>", "jobs run at once (1..256); waiting jobs go by earliest hard deadline").default(String(DEFAULT_MAX_CONCURRENT)))
@@ -113,6 +118,8 @@ export function sidecarCommand(): Command {
             fault: f.fault && !isVerifierFaultMode(f.fault) ? parseFaultMode(f.fault) : undefined,
             verifierFault: f.fault && isVerifierFaultMode(f.fault) ? f.fault : undefined,
             gasPrice: c.gasPrices,
+            dataAddress: f.dataAddress ?? "",
+            dataPeers: (f.dataPeers ?? "").split(",").map((x) => x.trim()).filter((x) => x !== ""),
             resyncEveryBlocks: resync,
             maxConcurrent,
             log,
