@@ -82,8 +82,8 @@ export function msgRequestDataHandler(k: ChallengeKeeper): MsgHandler<RequestDat
       const job = k.inference.jobForDispute(ctx.store, msg.jobId);
       if (!job) throw ErrUnknownJob.wrap(`job ${msg.jobId}`);
       if (job.inputUri === "") throw ErrNotUriJob.wrap(`job ${job.id} carries its input inline`);
-      if (job.status !== "result_posted" && job.status !== "disputed") throw ErrDataRequestWindow.wrap(`job ${job.id} is ${job.status}`);
       if (job.input.length > 0) throw ErrDataOnChain.wrap(`job ${job.id}`);
+      if (job.status !== "result_posted" && job.status !== "disputed") throw ErrDataRequestWindow.wrap(`job ${job.id} is ${job.status}`);
       const open = k.getDataRequest(ctx.store, job.id);
       if (open) throw ErrDataRequestOpen.wrap(`job ${job.id}: requested by ${open.requester}, due by height ${open.deadlineHeight}`);
       if (msg.bond < params.dataRequestBond) throw ErrBondTooLow.wrap(`bond ${coinString(k, msg.bond)} is below data_request_bond ${coinString(k, params.dataRequestBond)}`);
