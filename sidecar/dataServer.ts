@@ -11,6 +11,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { DATA_PATH, InputFetchError, dataUrl, fetchInput, sha256Hex } from "../client/inputData";
+import { pruneOlderThan } from "./resultStore";
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -52,25 +53,7 @@ export class InputStore {
 
   /** Deletes inputs older than `maxAgeMs`; returns how many. */
   prune(maxAgeMs: number, now = Date.now()): number {
-    let n = 0;
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.dir);
-    } catch {
-      return 0;
-    }
-    for (const name of names) {
-      const f = path.join(this.dir, name);
-      try {
-        if (now - fs.statSync(f).mtimeMs > maxAgeMs) {
-          fs.unlinkSync(f);
-          n++;
-        }
-      } catch {
-        // gone meanwhile
-      }
-    }
-    return n;
+    return pruneOlderThan(this.dir, maxAgeMs, now);
   }
 }
 

@@ -56,24 +56,29 @@ export class ResultStore {
 
   /** Deletes files older than `maxAgeMs` (long after any dispute of theirs has ended); returns how many. */
   prune(maxAgeMs: number, now = Date.now()): number {
-    let removed = 0;
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.dir);
-    } catch {
-      return 0;
-    }
-    for (const name of names) {
-      const file = path.join(this.dir, name);
-      try {
-        if (now - fs.statSync(file).mtimeMs > maxAgeMs) {
-          fs.rmSync(file, { force: true });
-          removed++;
-        }
-      } catch {
-        // gone meanwhile
-      }
-    }
-    return removed;
+    return pruneOlderThan(this.dir, maxAgeMs, now);
   }
+}
+
+/** Deletes the files of `dir` last written more than `maxAgeMs` before `now`; returns how many (a missing dir: 0). */
+export function pruneOlderThan(dir: string, maxAgeMs: number, now: number): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const file = path.join(dir, name);
+    try {
+      if (now - fs.statSync(file).mtimeMs > maxAgeMs) {
+        fs.rmSync(file, { force: true });
+        removed++;
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return removed;
 }

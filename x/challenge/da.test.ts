@@ -26,6 +26,8 @@ import {
   balance,
   blockCtx,
   deliver,
+  expectError,
+  expectOk,
   endBlock,
   moduleBalance,
   sampleInput,
@@ -45,15 +47,6 @@ const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("he
 /** A job's input by URI: a batch of 3 rows (any size up to max_uri_input_bytes; the chain never fetches it). */
 const DATA = sampleInput(3);
 
-function expectError(r: MsgResponse | AppError, want: AppError): void {
-  expect(r).toBeInstanceOf(AppError);
-  expect({ codespace: (r as AppError).codespace, code: (r as AppError).code }).toEqual({ codespace: want.codespace, code: want.code });
-}
-
-function expectOk(r: MsgResponse | AppError): MsgResponse {
-  if (r instanceof AppError) throw new Error(`refused: ${r.message}`);
-  return r;
-}
 
 interface World {
   t: TestSetup;

@@ -22,6 +22,8 @@ import {
   blockCtx,
   commitmentOf,
   deliver,
+  expectError,
+  expectOk,
   endBlock,
   moduleBalance,
   saltOf,
@@ -36,15 +38,6 @@ import { DisputeKind, DisputeStatus, currentRound, type Dispute } from "./types"
 const INF = 1_000_000n;
 const BOND = INF;
 
-function expectError(r: MsgResponse | AppError, want: AppError): void {
-  expect(r).toBeInstanceOf(AppError);
-  expect({ codespace: (r as AppError).codespace, code: (r as AppError).code, log: (r as AppError).message }).toMatchObject({ codespace: want.codespace, code: want.code });
-}
-
-function expectOk(r: MsgResponse | AppError): MsgResponse {
-  if (r instanceof AppError) throw new Error(`refused: ${r.message}`);
-  return r;
-}
 
 interface World {
   t: TestSetup;

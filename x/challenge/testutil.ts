@@ -325,6 +325,18 @@ export function deliver<M>(ctx: Context, h: MsgHandler<M>, msg: M): MsgResponse 
   throw r.error;
 }
 
+/** The message was refused with `want`'s codespace and code. */
+export function expectError(r: MsgResponse | AppError, want: AppError): void {
+  expect(r).toBeInstanceOf(AppError);
+  expect({ codespace: (r as AppError).codespace, code: (r as AppError).code }).toEqual({ codespace: want.codespace, code: want.code });
+}
+
+/** The message succeeded; its response. */
+export function expectOk(r: MsgResponse | AppError): MsgResponse {
+  if (r instanceof AppError) throw new Error(`refused: ${r.message}`);
+  return r;
+}
+
 /** Attributes of every event of `type` (without `msg_index`). */
 export function attrsOf(events: readonly Event[], type: string): Array<Record<string, string>> {
   return events.filter((e) => e.type === type).map((e) => Object.fromEntries(e.attributes.filter((a) => a.key !== "msg_index").map((a) => [a.key, a.value])));
