@@ -20,6 +20,9 @@
  *            output and the re-derived key and salt as MsgOpenResult
  *   verifier when its validator is drawn to verify a disputed result: re-run, commit, reveal
  *            (verifier.ts, handed every block and every resume)
+ *   faults   (tests and scenarios only) --fault MODE on every job, or on the --fault-rate
+ *            share of them (faults.ts fakesJob); --collude GROUP shares each posted output with
+ *            the group's verifiers (collusion.ts)
  *
  * A job whose input onnxruntime refuses, or whose output cannot be quantized or does not fit
  * the model's output spec, gets a signed cannot-run result (`cannot_run`, the error as the
@@ -41,7 +44,8 @@ import { openKeyring, KeyNotFoundError } from "../client/keyring";
 import { Backoff, sleep } from "./backoff";
 import { BlockWatcher, type BlockInfo } from "./chainEvents";
 import type { ExecutionProviderName, ProviderChoice } from "./executionProvider";
-import { sealingKey, type FaultMode } from "./faults";
+import { Collusion } from "./collusion";
+import { faultSeed, fakesJob, sealingKey, type FaultMode } from "./faults";
 import { SidecarMetrics, serveMetrics } from "./metrics";
 import { loadModels } from "./models";
 import { runJob, type LoadedModel } from "./pipeline";
@@ -63,8 +67,12 @@ export interface SidecarConfig {
   /** host:port, or "" for no metrics server. */
   readonly metricsAddress: string;
   readonly fault?: FaultMode;
+  /** With `fault`: the share of jobs (ppm) it misbehaves on, chosen per job by faults.ts fakesJob; every job without. */
+  readonly faultRatePpm?: number;
   /** How it verifies when drawn (tests only; honest without). */
   readonly verifierFault?: VerifierFaultMode;
+  /** `--collude GROUP` (tests only): shares its posted outputs with the group and reveals the group's worker's output when drawn (collusion.ts). */
+  readonly collude?: string;
   /** e.g. 0.025uinf */
   readonly gasPrice: string;
   readonly resyncEveryBlocks?: number;
@@ -120,6 +128,8 @@ export class Sidecar {
   private stopping = false;
   /** The verifier role, from start() on. */
   private verifier: Verifier | undefined;
+  private readonly collusion: Collusion | undefined;
+  private readonly faultSeed: Uint8Array;
   private resolveDone!: () => void;
   /** Resolves once the sidecar has stopped. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
@@ -136,6 +146,8 @@ export class Sidecar {
     /** The worker key's secret (seals and opens results) and where posted results are kept. */
     private readonly sealing: { readonly secretKey: Uint8Array; readonly results: ResultStore },
   ) {
+    this.collusion = cfg.collude !== undefined ? new Collusion(cfg.collude) : undefined;
+    this.faultSeed = faultSeed(sealing.secretKey);
     this.scheduler = new DeadlineScheduler<Tracked>(
       cfg.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
       (t) => (this.stopping ? Promise.resolve() : this.handle(t)),
@@ -161,6 +173,7 @@ export class Sidecar {
       log: this.cfg.log.child({ role: "verifier" }),
       openResult: (id) => this.openResult(id),
       fault: this.cfg.verifierFault,
+      collusion: this.collusion,
       resyncEveryBlocks: this.cfg.resyncEveryBlocks,
     });
     this.verifier = verifier;
@@ -193,6 +206,13 @@ export class Sidecar {
     this.cfg.log.info("sidecar stopped");
     this.resolveDone();
     return this.done;
+  }
+
+  /** The fault mode this worker plays on `job` (its --fault, on the --fault-rate share of its jobs), or undefined: honest. */
+  faultFor(job: Pick<Job, "id">): FaultMode | undefined {
+    const f = this.cfg.fault;
+    if (f === undefined || this.cfg.faultRatePpm === undefined) return f;
+    return fakesJob(this.faultSeed, job.id, this.cfg.faultRatePpm) ? f : undefined;
   }
 
   get queueDepth(): number {
@@ -278,7 +298,7 @@ export class Sidecar {
     const tries = this.tries.get(key) ?? 0;
     const t: Tracked = { key, job, state: "queued", since: this.height };
     this.tracked.set(key, t);
-    if (this.cfg.fault === "offline") {
+    if (this.faultFor(job) === "offline") {
       t.state = "ignored";
       this.cfg.log.info({ job: job.id.toString(), model: job.modelId }, "fault offline: not answering");
       return false;
@@ -321,7 +341,7 @@ export class Sidecar {
     let output: Uint8Array;
     const started = performance.now();
     try {
-      output = await runJob(loaded, job.input, this.cfg.fault);
+      output = await runJob(loaded, job.input, this.faultFor(job));
     } catch (e) {
       // onnxruntime refused the input, or the output cannot be quantized / does not fit the
       // output spec: say so, signed, instead of letting the job time out.
@@ -342,7 +362,7 @@ export class Sidecar {
     let sealed;
     try {
       // Under --fault bad-seal, sealed to the worker's own key: the client cannot open it.
-      const to = { ...job, clientPubkey: sealingKey(this.cfg.fault, job.clientPubkey, this.sealing.secretKey) };
+      const to = { ...job, clientPubkey: sealingKey(this.faultFor(job), job.clientPubkey, this.sealing.secretKey) };
       sealed = sealResult(to, r.cannotRun ? new Uint8Array() : r.output, this.sealing.secretKey);
       this.sealing.results.save(job, r);
     } catch (e) {
@@ -351,6 +371,14 @@ export class Sidecar {
       this.metrics.failed.inc({ model: job.modelId, reason: "seal" });
       this.cfg.log.error({ job: job.id.toString(), err: (e as Error).message }, "cannot seal or keep the result; not posting it");
       return;
+    }
+    // --collude: the group's verifiers reveal what we committed to, should one be drawn.
+    if (this.collusion && !r.cannotRun) {
+      try {
+        this.collusion.publish(this.worker.address, job.id, r.output);
+      } catch (e) {
+        this.cfg.log.warn({ job: job.id.toString(), dir: this.collusion.dir, err: (e as Error).message }, "collude: cannot share the output with the group");
+      }
     }
     const msg = msgSubmitResult({
       worker: this.worker.address,
@@ -511,6 +539,7 @@ export async function createSidecar(cfg: SidecarConfig, o: { stopped?: () => boo
     server?.close();
     throw new SidecarSetupError((e as Error).message);
   }
-  for (const f of [cfg.fault, cfg.verifierFault]) if (f) cfg.warn(`FAULT MODE ${f}: this sidecar misbehaves on purpose (tests only)`);
+  for (const f of [cfg.fault, cfg.verifierFault]) if (f) cfg.warn(`FAULT MODE ${f}${f === cfg.fault && cfg.faultRatePpm !== undefined ? ` on ${cfg.faultRatePpm} ppm of its jobs` : ""}: this sidecar misbehaves on purpose (tests only)`);
+  if (cfg.collude !== undefined) cfg.warn(`COLLUDING in group ${cfg.collude}: shares its outputs and reveals the group's worker's when drawn (tests only)`);
   return new Sidecar(cfg, { address, operator: worker.operatorAddress }, loaded.models, loaded.provider, metrics, query, signer, server, sealing);
 }

@@ -11,6 +11,8 @@
  *   resume     at start, after every (re)connect and every `resyncEveryBlocks` blocks:
  *              `Disputes{validator: me, status}` for COMMIT, REVEAL and OPEN, and every
  *              dispute a saved verification names → the same step
+ *   collude    (tests only) with `collusion`, drawn for a job whose worker shared its posted
+ *              output in the group: that output is committed and revealed instead of a re-run
  *   step       COMMIT and drawn, not committed: run the job (or fake it in a fault mode), a
  *              random 32-byte salt, the record saved under <home>/sidecar/verifications/
  *              <dispute>-<round>.json *before* MsgCommitVerification is broadcast (so a
@@ -44,6 +46,7 @@ import {
 import type { BlockInfo } from "./chainEvents";
 import type { SidecarMetrics } from "./metrics";
 import { runJob, type LoadedModel } from "./pipeline";
+import type { Collusion } from "./collusion";
 import { fakeVerification, type VerifierFaultMode } from "./verifierFaults";
 
 /** What the verifier reads from the chain (client/challenge.ts and client/queries.ts answer it). */
@@ -72,6 +75,8 @@ export interface VerifierOptions {
   /** Opens this worker's sealed result of a job (MsgOpenResult); the sealed-results side provides it. */
   readonly openResult?: (jobId: bigint) => Promise<unknown>;
   readonly fault?: VerifierFaultMode;
+  /** `--collude GROUP`: drawn for a job of the group's worker, reveal what that worker posted (collusion.ts). */
+  readonly collusion?: Pick<Collusion, "outputFor">;
   /** Re-read disputes from chain state every this many blocks (default 5). */
   readonly resyncEveryBlocks?: number;
   /** The job's output bytes; default: pipeline.ts's runJob, the worker's own path. */
@@ -396,6 +401,11 @@ export class Verifier {
     if (!loaded) return void this.fail(d, r, "no_model", { model: d.modelId });
     const job = await this.o.chain.job(d.jobId);
     if (!job) return void this.fail(d, r, "no_job");
+    const shared = this.o.collusion?.outputFor(d.worker, d.jobId);
+    if (shared) {
+      this.o.log.info({ dispute: d.id.toString(), job: d.jobId.toString(), worker: d.worker }, "collude: revealing the group's worker's output");
+      return { output: shared, cannotRun: false };
+    }
     if (job.input.length === 0 && job.inputUri !== "") return void this.fail(d, r, "input_uri", { uri: job.inputUri });
     try {
       const fault = this.o.fault;
