@@ -40,47 +40,52 @@ const MODEL = sampleModel();
  * validator's signing info only when more than the height changes, plus `slashing/liveness/*`):
  * every block moved; against 6f28158 alone, every other key and every signing info as queried
  * is the same after each block. Re-pinned when x/slashing's default correlation_exempt_kinds
- * gained bad_verification (the stored slashing params differ from genesis on).
+ * gained bad_verification (the stored slashing params differ from genesis on). Re-pinned for
+ * per-job economic security (issue 10): x/challenge params gained safety_factor_ppm and
+ * max_audit_rate_ppm (stored from genesis on: every block moved) and jobs their audit_rate_ppm;
+ * the validators' stakes went from 10 / 30 to 80 / 90 INF so that job 2's fee of 2 INF is
+ * secured by both at the base 5% (at 10 INF no validator but one could take it, and its
+ * reassignment would have failed).
  */
 const GOLDEN: readonly string[] = [
-  "cd5d2bfc3268a5335ea473e6c048c26c6cf40ba14a8bfe0f9c9b9255c1ca0ec7",
-  "bdee71ecea1bf1763f1ab1543aa3041211ae7a35b56b293ccab1fe1c4d423c56",
-  "b1dea029116077961b57f6d695443817551acb83b8a323169a85b4ab9c0b312d",
-  "ca49fdb90a7b60d3d686dc82333ededcad1dad5d82fc5706a9984d69a479a3a7",
-  "22ad161a1408aef35ecb752fd86819fe7b539f8fc851b86279426badf525e438",
-  "a75462548dacac3bf76ad7a94ab093ae677f6b28c8430411a5bbdd8501ee5ba9",
-  "04501689dd9ffbfde70161b3827877c892c1f783e6fd861d36501d31dcfe579a",
-  "88102f2f62108cbcdd9c039909a3a22899c4deace0dc3003e6150fe21a9cbbe1",
-  "c712c5320613c2a7b631664f2dd4f0573f5c18b2b4c3ee102a369aebe1fef0b8",
-  "40ff2585d9d02fe1cbc09ef6056622ba421fc207264eaa07b6a8d9e4e1ca50be",
-  "e6cc4607ff0c4c64dcedb0c352e5f23d98f37327f9a91224ca746ab8a9e4e896",
-  "69d37a97d39daf941c3a1b7bfd7ad4caa7f3d0a01c91755a7271465a9966f2b1",
-  "26c408c9bf1cee06d7e87f97e02646dfc950a449b440196d1aeb8070acb496ed",
-  "caf00d3d7516920db2ff2b30ea3b339a88e79a058505b1b33532cb7292f3e15c",
-  "728452246903dc93117cdbb9088f559efcfa1eaa0f9c923e2967f2f899318685",
-  "26db8a6f44f1bed6f41d803b2de85312244f329330745f7108db631f5a782b7d",
-  "db8868ca8899b78bf69c43b8be3bd0215fa98d8f2ce78db6934a5cc085acd36d",
-  "35916530749f889601a205bd3f58b9a4a42aadedd99d4013388b1e5d933bf87d",
-  "2f053acd9dfdb33825cbdf8a020e718b4461f3f200799ab0e05bf92117c75028",
-  "e2ec19a391e41a6c04d3482aea7598d70f945ffc17c6e973cf0517eefc5c2b5f",
-  "420e3c317d76282c99580b0c5ca5f53ca27c6ebbe854ab3a1690c3c27fbf6913",
-  "bfe236a4aaca8d6ebd9e1e63d9a7bacede7b91e2f0e515b315d9cb9e9c7b4cbd",
-  "3d2acb73e3ceca17ab53c5f6c6620b50ce6652a791ab8450010ca03534dc77f1",
-  "90593479fe4b456b13b05791a7591944c8ee862c0f618ef517faec21cd1e0e7a",
-  "82fa3a115e1697eec34991c5f4184ee555792a4a0c2021e104e09fe5c44a8c56",
-  "2bfbcd91fde965e1fd91db222b34a28df390eda37de5febe054314097b44879f",
-  "6257cc4d4e80277d15b974192a3902ed4ee977f28a28b5e9db4a414dd5aca104",
-  "f6ed3329cbfe4f015b0f2331235c9aab29920c65fea67a18ea1792cdf675ce31",
-  "16416adc91f5ec9dfa9334d9342ef47416220287f08fb7f3fb7095e58850fe36",
-  "166448954195b1f7678e984e499be052d7f565fbfc1bf55c517095a9c1367e74",
-  "54859e6a709aa2801831358fe845caedf02c430344986a9c3bf96c2117587a31",
-  "fa3d6ce3a845048d611bfa2f12a9dcab7964083bdc45a7ef3377a65fa85a2f3e",
-  "a45b6372ea891328b789f9ae253beb81a77f98c8e8ef9afd3cf67e362139f070",
-  "ea37371ebbe32cc332c434d41eb89fd67050d57816c4536086b550dbc1041dda",
-  "69245cd83be0316527b7fe4b27ae1c2d2198fbc7dfeee4fcbb8c652ff24fbf8e",
-  "4ae96e4f5f8d76d421b28b158a48a6616a3a4265363640bbd6b297d805ff6daa",
-  "25b2348756205c5cc4a14d7c7d9bc632593a0d90e6c6ac8b0f6b8fbacacceeb2",
-  "db1aa7f8a211b342b6d128f7e27ae8311964b638d20cb22062e3a30067375c3e",
+  "1c6540c32052f8aac8bbfe94fde7488fe05761fa069b379482fa40fe681e3178",
+  "8e17c5a7e38e15a4af8c5ea1c62a4f729a13958c80c16565043282f9e15cd381",
+  "89f86d58ec26b1acbc7c41e3733b18cde9fcbe646207f2bf350cabf21626cc57",
+  "af3a25268414cc25d2ace63f7540e1f0d6fd2506f7024a613c13d5fa3d5c46fd",
+  "ae4463a68c14e361db70d8bf84bda68e5a96f1d83dbd9520f60ef28ac9c6e3d3",
+  "0695e551a7fc3aad77331eb5fd2fb83d35dbc40dcd1872b44f8c75f1abee3e40",
+  "5c1bbcd2b9052ba267706785a70f79a256719f87731a1c735aaddbc0002445e9",
+  "3ed9931498cbd51d1e8c54a0b3bd7bf5c5ceb205604f57926a466a7641b403ef",
+  "0b66928c3abe15d3c400bdb72d625be0570316b12ee5d290b138eebb5c11f2b3",
+  "b108263bd693fb7f5c8b63af83c6352df57a47fe32d53324361b4aaaaff13338",
+  "c811611d370897b060f05ef9496f8ad67c87e6e97090bcdb616add66418dfae3",
+  "4b6db7573b02303788b216dc67094eef3022522347575a3f8599844e3342b8cd",
+  "58f8a328e2f90b92d954c90b83af75b5d5c2d8a613f93649dfc854a238a52e97",
+  "b5f4e569bd391949ecfd1dd30d0c04d06ed362be28428bfc2a09caa509912106",
+  "c3d13e7024dad399e63145464efef16fc9fdb3fd6daa5b96834e19a1dbce6c79",
+  "e0f635bb5ffffb94f6bbca8f4857028e14a38a8e16a69ffa388487fea0ea72ab",
+  "433d16252d5092081204f6980c63202940cd00057ccddf971161b9fb55b81b70",
+  "641651ace188148c145fb7de73b01e477ad95e535f33fb27c75134840c2fb04a",
+  "6e04102cf092ffa1a509c415421e4e495f9d9164ee039c245d82dc460dab7253",
+  "df49a61a9a9b3d30764c5b088c925156404084fb8383d8e0d8466f34315ae48d",
+  "83f51a47fa823dbcbf841f0a8b20b2f409e80e4f735c6ac5004c7e75d8743847",
+  "7f6afe76fb2dc6699c381c871264a11b010b9ddad001c1119cc2ce4ef94b570e",
+  "628c109717b9599886f2257b4d0b2d196143f89556a11f262d99fe835a77a9c1",
+  "2e5c3c8c2da2eae20a1a787d0592e7538c472c265809271ee995d867e40783c3",
+  "87c58d97f4d478aec5d0a985868ac43baf51303740d1fba4be15d5f68e30f200",
+  "b270106358f16b41ef82458d92c88e8c54461ee73a1e11915b83a608387ac39f",
+  "bb9b6d0f933d500e523f2b7eea23c0cdaea4545718993e471177d0db4289660f",
+  "60f5c6b3fca53d512ccfb29d4674e39988b91f903886fdd547c1e0af41d7727d",
+  "4f1313a7b3705c40aea116b3d4d9195770fcfcac9791d73a428e9a1f307ef5c0",
+  "fd76d2e7a6e7d881b5440b77ff1d5f78023d21b57703d014014d30e647e72dee",
+  "c65c83eabaca1639df65a67fd6ca7c6badaacb0f383a332bcecd7d73ca49c008",
+  "c2e373e6c1ec1747a6f5b3375570870d1edda34e8c24496661504af57fee8dae",
+  "f8f03411a32c4ab21cf072002a55b3085b3117fd2743f11c4f7a30c1af1890a2",
+  "41e698d4a906f6a53c6c4df21c1ff2f0e6a5b4ef1949ec0ff90339d0fbd103c1",
+  "9b4530568f7c7c48c1449c49153c2b82aee5dfa4debe3ef7baebaebe133a251e",
+  "824921dd16f88336d5555faf6613a2368d5995ffeb4bdc5025ab484dd96ea094",
+  "a35ce27d866b1d95edbc55d7641d2f0b39656a687803768c55901eac0cc47678",
+  "5dcfa52f8bd05407ad6b41fa442199c8d80b39f6bbcf9f7ea5c8e76212162406",
 ];
 
 const consPubkey = (i: number): Uint8Array => sha256(new TextEncoder().encode(`golden-cons-${i}`));
@@ -133,8 +138,8 @@ describe("golden app hash", () => {
       inference: { params: { challenge_window_blocks: "3" } },
       staking: {
         validators: [
-          { operator_address: op0, consensus_pubkey: Buffer.from(consPubkey(0)).toString("base64"), self_delegation: (10n * INF).toString(), moniker: "v0", commission_rate_ppm: 0 },
-          { operator_address: op1, consensus_pubkey: Buffer.from(consPubkey(1)).toString("base64"), self_delegation: (30n * INF).toString(), moniker: "v1", commission_rate_ppm: 0 },
+          { operator_address: op0, consensus_pubkey: Buffer.from(consPubkey(0)).toString("base64"), self_delegation: (80n * INF).toString(), moniker: "v0", commission_rate_ppm: 0 },
+          { operator_address: op1, consensus_pubkey: Buffer.from(consPubkey(1)).toString("base64"), self_delegation: (90n * INF).toString(), moniker: "v1", commission_rate_ppm: 0 },
         ],
       },
     };

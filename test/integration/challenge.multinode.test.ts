@@ -146,7 +146,7 @@ describe("localnet A (4 validators, every result audited): a random worker is ca
       accounts: { client: FUNDS },
       faults: { [FAULTY]: "random" },
       appState: (s) => {
-        Object.assign(s.challenge.params as object, { audit_rate_ppm: "1000000", verifiers_per_round: 1, appeal_verifiers: 2, appeal_window_blocks: "20" });
+        Object.assign(s.challenge.params as object, { audit_rate_ppm: "1000000", max_audit_rate_ppm: "1000000", verifiers_per_round: 1, appeal_verifiers: 2, appeal_window_blocks: "20" });
       },
     });
     ({ q, comet } = await net.connect());

@@ -2,8 +2,10 @@
  * x/challenge's block hook and the life of a dispute. EndBlock of height h, in this order:
  *
  *   1. audits      every result included at h-1 (x/inference's `resultsIncludedAt`) is audited
- *                  iff its draw from h's hash is below the audit rate (draw.ts); an audited
- *                  result still open to disputes gets an AUDIT dispute and its job is held.
+ *                  iff its draw from h's hash is below the job's own audit rate (draw.ts;
+ *                  security.ts `auditRateOf`: the rate fixed when it was assigned, never below
+ *                  audit_rate_ppm); an audited result still open to disputes gets an AUDIT
+ *                  dispute and its job is held.
  *                  Never skipped (the results of one block are bounded by its gas); they count
  *                  toward the block's budget;
  *   2. due steps   up to the rest of `max_disputes_per_block` open disputes whose next step is
@@ -36,6 +38,7 @@ import { onBranch, type Context } from "../../base/context";
 import { InvariantError, errorText } from "../../base/errors";
 import { moduleAddress, operatorAccount } from "../../base/types/address";
 import { drawVerifiers, eligibleVerifiers, isAudited, verifySeed } from "./draw";
+import { auditRateOf } from "./security";
 import {
   emitAuditSelected,
   emitDisputeError,
@@ -183,11 +186,13 @@ export function processAudits(k: ChallengeKeeper, ctx: Context, params: Challeng
   if (h <= 1n) return 0;
   let opened = 0;
   for (const jobId of k.inference.resultsIncludedAt(ctx.store, h - 1n)) {
-    if (!isAudited(ctx.block.hash, jobId, params.auditRatePpm)) continue;
     const r = onBranch(ctx, (c) => {
+      // Each job at its own rate (security.ts), so the job is read (on the branch: a record that
+      // does not decode is that job's error event, not a halt) before its draw.
       const job = k.inference.jobForDispute(c.store, jobId);
+      if (!job || !isAudited(c.block.hash, jobId, auditRateOf(job.auditRatePpm, params))) return false;
       // Challenged in the meantime (its dispute verifies it anyway), or already settled.
-      if (!job || job.status !== "result_posted" || h > job.challengeEndHeight) return false;
+      if (job.status !== "result_posted" || h > job.challengeEndHeight) return false;
       const d = openDispute(k, c, { job, kind: DisputeKind.DISPUTE_KIND_AUDIT, challenger: "", bond: 0n });
       emitAuditSelected(c.events, { jobId, disputeId: d.id, resultHeight: job.resultHeight });
       return true;

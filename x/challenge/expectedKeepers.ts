@@ -68,6 +68,8 @@ export interface DisputableJob {
   /** The opened output; empty until opened. */
   readonly output: Uint8Array;
   readonly input: Uint8Array;
+  /** The rate (ppm) the job was assigned with (security.ts); 0 for a job assigned before the rule: the base rate. */
+  readonly auditRatePpm: bigint;
 }
 
 export interface InferenceKeeper {

@@ -2,7 +2,8 @@
  * Plain state access for x/challenge: params, the dispute counter, disputes with their indexes
  * and the due queue. The checks and effects live in `msgServer.ts` (messages) and `abci.ts` (the
  * end-block audits, draws, phase ends, verdicts and settlements); this file only reads and writes,
- * and answers x/inference's one question (`wantsOpening`).
+ * and answers x/inference's questions (`wantsOpening`, and the per-job audit rate of
+ * security.ts: `jobAuditRate`, `securityLimits`).
  */
 import { Dispute as WireDispute } from "../../gen/inferchain/challenge/v1/challenge";
 import type { KVReader, KVStore } from "../../base/store/kv";
@@ -11,6 +12,7 @@ import { BASE_DENOM, formatCoins, type Coin } from "../../base/types/coins";
 import type { BankKeeper, InferenceKeeper, ModelsKeeper, SlashingKeeper, StakingKeeper } from "./expectedKeepers";
 import { DISPUTES_PREFIX, DUE_PREFIX, NEXT_DISPUTE_ID_KEY, PARAMS_KEY, disputeIndexKeys, disputeKey, jobPrefix, statusPrefix } from "./keys";
 import { Params, defaultParams, fromWire, paramsToWire, type ChallengeParams } from "./params";
+import { jobAuditRate, maxSecuredFee, minSecuringStake } from "./security";
 import { DisputeStatus, disputeFromWire, disputeToWire, isFinal, type Dispute } from "./types";
 
 /** Module account holding the bonds of open disputes. */
@@ -134,6 +136,24 @@ export class ChallengeKeeper {
   wantsOpening(s: KVReader, jobId: bigint): boolean {
     const d = this.openDisputeOfJob(s, jobId);
     return d !== undefined && d.status === DisputeStatus.DISPUTE_STATUS_OPEN && !d.opened;
+  }
+
+  /**
+   * x/inference's question at assignment (and submission): the audit rate (ppm) of a job with
+   * `fee` on a validator with `stake` bonded uinf under the current params (security.ts);
+   * undefined when that validator cannot secure the job.
+   */
+  jobAuditRate(s: KVReader, fee: bigint, stake: bigint): bigint | undefined {
+    return jobAuditRate(this.getParams(s), fee, stake);
+  }
+
+  /**
+   * What MsgSubmitJob's refusal names: the largest fee a validator with `stake` can be assigned
+   * (at max_audit_rate_ppm) and the smallest stake that could be assigned `fee`.
+   */
+  securityLimits(s: KVReader, fee: bigint, stake: bigint): { readonly maxFee: bigint; readonly stakeNeeded: bigint | undefined } {
+    const p = this.getParams(s);
+    return { maxFee: maxSecuredFee(p, stake, p.maxAuditRatePpm), stakeNeeded: minSecuringStake(p, fee, p.maxAuditRatePpm) };
   }
 }
 

@@ -187,6 +187,7 @@ describe("disputes: the keeper methods x/challenge calls", () => {
       opened: false,
       output: new Uint8Array(),
       input: sampleInput(),
+      auditRatePpm: 0n,
     });
     expect(t.k.jobForDispute(t.store, 2n)).toBeUndefined();
     expect(t.k.openedResult(t.store, 1n)).toBeUndefined();

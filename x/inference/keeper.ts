@@ -194,6 +194,7 @@ export class InferenceKeeper {
       opened: j.opened,
       output: j.output,
       input: j.input,
+      auditRatePpm: j.auditRatePpm,
     };
   }
 

@@ -27,6 +27,7 @@ import {
   ErrInvalidReason,
   ErrInvalidSealedOutput,
   ErrFeeBelowMinimum,
+  ErrFeeNotSecured,
   ErrInputUriNotSupported,
   ErrInvalidFee,
   ErrInvalidInput,
@@ -43,6 +44,7 @@ import {
 } from "./errors";
 import { emitJobSubmitted, emitResultOpened, emitResultSubmitted, emitUpdateParams } from "./events";
 import { capRefund, latePenalty, resultTiming } from "./fees";
+import type { ModelWorker } from "./expectedKeepers";
 import { KIND_LATE_RESULT, type InferenceKeeper } from "./keeper";
 import { fromWire, type InferenceParams } from "./params";
 import { coinString, coins } from "./settlement";
@@ -104,6 +106,7 @@ export function msgSubmitJobHandler(k: InferenceKeeper): MsgHandler<SubmitJob> {
       if (!model) throw ErrUnknownModel.wrap(`model ${msg.modelId}`);
       if (msg.fee < model.minFee) throw ErrFeeBelowMinimum.wrap(`fee ${msg.fee}${k.denom} is below ${model.id}'s min_fee ${model.minFee}${k.denom}`);
       recode(ErrInvalidInput, () => k.models.decodeInput(model, msg.input));
+      checkSecurable(k, ctx, model.id, msg.fee);
       // The key results are sealed to. The ante handler has set it by now (the client signed
       // this tx), so a missing key means a signer that is not the client: refuse it plainly.
       const clientPubkey = k.accounts.getAccount(ctx.store, msg.client)?.pubkey;
@@ -116,6 +119,28 @@ export function msgSubmitJobHandler(k: InferenceKeeper): MsgHandler<SubmitJob> {
       return { typeUrl: TYPE_URL + "MsgSubmitJobResponse", value: MsgSubmitJobResponse.encode({ jobId: id }).finish() };
     },
   };
+}
+
+/**
+ * Per-job economic security at submission: a job that no validator now serving the model could
+ * secure (its rate would exceed max_audit_rate_ppm even on the largest stake; the rate falls as
+ * the stake grows, so the largest decides) is refused rather than escrowed and failed a block
+ * later. A model nobody serves is left to assignment (job_unassignable, refund), as before.
+ * Stakes may change before assignment, which checks again per worker.
+ */
+function checkSecurable(k: InferenceKeeper, ctx: Context, modelId: string, fee: bigint): void {
+  const challenge = k.challenge;
+  if (!challenge) return;
+  let best: ModelWorker | undefined;
+  for (const w of k.staking.workersForModel(ctx.store, modelId)) {
+    if (w.tokens > 0n && (!best || w.tokens > best.tokens)) best = w;
+  }
+  if (!best || challenge.jobAuditRate(ctx.store, fee, best.tokens) !== undefined) return;
+  const { maxFee, stakeNeeded } = challenge.securityLimits(ctx.store, fee, best.tokens);
+  const need = stakeNeeded === undefined ? "no stake can secure it" : `it needs a validator with at least ${stakeNeeded}${k.denom} bonded`;
+  throw ErrFeeNotSecured.wrap(
+    `fee ${fee}${k.denom}: the largest stake serving ${modelId} is ${best.tokens}${k.denom} (${best.operator}), which secures fees up to ${maxFee}${k.denom}; ${need}`,
+  );
 }
 
 // ---------------------------------------------------------------- MsgSubmitResult

@@ -60,6 +60,12 @@ export interface Job {
   readonly disputeId: bigint;
   /** The worker opened its result: `output` holds it. */
   readonly opened: boolean;
+  /**
+   * Audit rate (ppm) fixed at assignment from the fee and the assignee's bonded tokens
+   * (x/challenge's per-job economic security); 0 while unassigned, and for jobs assigned with no
+   * challenge keeper wired (audited at the base rate).
+   */
+  readonly auditRatePpm: bigint;
 }
 
 /** A job as a dispute sees it (x/challenge's expectedKeepers declares the same shape). */
@@ -80,6 +86,8 @@ export interface DisputableJob {
   /** The opened output; empty until opened. */
   readonly output: Uint8Array;
   readonly input: Uint8Array;
+  /** The job's audit rate (ppm) from its assignment; 0: the base rate. */
+  readonly auditRatePpm: bigint;
 }
 
 /** Statuses a job never leaves (its fee was paid out or refunded). */
@@ -142,6 +150,7 @@ export function newJob(p: { id: bigint; client: string; modelId: string; input: 
     clientPubkey: p.clientPubkey ?? new Uint8Array(),
     disputeId: 0n,
     opened: false,
+    auditRatePpm: 0n,
   };
 }
 

@@ -257,6 +257,16 @@ export interface Params {
   paramsAuthority: string;
   /** Most disputes one block may open or advance (bounds FinalizeBlock work). */
   maxDisputesPerBlock: number;
+  /**
+   * Per-job economic security (SPEC §4 "Economic security check"). A job with fee F assigned to
+   * a validator with bonded tokens S is audited at
+   *   max(audit_rate_ppm, ceil(safety_factor_ppm × F × 10^6 / (slash_fraction_invalid_result_ppm × S)))
+   * so that faking it loses in expectation at least safety_factor × F; a job is assigned only to
+   * validators for which that rate is at most max_audit_rate_ppm. safety_factor_ppm ≥ 10^6 (1×;
+   * default 2000000 = 2×); audit_rate_ppm ≤ max_audit_rate_ppm ≤ 10^6 (default 250000 = 25%).
+   */
+  safetyFactorPpm: bigint;
+  maxAuditRatePpm: bigint;
 }
 
 export interface GenesisState {
@@ -1129,6 +1139,8 @@ function createBaseParams(): Params {
     auditVerifierReward: "",
     paramsAuthority: "",
     maxDisputesPerBlock: 0,
+    safetyFactorPpm: 0n,
+    maxAuditRatePpm: 0n,
   };
 }
 
@@ -1209,6 +1221,18 @@ export const Params: MessageFns<Params> = {
     }
     if (message.maxDisputesPerBlock !== 0) {
       writer.uint32(128).uint32(message.maxDisputesPerBlock);
+    }
+    if (message.safetyFactorPpm !== 0n) {
+      if (BigInt.asUintN(64, message.safetyFactorPpm) !== message.safetyFactorPpm) {
+        throw new globalThis.Error("value provided for field message.safetyFactorPpm of type uint64 too large");
+      }
+      writer.uint32(136).uint64(message.safetyFactorPpm);
+    }
+    if (message.maxAuditRatePpm !== 0n) {
+      if (BigInt.asUintN(64, message.maxAuditRatePpm) !== message.maxAuditRatePpm) {
+        throw new globalThis.Error("value provided for field message.maxAuditRatePpm of type uint64 too large");
+      }
+      writer.uint32(144).uint64(message.maxAuditRatePpm);
     }
     return writer;
   },
@@ -1354,6 +1378,22 @@ export const Params: MessageFns<Params> = {
             message.maxDisputesPerBlock = reader.uint32();
             continue;
           }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.safetyFactorPpm = reader.uint64() as bigint;
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.maxAuditRatePpm = reader.uint64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1448,6 +1488,16 @@ export const Params: MessageFns<Params> = {
         : isSet(object.max_disputes_per_block)
         ? globalThis.Number(object.max_disputes_per_block)
         : 0,
+      safetyFactorPpm: isSet(object.safetyFactorPpm)
+        ? BigInt(object.safetyFactorPpm)
+        : isSet(object.safety_factor_ppm)
+        ? BigInt(object.safety_factor_ppm)
+        : 0n,
+      maxAuditRatePpm: isSet(object.maxAuditRatePpm)
+        ? BigInt(object.maxAuditRatePpm)
+        : isSet(object.max_audit_rate_ppm)
+        ? BigInt(object.max_audit_rate_ppm)
+        : 0n,
     };
   },
 
@@ -1501,6 +1551,12 @@ export const Params: MessageFns<Params> = {
     if (message.maxDisputesPerBlock !== 0) {
       obj.maxDisputesPerBlock = Math.round(message.maxDisputesPerBlock);
     }
+    if (message.safetyFactorPpm !== 0n) {
+      obj.safetyFactorPpm = message.safetyFactorPpm.toString();
+    }
+    if (message.maxAuditRatePpm !== 0n) {
+      obj.maxAuditRatePpm = message.maxAuditRatePpm.toString();
+    }
     return obj;
   },
 
@@ -1543,6 +1599,12 @@ export const Params: MessageFns<Params> = {
     message.auditVerifierReward = object.auditVerifierReward ?? "";
     message.paramsAuthority = object.paramsAuthority ?? "";
     message.maxDisputesPerBlock = object.maxDisputesPerBlock ?? 0;
+    message.safetyFactorPpm = (object.safetyFactorPpm !== undefined && object.safetyFactorPpm !== null)
+      ? BigInt(object.safetyFactorPpm)
+      : 0n;
+    message.maxAuditRatePpm = (object.maxAuditRatePpm !== undefined && object.maxAuditRatePpm !== null)
+      ? BigInt(object.maxAuditRatePpm)
+      : 0n;
     return message;
   },
 };
