@@ -125,7 +125,7 @@ const silent = pino({ level: "silent" });
 const fakeSession = (out: Float32Array): ort.InferenceSession => ({ run: async () => ({ y: new Tensor("float32", out, [1, 8]) }), release: async () => undefined }) as unknown as ort.InferenceSession;
 
 /** A verifier on `chain`; `deliver` false: the signer accepts txs but they never reach the chain (dropped). */
-function rig(chain: FakeChain, o: { fault?: VerifierFaultMode; run?: VerifierOptions["run"] | "honest"; deliver?: boolean; collusion?: VerifierOptions["collusion"] } = {}): Rig {
+function rig(chain: FakeChain, o: { fault?: VerifierFaultMode; run?: VerifierOptions["run"] | "honest"; deliver?: boolean; collusion?: VerifierOptions["collusion"]; openTx?: boolean } = {}): Rig {
   const sent: EncodeObject[] = [];
   const hashes: string[] = [];
   const opened: bigint[] = [];
@@ -151,7 +151,7 @@ function rig(chain: FakeChain, o: { fault?: VerifierFaultMode; run?: VerifierOpt
           runs.n++;
           return OUTPUT;
         }));
-  const v = new Verifier({ home, worker: { address: ME, operator: "infervaloper1me" }, models, chain, signer, metrics, log: silent, fault: o.fault, collusion: o.collusion, run, salt: () => SALT, random: () => 0.75, openResult: async (id) => void opened.push(id) });
+  const v = new Verifier({ home, worker: { address: ME, operator: "infervaloper1me" }, models, chain, signer, metrics, log: silent, fault: o.fault, collusion: o.collusion, run, salt: () => SALT, random: () => 0.75, openResult: async (id) => (opened.push(id), o.openTx ? `OPEN${opened.length}` : undefined) });
   return { v, sent, hashes, metrics, opened, runs };
 }
 
@@ -385,6 +385,24 @@ describe("sidecar verifier", () => {
     expect(await counter(r.metrics.openings, "outcome", "sent")).toBe(1);
     expect(await counter(r.metrics.disputesSeen, "role", "worker")).toBe(1);
     expect(r.sent).toEqual([]);
+  });
+
+  test("an opening dropped from the mempool is sent again while the open phase lasts; one that landed is not", async () => {
+    const chain = new FakeChain();
+    chain.put(dispute(3n, DisputeStatus.DISPUTE_STATUS_OPEN, { worker: ME, verifiers: [OTHER], commitEnd: 5n })); // open phase ends at 15
+    const r = rig(chain, { openTx: true });
+    await at(r, block(6n, [phase(3n, "open", ME)]));
+    expect(r.opened).toEqual([103n]);
+    for (const h of [7n, 8n]) await at(r, block(h)); // OPEN1 never shows up
+    expect(r.opened).toEqual([103n]);
+    await at(r, block(9n)); // more than 2 blocks: dropped; asked again
+    expect(r.opened).toEqual([103n, 103n]);
+    await at(r, block(10n, [], ["OPEN2"]));
+    chain.put({ ...chain.ds.get(3n)!, opened: true });
+    for (const h of [11n, 12n, 13n, 14n, 15n]) await at(r, block(h, [phase(3n, "open", ME)]));
+    await r.v.resume("periodic");
+    await r.v.idle();
+    expect(r.opened).toEqual([103n, 103n]);
   });
 
   test("a final dispute's record is deleted", async () => {
