@@ -189,6 +189,8 @@ export function jobToJson(job: Job, model?: Model, opened?: OpenedResult): Recor
     client_pubkey: Buffer.from(job.clientPubkey).toString("base64"),
     opened: job.opened,
     dispute_id: job.disputeId.toString(),
+    // Per-job economic security: the rate its result is drawn for audit at (0: the base rate).
+    audit_rate_ppm: job.auditRatePpm.toString(),
   };
   const result = resultTensors(opened ? opened.output : job.output, model);
   if (result) out.result = result;

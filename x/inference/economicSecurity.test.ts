@@ -7,12 +7,14 @@
  */
 import type { Event } from "cosmjs-types/tendermint/abci/types";
 import { MsgSubmitJob } from "../../gen/inferchain/inference/v1/tx";
+import { QueryJobRequest, QueryJobResponse } from "../../gen/inferchain/inference/v1/query";
 import { AppError } from "../../base/errors";
 import { Branch } from "../../base/store/kv";
 import { assignJob, endBlocker, timeoutJob } from "./abci";
 import { ErrFeeNotSecured, ErrInvalidFee } from "./errors";
 import { jobFromJson, jobToJson, parseGenesis } from "./genesis";
 import { msgSubmitJobHandler } from "./msgServer";
+import { inferenceQueries } from "./queries";
 import { FakeChallenge, JOB_ESCROW_MODULE, MODEL, addValidator, ctxAt, fundedClient, sampleInput, testSetup, type TestSetup, type TestValidator } from "./testutil";
 import { JobStatus, type Job } from "./types";
 
@@ -100,11 +102,13 @@ describe("assignment: only validators whose stake secures the fee (attacker: a t
     for (let id = 1n; id <= 20n; id++) expect(job(t, id)).toMatchObject({ operator: vals[1].operator, auditRatePpm: 150_000n });
   });
 
-  test("the event says the rate: job_assigned{audit_rate_ppm}", () => {
+  test("the event and the Job query say the rate: job_assigned{audit_rate_ppm}, Job.audit_rate_ppm", () => {
     const { t, vals, client } = chain([40n * INF]);
     const id = mustId(submit(t, client, 3n * INF));
     const events = endBlock(t, 5n);
     expect(attrs(events, "job_assigned")).toEqual([expect.objectContaining({ job_id: String(id), operator: vals[0].operator, audit_rate_ppm: "150000" })]);
+    const q = inferenceQueries(t.k).find((h) => h.path === "/inferchain.inference.v1.Query/Job")!;
+    expect(QueryJobResponse.decode(q.handle({ store: t.store, height: 5n }, QueryJobRequest.encode({ id }).finish())).job?.auditRatePpm).toBe(150_000n);
   });
 
   test("griefer/lazy: a reassigned job's rate is the new assignee's, reset while it waits", () => {
