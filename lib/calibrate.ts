@@ -54,8 +54,8 @@ type ValueFn = (r: Rand, k: number, hot: number, step: number) => number;
 /**
  * Float inputs for a model without a battery of its own (mlp-16x8): the bulk of ordinary
  * values, the documented range (mlp-16x8's limits are sized for |x| ≤ 128), the edges of that
- * range, zeros, values of a few quantization steps, and values far outside the sized range but
- * still inside the spec (a client may send them; a griefer would).
+ * range, zeros, values of a few quantization steps, and values drawn far outside that range and
+ * clamped to the input's max_abs (the chain refuses more: a griefer sends exactly the bound).
  */
 const FLOAT_CATEGORIES: ReadonlyArray<readonly [string, ValueFn]> = [
   ["normal", (r) => normalish(r)],
@@ -66,7 +66,7 @@ const FLOAT_CATEGORIES: ReadonlyArray<readonly [string, ValueFn]> = [
   ["one-hot-128", (r, k, hot) => (k === hot ? (r() < 0.5 ? -128 : 128) : 0)],
   ["tiny-steps", (r, _k, _h, step) => (Math.floor(9 * r()) - 4) * step],
   ["normal", (r) => normalish(r)],
-  ["large-16384", (r) => 32768 * r() - 16384],
+  ["saturated", (r) => 32768 * r() - 16384],
 ];
 
 function genericTensor(spec: TensorSpec, fn: ValueFn, r: Rand, step: number): HostTensor {
@@ -75,7 +75,8 @@ function genericTensor(spec: TensorSpec, fn: ValueFn, r: Rand, step: number): Ho
   const data = allocate(spec.dtype, n);
   const hot = Math.floor(r() * n);
   if (isFloatDType(spec.dtype)) {
-    for (let k = 0; k < n; k++) (data as Float32Array | Float64Array)[k] = fn(r, k, hot, step);
+    const bound = spec.maxAbs === undefined || spec.maxAbs === 0n ? Infinity : Number(spec.maxAbs);
+    for (let k = 0; k < n; k++) (data as Float32Array | Float64Array)[k] = Math.max(-bound, Math.min(bound, fn(r, k, hot, step)));
   } else {
     // Integer inputs: small values inside the dtype's range (0/1 for bool and unsigned).
     const { min, max } = dtypeRange(spec.dtype);

@@ -356,7 +356,7 @@ export function inferenceQueryCommand(): Command {
 }
 
 export function modelToJson(m: Model): Record<string, unknown> {
-  const spec = (s: Model["inputs"][number]) => ({ name: s.name, dtype: s.dtype, shape: s.shape.map((d) => Number(d)) });
+  const spec = (s: Model["inputs"][number]) => ({ name: s.name, dtype: s.dtype, shape: s.shape.map((d) => Number(d)), ...(s.maxAbs ? { max_abs: s.maxAbs.toString() } : {}) });
   return {
     id: m.id,
     onnxSha256: m.onnxSha256,
