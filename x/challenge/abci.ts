@@ -514,12 +514,18 @@ export function finalize(k: ChallengeKeeper, ctx: Context, params: ChallengePara
     }
   }
 
+  // The fault counts from the worker's assignment: its job's audit rate was fixed against the
+  // stake it had then (security.ts), so unbonding between assignment and a faked result must
+  // not shrink what is slashed (x/slashing cuts unbonding entries created since the infraction).
+  const assignedHeight = k.inference.jobForDispute(ctx.store, d.jobId)?.assignedHeight ?? 0n;
+  const infractionHeight = assignedHeight > 0n && assignedHeight <= d.resultHeight ? assignedHeight : d.resultHeight;
+
   k.inference.settleDispute(ctx, d.jobId, fault);
 
   if (fault) {
     slashSafely(k, ctx, d.id, {
       operator: d.operator,
-      infractionHeight: d.resultHeight,
+      infractionHeight,
       fractionPpm: params.slashFractionInvalidResultPpm,
       kind: KIND_INVALID_RESULT,
       reporters: unique([d.challenger, ...wonAccounts]),

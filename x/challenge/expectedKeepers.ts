@@ -57,6 +57,8 @@ export interface DisputableJob {
   readonly operator: string;
   readonly worker: string;
   readonly fee: bigint;
+  /** Height the current worker was assigned the job at: the stake its audit rate was fixed against, and a FAULT's infraction height. */
+  readonly assignedHeight: bigint;
   /** Height the result was included at (0 before a result). */
   readonly resultHeight: bigint;
   /** The job finalizes at the end of this block unless held first. */

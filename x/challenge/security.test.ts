@@ -8,7 +8,11 @@ import { parseGenesis } from "./genesis";
 import { msgUpdateParamsHandler } from "./msgServer";
 import { DEFAULT_PARAMS_AUTHORITY, defaultParams, paramsToWire } from "./params";
 import { auditRateOf, jobAuditRate, maxSecuredFee, minSecuringStake, type SecurityParams } from "./security";
-import { addValidator, attrsOf, blockCtx, endBlock, hashAt, sampleOutput, testAccount, testSetup, WRONG_OUTPUT } from "./testutil";
+import type { Context } from "../../base/context";
+import { KIND_INVALID_RESULT } from "./keeper";
+import { msgCommitVerificationHandler, msgRevealVerificationHandler } from "./msgServer";
+import { addValidator, attrsOf, blockCtx, commitmentOf, deliver, endBlock, hashAt, saltOf, sampleOutput, testAccount, testSetup, WRONG_OUTPUT } from "./testutil";
+import { Verdict, currentRound, isFinal, type Dispute } from "./types";
 
 const INF = 1_000_000n;
 const D: SecurityParams = defaultParams();
@@ -171,6 +175,40 @@ describe("audits at each job's own rate (abci.ts)", () => {
     const a = auditsOf(50, 0n);
     const b = auditsOf(50, D.auditRatePpm);
     expect([...a.audited].sort()).toEqual([...b.audited].sort());
+  });
+});
+
+describe("attacker: a worker that unbonds between its assignment and a faked result", () => {
+  test("is slashed on the stake it had when assigned (the stake its rate was fixed against): the FAULT's infraction height is the assignment", () => {
+    const t = testSetup({ auditRatePpm: 1n, maxAuditRatePpm: PPM, maxRounds: 1 });
+    const faker = addValidator(t, 0, 100n * INF);
+    for (let i = 1; i <= 4; i++) addValidator(t, i, 10n * INF);
+    let h = 4n;
+    const block = (f?: (c: Context) => void): void => {
+      h++;
+      const c = blockCtx(t, h);
+      f?.(c);
+      endBlock(t, c);
+    };
+    block(); // 5: x/inference assigns it a 10 INF job at 20% (on 100 INF)
+    block();
+    block((c) => void t.staking.undelegate(c, faker.operator, faker.account, 90n * INF, 10_000n)); // 7: 90 INF out
+    while (h < 9n) block();
+    let jobId = 0n;
+    block((c) => (jobId = t.inference.postResult(c, { client: testAccount(1), operator: faker.operator, worker: faker.worker, output: WRONG_OUTPUT, fee: 10n * INF, auditRatePpm: PPM, assignedHeight: 5n }))); // 10
+    block(); // 11: audited
+    block(); // 12: drawn
+    const d = (): Dispute => t.k.getDispute(t.store, 1n)!;
+    const committee = currentRound(d()).verifiers.map((v) => v.worker);
+    block((c) => committee.forEach((v, i) => deliver(c, msgCommitVerificationHandler(t.k), { verifier: v, disputeId: 1n, commitment: commitmentOf(sampleOutput(), saltOf(i), v) })));
+    block((c) => committee.forEach((v, i) => deliver(c, msgRevealVerificationHandler(t.k), { verifier: v, disputeId: 1n, output: sampleOutput(), salt: saltOf(i), cannotRun: false })));
+    block((c) => t.inference.open(c, jobId));
+    while (!isFinal(d().status) && h < 50n) block();
+    expect(d().finalVerdict).toBe(Verdict.VERDICT_FAULT);
+    const slashes = [...t.slashing.slashEvents(t.store)].filter((e) => e.kind === KIND_INVALID_RESULT);
+    // All 100 INF: the 10 still bonded and the 90 unbonding since the assignment (at the result's
+    // height, 10, only the 10 INF would have been at risk).
+    expect(slashes).toEqual([expect.objectContaining({ validator: faker.operator, infractionHeight: 5n, amount: 100n * INF })]);
   });
 });
 

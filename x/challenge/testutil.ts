@@ -50,7 +50,7 @@ export interface FakeJob extends DisputableJob {
   readonly disputeId: bigint;
 }
 
-const FIELDS = ["id", "client", "modelId", "operator", "worker", "fee", "resultHeight", "challengeEndHeight", "status", "cannotRun", "opened", "output", "input", "posted", "disputeId", "auditRatePpm"] as const;
+const FIELDS = ["id", "client", "modelId", "operator", "worker", "fee", "resultHeight", "challengeEndHeight", "status", "cannotRun", "opened", "output", "input", "posted", "disputeId", "auditRatePpm", "assignedHeight"] as const;
 
 function encodeJob(j: FakeJob): Uint8Array {
   return enc.encode(
@@ -80,6 +80,7 @@ function decodeJob(raw: Uint8Array): FakeJob {
     posted: unb64(p[13]),
     disputeId: BigInt(p[14]),
     auditRatePpm: BigInt(p[15]),
+    assignedHeight: BigInt(p[16]),
   };
 }
 
@@ -119,9 +120,9 @@ export class FakeInference implements InferenceKeeper {
   /**
    * A result posted at the context's height by `worker` of `operator` for `client`, whose fee is
    * minted and escrowed; `auditRatePpm` is the rate x/inference fixed at assignment (default 0:
-   * the base rate).
+   * the base rate), `assignedHeight` when (default: the result's height).
    */
-  postResult(ctx: Context, a: { client: string; operator: string; worker: string; fee?: bigint; output: Uint8Array; cannotRun?: boolean; modelId?: string; auditRatePpm?: bigint }): bigint {
+  postResult(ctx: Context, a: { client: string; operator: string; worker: string; fee?: bigint; output: Uint8Array; cannotRun?: boolean; modelId?: string; auditRatePpm?: bigint; assignedHeight?: bigint }): bigint {
     const raw = ctx.store.get("fake/inference/next");
     const id = raw ? BigInt(dec.decode(raw)) : 1n;
     ctx.store.set("fake/inference/next", enc.encode((id + 1n).toString()));
@@ -145,6 +146,7 @@ export class FakeInference implements InferenceKeeper {
       posted: a.cannotRun ? new Uint8Array() : a.output,
       disputeId: 0n,
       auditRatePpm: a.auditRatePpm ?? 0n,
+      assignedHeight: a.assignedHeight ?? ctx.block.height,
     });
     ctx.store.set(`fake/inference/included/${ctx.block.height.toString().padStart(20, "0")}/${id.toString().padStart(20, "0")}`, Uint8Array.of(1));
     return id;

@@ -180,6 +180,7 @@ describe("disputes: the keeper methods x/challenge calls", () => {
       operator: j.operator,
       worker: j.worker,
       fee: FEE,
+      assignedHeight: 2n,
       resultHeight: 3n,
       challengeEndHeight: 8n,
       status: "result_posted",

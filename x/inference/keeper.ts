@@ -187,6 +187,7 @@ export class InferenceKeeper {
       operator: j.operator,
       worker: j.worker,
       fee: j.fee,
+      assignedHeight: j.assignedHeight,
       resultHeight: j.resultHeight,
       challengeEndHeight: j.challengeEndHeight,
       status: statusName(j.status),

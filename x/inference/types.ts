@@ -76,6 +76,8 @@ export interface DisputableJob {
   readonly operator: string;
   readonly worker: string;
   readonly fee: bigint;
+  /** Height the current worker was assigned the job at. */
+  readonly assignedHeight: bigint;
   /** Height the result was included at (0 before a result). */
   readonly resultHeight: bigint;
   readonly challengeEndHeight: bigint;
