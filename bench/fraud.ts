@@ -20,7 +20,8 @@
  *     "blocks_fault_to_slash":N,"honest_slashed":N,"verdicts_flipped":N,"verification_ratio":x,
  *     "fraud_profit_uinf":"N","griefer_loss_uinf":"N"}, ...]}
  * (-1 where there is nothing to count: no detection, no slash). Progress goes to stderr. Exit
- * code 1 if an honest validator was slashed or a verdict flipped.
+ * code 1 if an honest validator was slashed, a verdict flipped or a scenario failed to run (the
+ * others still run; a failed one is left out of the JSON and its localnet kept).
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { detectionProbability, MEASUREMENT_PARAMS, monteCarloDetection, resultJson, runFraudScenario, scenarioPlan, SCENARIOS, type ScenarioName, type ScenarioResult } from "../test/support/fraud";
@@ -93,9 +94,19 @@ async function main(): Promise<void> {
   console.log(`bench:fraud ${new Date().toISOString()}: ${names.join(", ")}; ${o.jobs} jobs each (${o.batch} per tx), ${o.validators} validators, timeout_commit ${o.timeoutCommit}`);
   console.log(`params changed from the defaults for measuring: x/challenge ${JSON.stringify(MEASUREMENT_PARAMS.challenge)}, x/inference ${JSON.stringify(MEASUREMENT_PARAMS.inference)}; everything else (audit_rate_ppm, verifiers_per_round, slashes) default`);
   const results: ScenarioResult[] = [];
+  const failed: string[] = [];
   for (const name of names) {
     const plan = scenarioPlan(name, o.validators, o.jobs);
-    const r = await runFraudScenario(plan, { validators: o.validators, jobs: o.jobs, batch: o.batch, portRange: [o.portOffset, o.portOffset + o.validators + 4], timeoutCommit: o.timeoutCommit, keep: o.keep, log });
+    let r: ScenarioResult;
+    try {
+      r = await runFraudScenario(plan, { validators: o.validators, jobs: o.jobs, batch: o.batch, portRange: [o.portOffset, o.portOffset + o.validators + 4], timeoutCommit: o.timeoutCommit, keep: o.keep, log });
+    } catch (e) {
+      // One scenario's localnet failing (its homes are kept) does not cost the others.
+      failed.push(name);
+      console.log(`${name}: FAILED: ${(e as Error).message.split("\n")[0]}`);
+      log(`${name}: ${(e as Error).stack ?? String(e)}`);
+      continue;
+    }
     results.push(r);
     if (r.skipped) console.log(`${name}: skipped: ${r.skipped}`);
     else {
@@ -113,13 +124,16 @@ async function main(): Promise<void> {
             `Monte Carlo over x/challenge isAudited (${o.trials} runs, random block hashes) ${pct(monteCarloDetection(p, 100, o.trials))}; ` +
             `this run: ${r.faked_jobs_to_detection < 0 ? "not detected" : `detected at faked job ${r.faked_jobs_to_detection}`}`,
         );
+        // What one faked job is worth in expectation: at most its fee, against p × the stake slashed (100% by default).
+        const expectedSlash = (BigInt(p) * BigInt(r.fraudsterStakeUinf)) / 1_000_000n;
+        console.log(`  one faked job: gains at most its fee ${r.feeUinf} uinf, loses p × stake = ${expectedSlash} uinf in expectation (stake ${r.fraudsterStakeUinf} uinf): ${BigInt(r.feeUinf) - expectedSlash} uinf`);
       }
     }
   }
   console.log("");
   console.log(table(results));
   console.log(`(${((Date.now() - started) / 60_000).toFixed(1)} min)`);
-  const bad = results.some((r) => r.honest_slashed > 0 || r.verdicts_flipped > 0);
+  const bad = failed.length > 0 || results.some((r) => r.honest_slashed > 0 || r.verdicts_flipped > 0);
   console.log(JSON.stringify({ scenarios: results.filter((r) => !r.skipped).map(resultJson) }));
   process.exitCode = bad ? 1 : 0;
 }

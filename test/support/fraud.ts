@@ -152,6 +152,10 @@ export interface ScenarioResult {
   /** Audit rate (ppm) of the fraudster's jobs as the chain set it (the job's audit_rate_ppm when it has one, else the param). */
   readonly auditRatePpm: number;
   readonly fraudsterSlashed: boolean;
+  /** The fraudster's bonded tokens at the start (its slashable stake). */
+  readonly fraudsterStakeUinf: string;
+  /** The fee of every job. */
+  readonly feeUinf: string;
   readonly fraudsterTombstoned: boolean;
   readonly fraudsterJailed: boolean;
   readonly honestMeanGainUinf: string;
@@ -223,6 +227,8 @@ function skippedResult(plan: ScenarioPlan, why: string): ScenarioResult {
     verifierExecutions: 0,
     auditRatePpm: 0,
     fraudsterSlashed: false,
+    fraudsterStakeUinf: "0",
+    feeUinf: FEE.toString(),
     fraudsterTombstoned: false,
     fraudsterJailed: false,
     honestMeanGainUinf: "0",
@@ -236,11 +242,23 @@ function skippedResult(plan: ScenarioPlan, why: string): ScenarioResult {
   };
 }
 
+/** `f`, tried again (up to 6 times, backing off) when the node does not answer: a busy 2-core box drops a connection now and then. */
+async function retrying<T>(f: () => Promise<T>, tries = 6): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await f();
+    } catch (e) {
+      if (i >= tries) throw e;
+      await new Promise((r) => setTimeout(r, 500 * i));
+    }
+  }
+}
+
 /** A validator's wealth: operator account + worker key balances + bonded tokens. */
 async function wealth(net: Localnet, q: LocalnetQueryClient, i: number): Promise<bigint> {
   const v = net.validators[i];
   const rpc = net.rpcUrl();
-  return (await balance(rpc, v.account)) + (await balance(rpc, v.worker)) + (await validatorState(q, v.operator)).tokens;
+  return retrying(async () => (await balance(rpc, v.account)) + (await balance(rpc, v.worker)) + (await validatorState(q, v.operator)).tokens);
 }
 
 /** Runs one scenario on a fresh localnet and measures it; the localnet is stopped (and removed unless `keep` or a failure). */
@@ -293,7 +311,7 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
     }
     const faulty = new Set<number>([...Object.keys(plan.faults).map(Number), ...(plan.collude ?? [])]);
     const honest = net.validators.map((v) => v.index).filter((i) => !faulty.has(i));
-    const stakes = await Promise.all(net.validators.map(async (v) => (await validatorState(q, v.operator)).tokens));
+    const stakes = await Promise.all(net.validators.map(async (v) => (await retrying(() => validatorState(q, v.operator))).tokens));
     const totalStake = stakes.reduce((a, b) => a + b, 0n);
     const colludingStakeShare = plan.collude ? Number((plan.collude.reduce((a, i) => a + stakes[i], 0n) * 1_000_000n) / totalStake) / 1e6 : undefined;
     if (colludingStakeShare !== undefined) log(`${plan.name}: colluding group holds ${(colludingStakeShare * 100).toFixed(1)}% of the stake`);
@@ -369,9 +387,9 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
 
     // The truth, job by job.
     const jobs: Job[] = [];
-    for (const id of ids) jobs.push((await q.inferchain.inference.job(id))!);
+    for (const id of ids) jobs.push((await retrying(() => q.inferchain.inference.job(id)))!);
     const disputesOf = new Map<bigint, Dispute[]>();
-    for (const j of jobs) disputesOf.set(j.id, await q.challenge.disputes({ jobId: j.id }));
+    for (const j of jobs) disputesOf.set(j.id, await retrying(() => q.challenge.disputes({ jobId: j.id })));
     const answered = jobs.filter((j) => j.resultHeight > 0n);
     const faked = new Set<bigint>();
     for (const j of answered) {
@@ -409,14 +427,14 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
     let honestSlashed = 0;
     const otherHonestSlashes: Record<string, number> = {};
     for (const i of honest) {
-      const ev = await slashEvents(q, net.validators[i].operator);
+      const ev = await retrying(() => slashEvents(q, net.validators[i].operator));
       if (ev.some((e) => PROTOCOL_KINDS.has(e.kind))) honestSlashed++;
       for (const e of ev) if (!PROTOCOL_KINDS.has(e.kind)) otherHonestSlashes[e.kind] = (otherHonestSlashes[e.kind] ?? 0) + 1;
     }
     const after = await Promise.all(net.validators.map((v) => wealth(net, q, v.index)));
     const gains = after.map((a, i) => a - before[i]);
     const honestMean = honest.length > 0 ? honest.reduce((s, i) => s + gains[i], 0n) / BigInt(honest.length) : 0n;
-    grieferLoss = grieferBefore - (await balance(rpc, griefer.address));
+    grieferLoss = grieferBefore - (await retrying(() => balance(rpc, griefer.address)));
     let blocksToSlash = -1;
     let fraudsterSlashed = false;
     let tomb = false;
@@ -424,11 +442,11 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
     let auditRatePpm = Number(challengeParams.auditRatePpm);
     if (plan.fraudster !== undefined) {
       const v = net.validators[plan.fraudster];
-      const ev = await slashEvents(q, v.operator);
+      const ev = await retrying(() => slashEvents(q, v.operator));
       const inv = ev.find((e) => e.kind === "invalid_result");
       fraudsterSlashed = ev.length > 0;
       tomb = ev.some((e) => e.tombstoned);
-      jailed = (await validatorState(q, v.operator)).jailed;
+      jailed = (await retrying(() => validatorState(q, v.operator))).jailed;
       if (inv && fakedInOrder.length > 0) blocksToSlash = Number(BigInt(inv.height) - fakedInOrder[0].resultHeight);
       // Per-job audit rates (issue 10 item 1), when the chain sets them.
       const rates = answered.filter((j) => j.worker === v.worker).map((j) => Number((j as { auditRatePpm?: bigint }).auditRatePpm ?? 0n)).filter((x) => x > 0);
@@ -445,7 +463,7 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
         for (const d of disputesOf.get(j.id) ?? []) for (const r of d.rounds) colluderReveals += r.verifiers.filter((v) => v.operator === c.operator && v.revealed).length;
       }
       colluderSharedReveals += (net.sidecarLog(c.index).match(/collude: revealing the group's worker's output/g) ?? []).length;
-      colluderSlashes += (await slashEvents(q, c.operator)).length;
+      colluderSlashes += (await retrying(() => slashEvents(q, c.operator))).length;
     }
     failed = false;
     const result: ScenarioResult = {
@@ -467,6 +485,8 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
       verifierExecutions,
       auditRatePpm,
       fraudsterSlashed,
+      fraudsterStakeUinf: (plan.fraudster !== undefined ? stakes[plan.fraudster] : 0n).toString(),
+      feeUinf: FEE.toString(),
       fraudsterTombstoned: tomb,
       fraudsterJailed: jailed,
       honestMeanGainUinf: honestMean.toString(),
