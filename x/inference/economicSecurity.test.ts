@@ -181,6 +181,17 @@ describe("submission: refused when no serving validator can secure the fee (atta
     expect(s instanceof AppError && s.is(ErrInvalidFee)).toBe(true);
   });
 
+  test("equal largest stakes: the log names the lowest operator address, whatever order staking lists them in", () => {
+    const { t, vals, client } = chain([10n * INF, 10n * INF, 10n * INF]);
+    const lowest = vals.map((v) => v.operator).sort()[0];
+    const listed = t.staking.workersForModel.bind(t.staking);
+    for (const order of [(ws: ReturnType<typeof listed>) => ws, (ws: ReturnType<typeof listed>) => [...ws].reverse()]) {
+      t.staking.workersForModel = (s, m) => order(listed(s, m));
+      const r = submit(t, client, 2n * INF);
+      expect((r as AppError).message).toContain(`is 10000000uinf (${lowest})`);
+    }
+  });
+
   test("jailed or unbonded validators do not count: only the stake that could take the job", () => {
     const { t, vals, client } = chain([10n * INF, 1000n * INF]);
     t.staking.update(t.store, vals[1].operator, (v) => ({ ...v, jailed: true }));

@@ -131,9 +131,10 @@ export function msgSubmitJobHandler(k: InferenceKeeper): MsgHandler<SubmitJob> {
 function checkSecurable(k: InferenceKeeper, ctx: Context, modelId: string, fee: bigint): void {
   const challenge = k.challenge;
   if (!challenge) return;
+  // The largest stake; ties to the lowest operator address (the log names it; staking lists in any order).
   let best: ModelWorker | undefined;
   for (const w of k.staking.workersForModel(ctx.store, modelId)) {
-    if (w.tokens > 0n && (!best || w.tokens > best.tokens)) best = w;
+    if (w.tokens > 0n && (!best || w.tokens > best.tokens || (w.tokens === best.tokens && w.operator < best.operator))) best = w;
   }
   if (!best || challenge.jobAuditRate(ctx.store, fee, best.tokens) !== undefined) return;
   const { maxFee, stakeNeeded } = challenge.securityLimits(ctx.store, fee, best.tokens);
