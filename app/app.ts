@@ -46,8 +46,8 @@ function wire(opts: Pick<InferchainOptions, "localMinGasPrice">): { modules: App
   const slashing = new SlashingKeeper({ staking, bank });
   const models = new ModelsKeeper();
   const inference = new InferenceKeeper({ accounts: auth, bank, staking, slashing, models, treasury: TREASURY_MODULE });
-  // Disputes hold and settle jobs (x/challenge → x/inference) and ask for openings (x/inference →
-  // x/challenge, set once both exist).
+  // Disputes hold and settle jobs (x/challenge → x/inference); assignment asks each job's audit
+  // rate and disputes ask for openings (x/inference → x/challenge, set once both exist).
   const challenge = new ChallengeKeeper({ bank, staking, slashing, inference, models, verificationPool: VERIFICATION_POOL_MODULE });
   inference.setChallengeKeeper(challenge);
   const ante = new AnteHandler(auth, bank, { localMinGasPrice: opts.localMinGasPrice });

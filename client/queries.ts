@@ -16,12 +16,12 @@ import {
   QueryParamsResponse as InferenceParamsResponse,
 } from "../gen/inferchain/inference/v1/query";
 import { QueryModelRequest, QueryModelResponse, QueryModelsRequest, QueryModelsResponse } from "../gen/inferchain/models/v1/query";
-import { QueryWorkerRequest, QueryWorkerResponse } from "../gen/inferchain/staking/v1/query";
+import { QueryWorkerRequest, QueryWorkerResponse, QueryWorkersForModelRequest, QueryWorkersForModelResponse, type ModelWorker } from "../gen/inferchain/staking/v1/query";
 import type { Worker } from "../gen/inferchain/staking/v1/staking";
 import { modelFromWire } from "../x/models/types";
 import type { Model } from "../x/models";
 
-export type { Job, Worker };
+export type { Job, ModelWorker, Worker };
 export { JobStatus };
 
 /** `JOB_STATUS_ASSIGNED` → "ASSIGNED". */
@@ -58,6 +58,8 @@ export interface InferchainExtension {
     readonly staking: {
       workerByAddress(worker: string): Promise<Worker | undefined>;
       workerOfOperator(operator: string): Promise<Worker | undefined>;
+      /** The bonded, unjailed validators whose worker serves `modelId`, with their tokens (uinf), following pages. */
+      workersForModel(modelId: string): Promise<ModelWorker[]>;
     };
     readonly inference: {
       job(id: bigint): Promise<Job | undefined>;
@@ -117,6 +119,20 @@ export function setupInferchainExtension(base: QueryClient): InferchainExtension
       staking: {
         workerByAddress: (w) => worker({ operatorAddress: "", workerAddress: w }),
         workerOfOperator: (op) => worker({ operatorAddress: op, workerAddress: "" }),
+        async workersForModel(modelId) {
+          const out: ModelWorker[] = [];
+          let key: Uint8Array = new Uint8Array();
+          for (;;) {
+            const r = await call(STAKING, "WorkersForModel", QueryWorkersForModelRequest, QueryWorkersForModelResponse, {
+              modelId,
+              pagination: { key, offset: 0n, limit: 1000n, countTotal: false, reverse: false },
+            });
+            out.push(...r.workers);
+            const next = r.pagination?.nextKey ?? new Uint8Array();
+            if (next.length === 0) return out;
+            key = next;
+          }
+        },
       },
       inference: {
         async job(id) {

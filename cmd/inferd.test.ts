@@ -38,7 +38,7 @@ test("buildCli() defines every command without loading CosmJS, the keyring, the 
   jest.isolateModules(() => {
     const { buildCli } = require("./inferd") as typeof import("./inferd");
     const program = buildCli();
-    expect(program.commands.map((c) => c.name())).toEqual(["init", "start", "keys", "genesis", "localnet", "tx", "query", "infer", "sidecar", "status"]);
+    expect(program.commands.map((c) => c.name())).toEqual(["init", "start", "keys", "genesis", "localnet", "tx", "query", "infer", "sidecar", "params", "status"]);
     expect(program.helpInformation()).toContain("sidecar [options]");
     expect(program.version()).toBe("0.0.0-test");
   });

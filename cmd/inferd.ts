@@ -5,6 +5,7 @@ import { keysCommand } from "./commands/keys";
 import { genesisCommand, initCommand, localnetCommand, startCommand } from "./commands/node";
 import { queryCommand, statusCommand, txCommand } from "./commands/client";
 import { inferCommand, inferenceQueryCommand, inferenceTxCommand, modelsQueryCommand } from "./commands/inference";
+import { paramsCommand } from "./commands/params";
 import { sidecarCommand } from "./commands/sidecar";
 import { queryStakingCommand, querySlashingCommand, txSlashingCommand, txStakingCommand } from "./commands/staking";
 import { toCliError } from "../client/errors";
@@ -16,7 +17,7 @@ export function buildCli(): Command {
     .showHelpAfterError();
   const tx = txCommand().addCommand(inferenceTxCommand()).addCommand(txStakingCommand()).addCommand(txSlashingCommand()).addCommand(txChallengeCommand());
   const query = queryCommand().addCommand(inferenceQueryCommand()).addCommand(modelsQueryCommand()).addCommand(queryStakingCommand()).addCommand(querySlashingCommand()).addCommand(queryChallengeCommand());
-  for (const c of [initCommand(), startCommand(), keysCommand(), genesisCommand(), localnetCommand(), tx, query, inferCommand(), sidecarCommand(), statusCommand()]) {
+  for (const c of [initCommand(), startCommand(), keysCommand(), genesisCommand(), localnetCommand(), tx, query, inferCommand(), sidecarCommand(), paramsCommand(), statusCommand()]) {
     program.addCommand(c);
   }
   return program;

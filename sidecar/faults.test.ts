@@ -4,7 +4,11 @@ import { builtinModels } from "../lib/models/builtin";
 import { commitmentMatches, sealedLength, sealMatches } from "../x/inference/seal";
 import { testAccount, testPubkey, testSecretKey, testWorker } from "../x/inference/testutil";
 import { openingFor, openSealedResult, SealedResultError, sealResult } from "../client/results";
-import { fakeOutputs, outputShapes, parseFaultMode, sealingKey } from "./faults";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Collusion, collusionDir } from "./collusion";
+import { fakeOutputs, fakesJob, faultSeed, outputShapes, parseFaultMode, parseFaultRate, sealingKey } from "./faults";
 
 const [mlp, silero] = parseGenesis({ models: builtinModels() }).models;
 const mlpInput = (rows: number) => [{ name: "x", shape: [BigInt(rows), 16n], values: new Array<bigint>(rows * 16).fill(1n) }];
@@ -72,5 +76,59 @@ describe("fault mode bad-seal", () => {
     // An honest seal of the same output opens and passes both checks.
     const honest = sealResult(job, output, testSecretKey(WORKER));
     expect(sealMatches(job.id, job.clientPubkey, honest.sealedOutput, o.output, o.salt, o.ephemeralKey)).toBe(true);
+  });
+});
+
+describe("--fault-rate", () => {
+  const seed = faultSeed(testSecretKey(testWorker(3)));
+  const faked = (sd: Uint8Array, ppm: number, n = 10_000): bigint[] => Array.from({ length: n }, (_, i) => BigInt(i + 1)).filter((id) => fakesJob(sd, id, ppm));
+
+  test("0 fakes nothing, 10^6 everything, 10% about a tenth of the jobs (10,000 jobs: within 9-11%)", () => {
+    expect(faked(seed, 0)).toEqual([]);
+    expect(faked(seed, 1_000_000, 100)).toHaveLength(100);
+    const n = faked(seed, 100_000).length;
+    expect(n).toBeGreaterThan(900);
+    expect(n).toBeLessThan(1100);
+  });
+
+  test("the same jobs for the same key every time; another worker key fakes other jobs", () => {
+    expect(faked(seed, 100_000)).toEqual(faked(faultSeed(testSecretKey(testWorker(3))), 100_000));
+    const other = new Set(faked(faultSeed(testSecretKey(testWorker(4))), 100_000));
+    const mine = faked(seed, 100_000);
+    // Independent choices: the overlap is about 10% of 10%, nowhere near all of them.
+    expect(mine.filter((id) => other.has(id)).length).toBeLessThan(mine.length / 4);
+  });
+
+  test("parses parts per million in 0..10^6 and nothing else", () => {
+    expect(parseFaultRate("100000")).toBe(100_000);
+    expect(parseFaultRate("0")).toBe(0);
+    for (const bad of ["10%", "0.1", "-1", "1000001", ""]) expect(() => parseFaultRate(bad)).toThrow(/parts per million/);
+  });
+});
+
+describe("--collude", () => {
+  const W = "infer1qvpsxqcrqvpsxqcrqvpsxqcrqvpsxqcrwrdjwl";
+  const OTHER = "infer1qgpqyqszqgpqyqszqgpqyqszqgpqyqsz0nvny7";
+
+  test("a name is a directory under the tmpdir, a path is itself; anything else is refused", () => {
+    expect(collusionDir("g1")).toBe(path.join(os.tmpdir(), "inferchain-collude", "g1"));
+    expect(collusionDir("/x/y")).toBe("/x/y");
+    expect(() => collusionDir("a b")).toThrow(/group name/);
+    expect(() => collusionDir("")).toThrow(/group/);
+  });
+
+  test("what the group's worker posted is what a member reads back; nothing for another worker or job", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "inferchain-collude-test-"));
+    try {
+      const worker = new Collusion(dir);
+      const verifier = new Collusion(dir);
+      worker.publish(W, 7n, new Uint8Array([1, 2, 3]));
+      expect(verifier.outputFor(W, 7n)).toEqual(new Uint8Array([1, 2, 3]));
+      expect(verifier.outputFor(W, 8n)).toBeUndefined();
+      expect(verifier.outputFor(OTHER, 7n)).toBeUndefined();
+      expect(() => worker.publish("../../etc", 1n, new Uint8Array())).toThrow(/not an address/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

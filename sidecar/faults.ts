@@ -17,8 +17,18 @@
  *
  * Fake outputs pass the chain's output-spec check, so they land and only verification can
  * tell them apart.
+ *
+ * A fault rate (`--fault-rate PPM`, parts per million, default all) makes the worker misbehave
+ * on only that share of its jobs, as a cheater hoping to slip under the audits would: job j is
+ * faked iff u64be(HMAC-SHA256(seed, "infer/fault-rate" ‖ u64be(j))[0..8]) < PPM × 2^64 / 10^6,
+ * the seed derived from the worker's secret key. Nobody else can tell in advance which jobs it
+ * fakes, and it cannot tell which of its results will be audited (the audit draw uses the hash
+ * of the block after the result's), so the choice is as good as a coin per job.
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { u64be } from "../base/types/bytes";
 import type { QuantizedTensor } from "../x/models/tensor";
 import { isFloatDType, dtypeRange, type Model } from "../x/models/types";
 import { quantizeValue } from "../lib/quant";
@@ -30,6 +40,30 @@ export function parseFaultMode(s: string): FaultMode {
   const f = FAULT_MODES.find((x) => x === s.toLowerCase());
   if (!f) throw new Error(`--fault must be one of ${FAULT_MODES.join(", ")}, got ${JSON.stringify(s)}`);
   return f;
+}
+
+export const PPM = 1_000_000;
+const FAULT_RATE_DOMAIN = new TextEncoder().encode("infer/fault-rate");
+
+/** `--fault-rate`: an integer number of parts per million in 0..10^6 (10% is 100000). */
+export function parseFaultRate(s: string): number {
+  const n = Number(s);
+  if (!/^[0-9]+$/.test(s.trim()) || !Number.isSafeInteger(n) || n > PPM) throw new Error(`--fault-rate must be an integer number of parts per million in 0..${PPM} (10% is 100000), got ${JSON.stringify(s)}`);
+  return n;
+}
+
+/** The secret seed of a worker's per-job fault choice: derived from its worker key, so nobody else can predict it. */
+export function faultSeed(workerSecretKey: Uint8Array): Uint8Array {
+  return hmac(sha256, workerSecretKey, FAULT_RATE_DOMAIN);
+}
+
+/** Does a worker misbehaving at `ratePpm` fake job `jobId`? Keyed by `seed` (faultSeed), the same answer every time for a job. */
+export function fakesJob(seed: Uint8Array, jobId: bigint, ratePpm: number): boolean {
+  if (ratePpm >= PPM) return true;
+  if (ratePpm <= 0) return false;
+  const h = hmac(sha256, seed, new Uint8Array([...FAULT_RATE_DOMAIN, ...u64be(jobId)]));
+  const draw = Buffer.from(h.subarray(0, 8)).readBigUInt64BE(0);
+  return draw < (BigInt(ratePpm) << 64n) / BigInt(PPM);
 }
 
 /**

@@ -17,6 +17,9 @@ import type { MsgOpenResult, MsgSubmitResult } from "../gen/inferchain/inference
 import { commitmentMatches, openSealedOutput, sealMatches } from "../x/inference/seal";
 import { jobToWire, newJob } from "../x/inference/types";
 import { MODEL, sampleInput, testAccount, testPubkey, testSecretKey, testWorker } from "../x/inference/testutil";
+import { decodeTensorList } from "../x/models/tensor";
+import { Collusion } from "./collusion";
+import { fakesJob, faultSeed } from "./faults";
 import { SidecarMetrics } from "./metrics";
 import type { LoadedModel } from "./pipeline";
 import { ResultStore } from "./resultStore";
@@ -39,7 +42,7 @@ interface Harness {
 }
 
 /** A sidecar over a fake chain whose model answers run n with outputs filled with n; `failFirst` broadcasts fail once. */
-function harness(dir: string, jobs: Job[], o: { failFirst?: number; fault?: SidecarConfig["fault"] } = {}): Harness {
+function harness(dir: string, jobs: Job[], o: { failFirst?: number; fault?: SidecarConfig["fault"]; faultRatePpm?: number; collude?: string } = {}): Harness {
   const sent: Harness["sent"] = [];
   let runs = 0;
   const run = async (): Promise<Record<string, ort.Tensor>> => {
@@ -59,7 +62,7 @@ function harness(dir: string, jobs: Job[], o: { failFirst?: number; fault?: Side
       return { txhash: `TX${n++}`, sequence: BigInt(n) };
     },
   };
-  const cfg = { log: pino({ level: "silent" }), maxConcurrent: 1, warn: () => undefined, progress: () => undefined, fault: o.fault } as unknown as SidecarConfig;
+  const cfg = { log: pino({ level: "silent" }), maxConcurrent: 1, warn: () => undefined, progress: () => undefined, fault: o.fault, faultRatePpm: o.faultRatePpm, collude: o.collude } as unknown as SidecarConfig;
   const sealing = { secretKey: testSecretKey(WORKER), results: new ResultStore(dir) };
   const sidecar = new Sidecar(cfg, { address: WORKER, operator: "infervaloper1x" }, models, { requested: "cpu", used: "cpu" } as never, new SidecarMetrics(), query as never, signer as never, undefined, sealing);
   return { sidecar, sent, runs: () => runs, jobs };
@@ -156,5 +159,31 @@ describe("sidecar: sealed results", () => {
     expect(Buffer.from(o.output)).toEqual(Buffer.from(openSealedOutput(16n, m.sealedOutput, testSecretKey(WORKER)).output));
     expect(commitmentMatches(onChain.commitment, 16n, WORKER, o.output, o.salt)).toBe(true);
     expect(sealMatches(16n, onChain.clientPubkey, onChain.sealedOutput, o.output, o.salt, o.ephemeralKey)).toBe(false);
+  });
+});
+
+describe("sidecar: --fault-rate and --collude", () => {
+  test("lazy on half the jobs: exactly the jobs fakesJob picks are zeros, the rest real; every posted output is shared with the group", async () => {
+    const group = tmp();
+    const jobs = Array.from({ length: 16 }, (_, i) => assigned(BigInt(100 + i)));
+    const h = harness(tmp(), jobs, { fault: "lazy", faultRatePpm: 500_000, collude: group });
+    await h.sidecar.resume("test");
+    await until(() => h.sent.length === jobs.length);
+    const seed = faultSeed(testSecretKey(WORKER));
+    const zeros = new Map<bigint, boolean>();
+    for (const { value } of h.sent) {
+      const m = value as MsgSubmitResult;
+      const { output } = openSealedOutput(m.jobId, m.sealedOutput, testSecretKey(CLIENT));
+      zeros.set(m.jobId, decodeTensorList(output)[0].values.every((v) => v === 0n));
+      expect(Buffer.from(new Collusion(group).outputFor(WORKER, m.jobId)!)).toEqual(Buffer.from(output));
+    }
+    const expected = new Map(jobs.map((j) => [j.id, fakesJob(seed, j.id, 500_000)]));
+    expect(zeros).toEqual(expected);
+    expect(h.sidecar.faultFor(jobs[0])).toBe(expected.get(jobs[0].id) ? "lazy" : undefined);
+    // Both kinds happened (16 jobs at 50%), and only the honest ones ran the model.
+    const faked = [...expected.values()].filter(Boolean).length;
+    expect(faked).toBeGreaterThan(0);
+    expect(faked).toBeLessThan(jobs.length);
+    expect(h.runs()).toBe(jobs.length - faked);
   });
 });

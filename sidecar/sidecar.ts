@@ -25,6 +25,9 @@
  *            on `--data-address` (dataServer.ts); a `data_requested` event naming this worker
  *            (and every resume: the open requests of its jobs) → MsgProvideData with the kept
  *            bytes, so a request never expires on an honest worker
+ *   faults   (tests and scenarios only) --fault MODE on every job, or on the --fault-rate
+ *            share of them (faults.ts fakesJob); --collude GROUP shares each posted output with
+ *            the group's verifiers (collusion.ts)
  *
  * A job whose input onnxruntime refuses, or whose output cannot be quantized or does not fit
  * the model's output spec, gets a signed cannot-run result (`cannot_run`, the error as the
@@ -50,7 +53,8 @@ import { Backoff, sleep } from "./backoff";
 import { BlockWatcher, type BlockInfo } from "./chainEvents";
 import { InputStore, resolveInput, serveData } from "./dataServer";
 import type { ExecutionProviderName, ProviderChoice } from "./executionProvider";
-import { sealingKey, type FaultMode } from "./faults";
+import { Collusion } from "./collusion";
+import { faultSeed, fakesJob, sealingKey, type FaultMode } from "./faults";
 import { SidecarMetrics, serveMetrics } from "./metrics";
 import { loadModels } from "./models";
 import { runJob, type LoadedModel } from "./pipeline";
@@ -72,8 +76,12 @@ export interface SidecarConfig {
   /** host:port, or "" for no metrics server. */
   readonly metricsAddress: string;
   readonly fault?: FaultMode;
+  /** With `fault`: the share of jobs (ppm) it misbehaves on, chosen per job by faults.ts fakesJob; every job without. */
+  readonly faultRatePpm?: number;
   /** How it verifies when drawn (tests only; honest without). */
   readonly verifierFault?: VerifierFaultMode;
+  /** `--collude GROUP` (tests only): shares its posted outputs with the group and reveals the group's worker's output when drawn (collusion.ts). */
+  readonly collude?: string;
   /** e.g. 0.025uinf */
   readonly gasPrice: string;
   /** host:port of the data server (inputs of its jobs by URI, by hash), or "" / absent for none. */
@@ -140,6 +148,8 @@ export class Sidecar {
   private challenge: ChallengeExtension["challenge"] | undefined;
   /** Data requests answered (job id → height sent), so a request is answered once per try. */
   private readonly provided = new Map<bigint, bigint>();
+  private readonly collusion: Collusion | undefined;
+  private readonly faultSeed: Uint8Array;
   private resolveDone!: () => void;
   /** Resolves once the sidecar has stopped. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
@@ -158,6 +168,8 @@ export class Sidecar {
     /** Inputs of jobs by URI: kept, served (server), capped at x/inference's max_uri_input_bytes. */
     private readonly inputs?: { readonly store: InputStore; readonly server?: http.Server; readonly maxBytes: number },
   ) {
+    this.collusion = cfg.collude !== undefined ? new Collusion(cfg.collude) : undefined;
+    this.faultSeed = faultSeed(sealing.secretKey);
     this.scheduler = new DeadlineScheduler<Tracked>(
       cfg.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
       (t) => (this.stopping ? Promise.resolve() : this.handle(t)),
@@ -184,6 +196,7 @@ export class Sidecar {
       log: this.cfg.log.child({ role: "verifier" }),
       openResult: (id) => this.openResult(id),
       fault: this.cfg.verifierFault,
+      collusion: this.collusion,
       resyncEveryBlocks: this.cfg.resyncEveryBlocks,
       inputOf: (job) => this.inputOf(job),
     });
@@ -218,6 +231,13 @@ export class Sidecar {
     this.cfg.log.info("sidecar stopped");
     this.resolveDone();
     return this.done;
+  }
+
+  /** The fault mode this worker plays on `job` (its --fault, on the --fault-rate share of its jobs), or undefined: honest. */
+  faultFor(job: Pick<Job, "id">): FaultMode | undefined {
+    const f = this.cfg.fault;
+    if (f === undefined || this.cfg.faultRatePpm === undefined) return f;
+    return fakesJob(this.faultSeed, job.id, this.cfg.faultRatePpm) ? f : undefined;
   }
 
   get queueDepth(): number {
@@ -309,7 +329,7 @@ export class Sidecar {
     const tries = this.tries.get(key) ?? 0;
     const t: Tracked = { key, job, state: "queued", since: this.height };
     this.tracked.set(key, t);
-    if (this.cfg.fault === "offline") {
+    if (this.faultFor(job) === "offline") {
       t.state = "ignored";
       this.cfg.log.info({ job: job.id.toString(), model: job.modelId }, "fault offline: not answering");
       return false;
@@ -360,7 +380,7 @@ export class Sidecar {
     let output: Uint8Array;
     const started = performance.now();
     try {
-      output = await runJob(loaded, input, this.cfg.fault);
+      output = await runJob(loaded, input, this.faultFor(job));
     } catch (e) {
       // onnxruntime refused the input, or the output cannot be quantized / does not fit the
       // output spec: say so, signed, instead of letting the job time out.
@@ -381,7 +401,7 @@ export class Sidecar {
     let sealed;
     try {
       // Under --fault bad-seal, sealed to the worker's own key: the client cannot open it.
-      const to = { ...job, clientPubkey: sealingKey(this.cfg.fault, job.clientPubkey, this.sealing.secretKey) };
+      const to = { ...job, clientPubkey: sealingKey(this.faultFor(job), job.clientPubkey, this.sealing.secretKey) };
       sealed = sealResult(to, r.cannotRun ? new Uint8Array() : r.output, this.sealing.secretKey);
       this.sealing.results.save(job, r);
     } catch (e) {
@@ -390,6 +410,14 @@ export class Sidecar {
       this.metrics.failed.inc({ model: job.modelId, reason: "seal" });
       this.cfg.log.error({ job: job.id.toString(), err: (e as Error).message }, "cannot seal or keep the result; not posting it");
       return;
+    }
+    // --collude: the group's verifiers reveal what we committed to, should one be drawn.
+    if (this.collusion && !r.cannotRun) {
+      try {
+        this.collusion.publish(this.worker.address, job.id, r.output);
+      } catch (e) {
+        this.cfg.log.warn({ job: job.id.toString(), dir: this.collusion.dir, err: (e as Error).message }, "collude: cannot share the output with the group");
+      }
     }
     const msg = msgSubmitResult({
       worker: this.worker.address,
@@ -621,7 +649,8 @@ export async function createSidecar(cfg: SidecarConfig, o: { stopped?: () => boo
     dataServer?.close();
     throw new SidecarSetupError((e as Error).message);
   }
-  for (const f of [cfg.fault, cfg.verifierFault]) if (f) cfg.warn(`FAULT MODE ${f}: this sidecar misbehaves on purpose (tests only)`);
+  for (const f of [cfg.fault, cfg.verifierFault]) if (f) cfg.warn(`FAULT MODE ${f}${f === cfg.fault && cfg.faultRatePpm !== undefined ? ` on ${cfg.faultRatePpm} ppm of its jobs` : ""}: this sidecar misbehaves on purpose (tests only)`);
+  if (cfg.collude !== undefined) cfg.warn(`COLLUDING in group ${cfg.collude}: shares its outputs and reveals the group's worker's when drawn (tests only)`);
   return new Sidecar(cfg, { address, operator: worker.operatorAddress }, loaded.models, loaded.provider, metrics, query, signer, server, sealing, {
     store: inputStore,
     server: dataServer,

@@ -24,6 +24,7 @@ import { TxRejectedError } from "../client/signerQueue";
 import type { BlockInfo, ChainEvent } from "./chainEvents";
 import { SidecarMetrics } from "./metrics";
 import type { LoadedModel } from "./pipeline";
+import { Collusion } from "./collusion";
 import { Verifier, type VerifierChain, type VerifierOptions } from "./verifier";
 import type { VerifierFaultMode } from "./verifierFaults";
 
@@ -124,7 +125,7 @@ const silent = pino({ level: "silent" });
 const fakeSession = (out: Float32Array): ort.InferenceSession => ({ run: async () => ({ y: new Tensor("float32", out, [1, 8]) }), release: async () => undefined }) as unknown as ort.InferenceSession;
 
 /** A verifier on `chain`; `deliver` false: the signer accepts txs but they never reach the chain (dropped). */
-function rig(chain: FakeChain, o: { fault?: VerifierFaultMode; run?: VerifierOptions["run"] | "honest"; deliver?: boolean } = {}): Rig {
+function rig(chain: FakeChain, o: { fault?: VerifierFaultMode; run?: VerifierOptions["run"] | "honest"; deliver?: boolean; collusion?: VerifierOptions["collusion"]; openTx?: boolean } = {}): Rig {
   const sent: EncodeObject[] = [];
   const hashes: string[] = [];
   const opened: bigint[] = [];
@@ -150,7 +151,7 @@ function rig(chain: FakeChain, o: { fault?: VerifierFaultMode; run?: VerifierOpt
           runs.n++;
           return OUTPUT;
         }));
-  const v = new Verifier({ home, worker: { address: ME, operator: "infervaloper1me" }, models, chain, signer, metrics, log: silent, fault: o.fault, run, salt: () => SALT, random: () => 0.75, openResult: async (id) => void opened.push(id) });
+  const v = new Verifier({ home, worker: { address: ME, operator: "infervaloper1me" }, models, chain, signer, metrics, log: silent, fault: o.fault, collusion: o.collusion, run, salt: () => SALT, random: () => 0.75, openResult: async (id) => (opened.push(id), o.openTx ? `OPEN${opened.length}` : undefined) });
   return { v, sent, hashes, metrics, opened, runs };
 }
 
@@ -341,6 +342,26 @@ describe("sidecar verifier", () => {
     }
   });
 
+  test("--collude: drawn for the group's worker's job, it commits to and reveals the output that worker shared, not its own; other jobs honestly", async () => {
+    const group = new Collusion(path.join(home, "group"));
+    const FAKED = sampleOutput(1, -3n);
+    group.publish(JOB_WORKER, 101n, FAKED);
+    const chain = new FakeChain();
+    chain.put(dispute(1n, DisputeStatus.DISPUTE_STATUS_COMMIT)); // job 101 of JOB_WORKER: in the group
+    chain.put(dispute(2n, DisputeStatus.DISPUTE_STATUS_COMMIT, { worker: OTHER, verifiers: [ME] })); // job 102 of OTHER: not
+    const r = rig(chain, { collusion: group });
+    await at(r, block(11n, [drawn(1n, [ME]), drawn(2n, [ME])]));
+    for (const id of [1n, 2n]) chain.status(id, DisputeStatus.DISPUTE_STATUS_REVEAL);
+    await at(r, block(16n, [phase(1n, "reveal"), phase(2n, "reveal", OTHER)]));
+    const reveals = r.sent.filter((m) => m.typeUrl === MSG_REVEAL_VERIFICATION).map((m) => m.value as MsgRevealVerification);
+    expect(reveals.map((x) => [x.disputeId, Buffer.from(x.output).toString("hex")])).toEqual([
+      [1n, Buffer.from(FAKED).toString("hex")],
+      [2n, Buffer.from(OUTPUT).toString("hex")],
+    ]);
+    expect(r.runs.n).toBe(1); // only the other job was re-run
+    expect(chain.seat(1n).revealed && chain.seat(2n).revealed).toBe(true);
+  });
+
   test("no-show never commits, so never reveals", async () => {
     const chain = new FakeChain();
     chain.put(dispute(1n, DisputeStatus.DISPUTE_STATUS_COMMIT));
@@ -364,6 +385,24 @@ describe("sidecar verifier", () => {
     expect(await counter(r.metrics.openings, "outcome", "sent")).toBe(1);
     expect(await counter(r.metrics.disputesSeen, "role", "worker")).toBe(1);
     expect(r.sent).toEqual([]);
+  });
+
+  test("an opening dropped from the mempool is sent again while the open phase lasts; one that landed is not", async () => {
+    const chain = new FakeChain();
+    chain.put(dispute(3n, DisputeStatus.DISPUTE_STATUS_OPEN, { worker: ME, verifiers: [OTHER], commitEnd: 5n })); // open phase ends at 15
+    const r = rig(chain, { openTx: true });
+    await at(r, block(6n, [phase(3n, "open", ME)]));
+    expect(r.opened).toEqual([103n]);
+    for (const h of [7n, 8n]) await at(r, block(h)); // OPEN1 never shows up
+    expect(r.opened).toEqual([103n]);
+    await at(r, block(9n)); // more than 2 blocks: dropped; asked again
+    expect(r.opened).toEqual([103n, 103n]);
+    await at(r, block(10n, [], ["OPEN2"]));
+    chain.put({ ...chain.ds.get(3n)!, opened: true });
+    for (const h of [11n, 12n, 13n, 14n, 15n]) await at(r, block(h, [phase(3n, "open", ME)]));
+    await r.v.resume("periodic");
+    await r.v.idle();
+    expect(r.opened).toEqual([103n, 103n]);
   });
 
   test("a final dispute's record is deleted", async () => {

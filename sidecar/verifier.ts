@@ -11,6 +11,8 @@
  *   resume     at start, after every (re)connect and every `resyncEveryBlocks` blocks:
  *              `Disputes{validator: me, status}` for COMMIT, REVEAL and OPEN, and every
  *              dispute a saved verification names → the same step
+ *   collude    (tests only) with `collusion`, drawn for a job whose worker shared its posted
+ *              output in the group: that output is committed and revealed instead of a re-run
  *   step       COMMIT and drawn, not committed: run the job (or fake it in a fault mode), a
  *              random 32-byte salt, the record saved under <home>/sidecar/verifications/
  *              <dispute>-<round>.json *before* MsgCommitVerification is broadcast (so a
@@ -44,6 +46,7 @@ import {
 import type { BlockInfo } from "./chainEvents";
 import type { SidecarMetrics } from "./metrics";
 import { runJob, type LoadedModel } from "./pipeline";
+import type { Collusion } from "./collusion";
 import { fakeVerification, type VerifierFaultMode } from "./verifierFaults";
 
 /** What the verifier reads from the chain (client/challenge.ts and client/queries.ts answer it). */
@@ -72,6 +75,8 @@ export interface VerifierOptions {
   /** Opens this worker's sealed result of a job (MsgOpenResult); the sealed-results side provides it. */
   readonly openResult?: (jobId: bigint) => Promise<unknown>;
   readonly fault?: VerifierFaultMode;
+  /** `--collude GROUP`: drawn for a job of the group's worker, reveal what that worker posted (collusion.ts). */
+  readonly collusion?: Pick<Collusion, "outputFor">;
   /** Re-read disputes from chain state every this many blocks (default 5). */
   readonly resyncEveryBlocks?: number;
   /**
@@ -101,9 +106,11 @@ export interface VerificationRecord {
 const GAS_MARGIN = 1.3;
 /** A tx of ours not seen in a block after this many blocks is taken as dropped. */
 const PENDING_TIMEOUT_BLOCKS = 4n;
+/** The same for an opening: sooner, for the open phase is short and a result never opened is at FAULT. */
+const OPEN_TIMEOUT_BLOCKS = 2n;
 const ACTIVE: readonly DisputeStatus[] = [DisputeStatus.DISPUTE_STATUS_COMMIT, DisputeStatus.DISPUTE_STATUS_REVEAL, DisputeStatus.DISPUTE_STATUS_OPEN];
 
-type Kind = "commit" | "reveal";
+type Kind = "commit" | "reveal" | "open";
 type Failure = "missed_commit" | "missed_reveal" | "no_model" | "input_uri" | "no_job" | "no_record" | "rejected" | "broadcast" | "tx_failed";
 
 interface Pending {
@@ -247,20 +254,24 @@ export class Verifier {
       if (!p) continue;
       this.byTx.delete(tx.hash);
       this.pending.delete(`${p.disputeId}/${p.kind}`);
+      const what = p.kind === "open" ? "opening" : `verification ${p.kind}`;
       if (tx.code === 0) {
-        (p.kind === "commit" ? this.o.metrics.verificationsCommitted : this.o.metrics.verificationsRevealed).inc({ model: p.model });
-        this.o.log.info({ dispute: p.disputeId.toString(), height: b.height.toString(), txhash: tx.hash }, `verification ${p.kind} included`);
+        if (p.kind !== "open") (p.kind === "commit" ? this.o.metrics.verificationsCommitted : this.o.metrics.verificationsRevealed).inc({ model: p.model });
+        this.o.log.info({ dispute: p.disputeId.toString(), height: b.height.toString(), txhash: tx.hash }, `${what} included`);
       } else {
-        this.o.metrics.verificationsFailed.inc({ reason: "tx_failed" });
-        this.o.log.warn({ dispute: p.disputeId.toString(), code: tx.code, codespace: tx.codespace, log: tx.log }, `verification ${p.kind} failed in its block`);
+        if (p.kind === "open") this.o.metrics.openings.inc({ outcome: "failed" });
+        else this.o.metrics.verificationsFailed.inc({ reason: "tx_failed" });
+        this.o.log.warn({ dispute: p.disputeId.toString(), code: tx.code, codespace: tx.codespace, log: tx.log }, `${what} failed in its block`);
+        if (p.kind === "open") this.dropOpenAsked(p.disputeId);
       }
       this.touch(p.disputeId);
     }
     for (const [key, p] of this.pending) {
-      if (b.height - p.height > PENDING_TIMEOUT_BLOCKS) {
-        this.o.log.warn({ dispute: p.disputeId.toString(), txhash: p.txhash }, `verification ${p.kind} not included; retrying while the phase lasts`);
+      if (b.height - p.height > (p.kind === "open" ? OPEN_TIMEOUT_BLOCKS : PENDING_TIMEOUT_BLOCKS)) {
+        this.o.log.warn({ dispute: p.disputeId.toString(), txhash: p.txhash }, `${p.kind === "open" ? "opening" : `verification ${p.kind}`} not included; retrying while the phase lasts`);
         this.pending.delete(key);
         this.byTx.delete(p.txhash);
+        if (p.kind === "open") this.dropOpenAsked(p.disputeId);
         this.touch(p.disputeId);
       }
     }
@@ -401,6 +412,11 @@ export class Verifier {
     if (!loaded) return void this.fail(d, r, "no_model", { model: d.modelId });
     const job = await this.o.chain.job(d.jobId);
     if (!job) return void this.fail(d, r, "no_job");
+    const shared = this.o.collusion?.outputFor(d.worker, d.jobId);
+    if (shared) {
+      this.o.log.info({ dispute: d.id.toString(), job: d.jobId.toString(), worker: d.worker }, "collude: revealing the group's worker's output");
+      return { output: shared, cannotRun: false };
+    }
     let input = job.input;
     if (input.length === 0 && job.inputUri !== "") {
       // On chain once provided; else the URI or a peer's data server, checked against the hash.
@@ -437,10 +453,20 @@ export class Verifier {
     });
   }
 
-  /** Its own job's dispute asks the worker to open the sealed result. */
+  /** An opening of dispute `id` that did not land (dropped, or failed in its block) may be sent again. */
+  private dropOpenAsked(id: bigint): void {
+    for (const k of this.openAsked.keys()) if (k.startsWith(`${id}-`)) this.openAsked.delete(k);
+  }
+
+  /**
+   * Its own job's dispute asks the worker to open the sealed result. When the opener gives the
+   * tx hash, the opening is watched like a commit or reveal: one that did not land within
+   * OPEN_TIMEOUT_BLOCKS (dropped from the mempool) or failed in its block is sent again while
+   * the open phase lasts, for a worker whose result is never opened is at FAULT.
+   */
   private async open(d: Dispute, r: Round): Promise<void> {
     const key = `${d.id}-${r.number}`;
-    if (this.openAsked.has(key) || this.tooLate(r.openEndHeight)) return;
+    if (d.opened || this.openAsked.has(key) || this.pending.has(`${d.id}/open`) || this.tooLate(r.openEndHeight)) return;
     if (!this.o.openResult) {
       if (!this.warnedNoOpener) this.o.log.error({ dispute: d.id.toString(), job: d.jobId.toString() }, "a dispute asks this worker to open its result, but no opener is wired");
       this.warnedNoOpener = true;
@@ -448,7 +474,12 @@ export class Verifier {
     }
     this.openAsked.set(key, this.height);
     try {
-      await this.o.openResult(d.jobId);
+      const txhash = await this.o.openResult(d.jobId);
+      if (typeof txhash === "string") {
+        const p: Pending = { disputeId: d.id, kind: "open", model: d.modelId, txhash, height: this.height };
+        this.pending.set(`${d.id}/open`, p);
+        this.byTx.set(txhash, p);
+      }
       this.o.metrics.openings.inc({ outcome: "sent" });
       this.o.log.info({ dispute: d.id.toString(), round: r.number, job: d.jobId.toString() }, "opened our sealed result");
     } catch (e) {

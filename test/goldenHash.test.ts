@@ -41,49 +41,54 @@ const MODEL = sampleModel();
  * every block moved; against 6f28158 alone, every other key and every signing info as queried
  * is the same after each block. Re-pinned when x/slashing's default correlation_exempt_kinds
  * gained bad_verification (the stored slashing params differ from genesis on). Re-pinned for
- * data availability (issue 10): x/challenge's params gained da_response_blocks …
- * max_da_expiries_per_block, x/inference's max_uri_input_bytes, and x/slashing's default
- * correlation_exempt_kinds data_unavailable; all stored from genesis on, so every block moved.
+ * per-job economic security (issue 10): x/challenge params gained safety_factor_ppm and
+ * max_audit_rate_ppm (stored from genesis on: every block moved) and jobs their audit_rate_ppm;
+ * the validators' stakes went from 10 / 30 to 80 / 90 INF so that job 2's fee of 2 INF is
+ * secured by both at the base 5% (at 10 INF no validator but one could take it, and its
+ * reassignment would have failed). Re-pinned for data availability (issue 10): x/challenge's
+ * params gained da_response_blocks … max_da_expiries_per_block, x/inference's
+ * max_uri_input_bytes, and x/slashing's default correlation_exempt_kinds data_unavailable; all
+ * stored from genesis on, so every block moved.
  */
 const GOLDEN: readonly string[] = [
-  "c70a1615927d74e99dffa0d59b5ecb6f8d4669907c2b74ca2abb8b22a1178f26",
-  "40b697b5e501e3f96908d3b44ea7b97aaff1e3492a00f24130aa74c6a881ec5e",
-  "617e9c8b2326d8d1064b89d8f0d2f68097f1252bf3c8c44f252c8ddfbd5ca74d",
-  "3ad26d502c4fae03a2e9878baac7d25580466c98a6c227bd88f69b0ffb7cfc5b",
-  "e2906120481d3fae9cc2f97eb5b452391bda95de53b8cf71bf4e397147abc0c5",
-  "21a65b0bad475a115dd7bc5a8f0573f2422bbfbdb7c9bf00539d5a3388e26320",
-  "323e5929921189b8eefccc7b794416ab31608498684bd609d2dd4436bbe4f763",
-  "3458ddc02f1e5024fccd8573f439be51cf428a8bc68712c03f3c7421d33b42d3",
-  "75763920357431dff91ca992bab45c94422f54e55af62deb8b4a72f582744426",
-  "85b5fe1db5aadc66f47425716b54b3b8f0979979d8dfb6b1c9306deba34a28c7",
-  "12dac9464578cd66c44802df479a9e54fcf01435e02914ea2e64a79aa480174b",
-  "faefcc02b7e52c1b64dbd1bda6e8131950a52f5bb2c3da6cfc64e8426234a664",
-  "0af4bc8989dedee66030ee875b9d2049341b1c03a09acd5e8b78bb2534aab392",
-  "e2112f1d2be138a9c3f99ee5e18396e14dcda5f1beb643a3a5d25c8a28fbdead",
-  "bbb1176650e1d0511d986ae290a53033c441552f1e3e21903e555e6bbd1fc44f",
-  "543be46155d762da5ba977c7c182256b05afc18cd992a40a06631ac82c402b41",
-  "a6e7027f4325cda355f3e264641698b39f71d3efeb33c3490283f47e5db92753",
-  "e6e718b99b62cbc7eb2eb45c55cffeaee71406b1296e88fb900473bae6252f62",
-  "dd546097c0680ed23db158a52bf7932c65a2777e86d4805ac2b0c2f3c0b3e455",
-  "428ae82d7fd6818536a7f70ad1c32f9fdfdbcab082a316e7b0a8366da0e81ace",
-  "8b17c4fbf63942fea4fd60333337b24a7a8f1d4f5f36d64276e9d359c0416e23",
-  "519b48f205265b224aba6228f624c413dea42478f5dec75567ed8b08251f8623",
-  "cab046c8be22be44398ec615701f5f84d1cc478039cfd9bc1e1e759a1ff8c498",
-  "2342ce0de0c49eb71ccffdc0d4108dd18d9c2a10cd73204ce6c9f6c826933218",
-  "f5ceb1cbacbe3815e36abfe00451f29b7447a62f2635a38871d9ef1a6d8486f0",
-  "a9b49271d4fe513e99b708757f54fda58b9cee533768fcd2581230f1886015d8",
-  "1f94d1ddda6657fec96dc854a5b0fc068152a69ab1e36f4a517aa14b13315275",
-  "0d49929206db07bdf7b16696d28d130e443c92bba8145e805e51ed763b896b5c",
-  "d3bb2514993ddc1b5ae547de1ab0c8a17defc8fc6aa299cdaa3832ddd00a2b93",
-  "5e3d16c70927c5f80bf83bdcac1b4f7b126b0aff2278fd491d28fd922b9b13ac",
-  "d34f3d12a8d4f979f9cd5b806ecb9014d226d62219a8e92086177e9100bf0e80",
-  "14c29bdb905cdd87205b19f1cb9372fc7ad3f46d656f581b25c8f8b6da698e89",
-  "ab04a3582c355ba7dbe5042724843cacf60c819ab8624d915d0b71b9d64c12c1",
-  "ebfb43e53fbdd18e11efdb8268e126f45bd3667e0fa646281423a8fcbdf87a7c",
-  "a0fc2f90cfccacd185ef32ea7d348edc2a0a7ba6d3347e5eb52470364ac79d9e",
-  "c0133c6baf2239b253e1b24c13dee40d63400ae288482c0c06ca4c1671e6f5a9",
-  "fe9e17c4bbb9b9b5aafb0a36fc2aa14f71c3383ab88ff3c160d23c5ab5b511f3",
-  "43eac9b0a0f9cdff1e76654323b03219c27ffcf4d87ac12b54b4e713f66538c6",
+  "ab1cea659293b99de615798fe13898dc26a71582667a409e458556776df74516",
+  "d896fb6c967f6d6d6c9ce820dcacbcf99ac8e20de31a661e97ff77d8fa38fe28",
+  "97d3a7024cadd3978fa8170b530a9893f8f4c20c6fc5a1b3e6f2887e76b3713b",
+  "00de6c59dd91769f29cd30531789a82ce69a76c771dafeceff9837b04a6a4648",
+  "5c82b2de6aca81369fc9cc6eb7c5b3f3668bd006bb00ec09be8563dfdbb466df",
+  "a09a6262ec1ff0ede5dbe9038e0697bdc3564789d4b8fd6d2cac17733d6bf576",
+  "5f2f27a3ad4f1260165a564b6aaa0246bcd95bd946db5c3932cef910fb76d9f6",
+  "c4619e02be17a64426ffa9a9485ad168b88b9c6bbd74543969af34f6db1ba257",
+  "c7ab3aafede884dbc594bbc70ab495669ddb1ea469eaa7b0851b6a8ac9c95d18",
+  "35065d6f700206879c37097096757412bab0168ee76a84e879eddc6cc4ce453d",
+  "aa61e523d6814a64dc2941b741c98e0111e78bc81933e4484c081e3230bcad1e",
+  "b90540199fdabc8aec59fb31903aac23188682d00b7a733a60fb2ebb7d8a560d",
+  "3fc094b19a5015a83f99fa023a318f7c3b5fa8f7496866554622ac437304c2ff",
+  "9c1e9ada50182521134e09f8e70b8afd88c5f0e0067403cb1174c36f30ad951a",
+  "2808744c9a302452d2f8fe0be9c6d5227a4029557c5be73d09527dd618403b69",
+  "204f674e9bbefb9523254fecdd9e67b9867721471ec1537098db5320cd1af67c",
+  "690c4ddc0f2cdeda4ce83231397c97aedb14a52674d991a50313f0e4ed1429be",
+  "83a8717f9a939f15c81e900fc5f402e04fa47ba5bc47dbbc53a366b302a8b9db",
+  "faf47e9c0038018eed8da237d4ba1f98298eebe8754930c080f6a1081e51a770",
+  "9f0dd89b758d5aa9789068075ecfe037579cd65666c459c3a3db4b1bda1c5fbc",
+  "1dd0aa95f0dd22361e4ec11f82d5d9f2e65e3f2800a220aa996dd2d005612c49",
+  "df3d662b37d0dd8a2356ed0cc1fdeb9bfb43522cce4943bf7c22069af13c445c",
+  "68ef1f69bec6d5798e4a8408f4fc3c1d86e7ee5613af2ff7325ff5de451749f9",
+  "0917ed6d90fc473daa41f530041096fa8ea35f6af572a73c112b9e878b2e6091",
+  "71940ff3b994f47ecf0cc1fd463435f21a32df090e4524e404cd3d04eef574ff",
+  "23bafa0af4f24f0bd89a4534830cc25c1fbf9581d4c23eebb044c816031b1514",
+  "9d71ee48bb5698204140d19892f903bfaf9a2c3591827f66e8cb1561f912e5d7",
+  "6a5f1a29c6ea78e49ebbff21516dc476e95520b67b9ebc3d944f8ccec434d67a",
+  "3f8fb4aa982e9b484c74847def9ff8e40385e5aecbbfe45225e7979337684e4b",
+  "94905b10dc711ce84c30be3a482a623d1f2b2ed499a6860d0a22044be430db61",
+  "7ec2039eb19abd6197a852bdc615f7d498475d97cd16e6c72e99a43cf5a4b71e",
+  "154c28acccdb6430aac84822c1139ea7dc06e9c362b71ff4fcb22eba1251cd9e",
+  "adfe8c6f447c384fe50516c086dbd4c9906d6449ecaa1e746e28bec0167156e6",
+  "9ef81a9463883c9ec5fb912e0ac53ff491402443e009221765497487d6c69b7c",
+  "f36cb8307f841d5cc70e99d9a6b053b5dff9d641d9ea2a766cc8f1332111f495",
+  "f5b986cb42b588a032a8a5bc619adc95f068fe0f8f7fa8950acd6b58d75dfeec",
+  "075a3d6e7638534299794b9bc706c9113278d99cb434794c49efb3bd1f0effca",
+  "117ebbd05f2d085a9a3ae018bd2968d5b6b86b00b1a604143146a325527add9f",
 ];
 
 const consPubkey = (i: number): Uint8Array => sha256(new TextEncoder().encode(`golden-cons-${i}`));
@@ -136,8 +141,8 @@ describe("golden app hash", () => {
       inference: { params: { challenge_window_blocks: "3" } },
       staking: {
         validators: [
-          { operator_address: op0, consensus_pubkey: Buffer.from(consPubkey(0)).toString("base64"), self_delegation: (10n * INF).toString(), moniker: "v0", commission_rate_ppm: 0 },
-          { operator_address: op1, consensus_pubkey: Buffer.from(consPubkey(1)).toString("base64"), self_delegation: (30n * INF).toString(), moniker: "v1", commission_rate_ppm: 0 },
+          { operator_address: op0, consensus_pubkey: Buffer.from(consPubkey(0)).toString("base64"), self_delegation: (80n * INF).toString(), moniker: "v0", commission_rate_ppm: 0 },
+          { operator_address: op1, consensus_pubkey: Buffer.from(consPubkey(1)).toString("base64"), self_delegation: (90n * INF).toString(), moniker: "v1", commission_rate_ppm: 0 },
         ],
       },
     };

@@ -42,8 +42,8 @@ const lazy = {
 
 type Queries = InferchainQueryClient & ChallengeExtension;
 
-/** Runs `fn` with a query client on the node; a failed ABCI query becomes a one-line CliError. */
-async function withQueries<T>(c: ResolvedClient, fn: (q: Queries) => Promise<T>): Promise<T> {
+/** Runs `fn` with a query client on the node; a failed ABCI query becomes a one-line CliError (`inferd params check` uses it too). */
+export async function withQueries<T>(c: ResolvedClient, fn: (q: Queries) => Promise<T>): Promise<T> {
   let conn;
   try {
     conn = await lazy.queries().connectQueryClient(c.rpcUrl);

@@ -17,6 +17,8 @@ describe("inferd query inference job", () => {
     expect(cannot.result).toBeUndefined();
     const pruned = jobToJson({ ...base, status: JobStatus.JOB_STATUS_FINALIZED, input: new Uint8Array(), pruned: true, inputSha256: "ab".repeat(32), outputSha256: "cd".repeat(32), pruneHeight: 99n });
     expect(pruned).toMatchObject({ pruned: true, prune_height: "99", input: "", input_sha256: "ab".repeat(32), output_sha256: "cd".repeat(32) });
+    // The rate its result is drawn for audit at (per-job economic security; 0: the base rate).
+    expect(jobToJson({ ...base, status: JobStatus.JOB_STATUS_ASSIGNED, auditRatePpm: 150_000n })).toMatchObject({ audit_rate_ppm: "150000" });
   });
 
   describe("sealed results (issue 9)", () => {

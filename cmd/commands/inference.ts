@@ -193,6 +193,8 @@ export function jobToJson(job: Job, model?: Model, opened?: OpenedResult): Recor
     client_pubkey: Buffer.from(job.clientPubkey).toString("base64"),
     opened: job.opened,
     dispute_id: job.disputeId.toString(),
+    // Per-job economic security: the rate its result is drawn for audit at (0: the base rate).
+    audit_rate_ppm: job.auditRatePpm.toString(),
   };
   const result = resultTensors(opened ? opened.output : job.output, model);
   if (result) out.result = result;
@@ -395,7 +397,7 @@ export function inferenceQueryCommand(): Command {
 }
 
 export function modelToJson(m: Model): Record<string, unknown> {
-  const spec = (s: Model["inputs"][number]) => ({ name: s.name, dtype: s.dtype, shape: s.shape.map((d) => Number(d)) });
+  const spec = (s: Model["inputs"][number]) => ({ name: s.name, dtype: s.dtype, shape: s.shape.map((d) => Number(d)), ...(s.maxAbs ? { max_abs: s.maxAbs.toString() } : {}) });
   return {
     id: m.id,
     onnxSha256: m.onnxSha256,

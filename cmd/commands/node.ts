@@ -178,7 +178,9 @@ export function localnetCommand(): Command {
       .option("--timeout <seconds>", "how long to wait for the first blocks", "60")
       .option("--no-sidecars", "start only the nodes (workers are still registered)")
       .option("--sidecar-fault <node=mode...>", `run node i's sidecar in a fault mode (${SIDECAR_FAULT_MODES.join(", ")}), e.g. 1=offline (repeatable)`, (v: string, acc: string[]) => [...acc, v], [] as string[])
-      .action(async (o: { output: string; detach: boolean; timeout: string; sidecars: boolean; sidecarFault: string[] }) => {
+      .option("--sidecar-fault-rate <node=ppm...>", "node i's sidecar fakes only this share of its jobs (its --fault-rate, parts per million), e.g. 1=100000 (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+      .option("--sidecar-collude <node=group...>", "node i's sidecar colludes in GROUP (its --collude), e.g. 1=g (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+      .action(async (o: { output: string; detach: boolean; timeout: string; sidecars: boolean; sidecarFault: string[]; sidecarFaultRate: string[]; sidecarCollude: string[] }) => {
         const { hasWorkerKey, runningNodes, startLocalnet, startSidecars, stopLocalnet, waitForBlocks } = lazy.localnet();
         const dir = path.resolve(expandHome(o.output));
         const faults = new Map<number, string>();
@@ -186,6 +188,14 @@ export function localnetCommand(): Command {
           const m = /^([0-9]+)=(.+)$/.exec(f);
           if (!m || !SIDECAR_FAULT_MODES.includes(m[2])) throw new CliError(`--sidecar-fault wants NODE=${SIDECAR_FAULT_MODES.join("|")}, got ${f}`);
           faults.set(Number(m[1]), m[2]);
+        }
+        const extra = new Map<number, string[]>();
+        for (const [flag, values, sidecarFlag] of [["--sidecar-fault-rate", o.sidecarFaultRate, "--fault-rate"], ["--sidecar-collude", o.sidecarCollude, "--collude"]] as const) {
+          for (const f of values) {
+            const m = /^([0-9]+)=(.+)$/.exec(f);
+            if (!m) throw new CliError(`${flag} wants NODE=VALUE, got ${f}`);
+            extra.set(Number(m[1]), [...(extra.get(Number(m[1])) ?? []), sidecarFlag, m[2]]);
+          }
         }
         const nodes = startLocalnet(dir);
         const stopAll = async (): Promise<void> => {
@@ -199,10 +209,10 @@ export function localnetCommand(): Command {
           const heights = await waitForBlocks(nodes, 2n, Number(o.timeout) * 1000);
           for (const n of nodes) process.stdout.write(`node${n.index}: pid ${n.pid}  height ${heights[n.index]}  rpc ${n.rpc}  log ${n.log}\n`);
           if (o.sidecars) {
-            await startSidecars(dir, nodes, { extraArgs: (n) => (faults.has(n.index) ? ["--fault", faults.get(n.index)!] : []) });
+            await startSidecars(dir, nodes, { extraArgs: (n) => [...(faults.has(n.index) ? ["--fault", faults.get(n.index)!] : []), ...(extra.get(n.index) ?? [])] });
             for (const n of nodes) {
               const fault = faults.get(n.index);
-              process.stdout.write(`node${n.index}: sidecar pid ${n.sidecarPid}  metrics http://${n.sidecarMetrics}/metrics  log ${n.sidecarLog}${fault ? `  FAULT ${fault}` : ""}\n`);
+              process.stdout.write(`node${n.index}: sidecar pid ${n.sidecarPid}  metrics http://${n.sidecarMetrics}/metrics  log ${n.sidecarLog}${fault ? `  FAULT ${fault}` : ""}${extra.has(n.index) ? `  ${extra.get(n.index)!.join(" ")}` : ""}\n`);
             }
           } else {
             await Promise.all(nodes.filter((n) => hasWorkerKey(n.home)).map((n) => lazy.worker().ensureWorkerRegistered(n.home, { rpcUrl: n.rpc })));

@@ -15,6 +15,7 @@ const lazy = {
   sidecar: (): typeof import("../../sidecar") => require("../../sidecar"),
   faults: (): typeof import("../../sidecar/faults") => require("../../sidecar/faults"),
   verifierFaults: (): typeof import("../../sidecar/verifierFaults") => require("../../sidecar/verifierFaults"),
+  collusion: (): typeof import("../../sidecar/collusion") => require("../../sidecar/collusion"),
   builtinModels: (): typeof import("../../lib/models/builtin") => require("../../lib/models/builtin"),
   serverHome: (): typeof import("../../server/home") => require("../../server/home"),
   keyring: (): typeof import("../../client/keyring") => require("../../client/keyring"),
@@ -46,6 +47,8 @@ interface SidecarFlags {
   executionProvider: string;
   metricsAddress?: string;
   fault?: string;
+  faultRate?: string;
+  collude?: string;
   dataAddress?: string;
   dataPeers?: string;
   logLevel: string;
@@ -76,6 +79,19 @@ export function sidecarCommand(): Command {
           "as a drawn verifier lazy-verifier (reveals zeros), random-verifier (random values), no-show (never commits)",
       ).choices([...SIDECAR_FAULT_MODES]),
     )
+    .addOption(
+      new Option(
+        "--fault-rate <ppm>",
+        "with a worker --fault: misbehave on only this share of jobs, in parts per million (100000 = 10%), each job chosen by a keyed hash of its id that nobody else can predict (default: every job)",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--collude <group>",
+        "for tests: share every posted output with the sidecars of GROUP (a directory when it contains '/', else <tmpdir>/inferchain-collude/GROUP), " +
+          "and when drawn to verify a job of the group's worker, reveal that worker's output instead of re-running it",
+      ),
+    )
     .addOption(new Option("--data-address <host:port>", "serve the inputs of its jobs by URI by hash at http://<address>/data/<sha256> (default: no data server)"))
     .addOption(new Option("--data-peers <host:port,...>", "other validators' data servers, tried for a job's input after its URI"))
     .addOption(new Option("--log-level <level>", "log level (trace, debug, info, warn, error)").default("info"))
@@ -87,6 +103,24 @@ export function sidecarCommand(): Command {
       const { readPassphraseFromStdin } = lazy.keyring();
       const { parseFaultMode } = lazy.faults();
       const { isVerifierFaultMode } = lazy.verifierFaults();
+      const { parseFaultRate } = lazy.faults();
+      const workerFault = f.fault && !isVerifierFaultMode(f.fault) ? parseFaultMode(f.fault) : undefined;
+      let faultRatePpm: number | undefined;
+      if (f.faultRate !== undefined) {
+        if (!workerFault) throw new CliError(`--fault-rate needs a worker --fault (${lazy.faults().FAULT_MODES.join(", ")})`);
+        try {
+          faultRatePpm = parseFaultRate(f.faultRate);
+        } catch (e) {
+          throw new CliError((e as Error).message);
+        }
+      }
+      if (f.collude !== undefined) {
+        try {
+          lazy.collusion().collusionDir(f.collude);
+        } catch (e) {
+          throw new CliError((e as Error).message);
+        }
+      }
       const home = expandHome(f.home);
       const c = resolveClient({ home, node: f.node, chainId: f.chainId, keyringBackend: f.keyringBackend });
       const resync = Number(f.resyncBlocks);
@@ -115,8 +149,10 @@ export function sidecarCommand(): Command {
             modelsDir: f.models ? expandHome(f.models) : defaultModelsDir(),
             executionProvider: parseExecutionProvider(f.executionProvider),
             metricsAddress: f.metricsAddress ?? defaultSidecarMetricsAddress(home),
-            fault: f.fault && !isVerifierFaultMode(f.fault) ? parseFaultMode(f.fault) : undefined,
+            fault: workerFault,
+            faultRatePpm,
             verifierFault: f.fault && isVerifierFaultMode(f.fault) ? f.fault : undefined,
+            collude: f.collude,
             gasPrice: c.gasPrices,
             dataAddress: f.dataAddress ?? "",
             dataPeers: (f.dataPeers ?? "").split(",").map((x) => x.trim()).filter((x) => x !== ""),
@@ -138,7 +174,7 @@ export function sidecarCommand(): Command {
       }
       process.stdout.write(
         `sidecar for ${sidecar.worker.operator}: worker ${sidecar.worker.address}, ${sidecar.models.size} model(s) on ${sidecar.provider.used}` +
-          `${f.fault ? `, fault ${f.fault}` : ""}; watching ${c.rpcUrl}\n`,
+          `${f.fault ? `, fault ${f.fault}` : ""}${faultRatePpm !== undefined ? ` on ${faultRatePpm} ppm of jobs` : ""}${f.collude !== undefined ? `, colluding in ${f.collude}` : ""}; watching ${c.rpcUrl}\n`,
       );
       sidecar.start();
       await sidecar.done;

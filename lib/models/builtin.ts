@@ -33,6 +33,12 @@ export const SILERO_SAMPLE_RATE = 16000;
  *   silero-vad  256 steps ≈ 4e-3, on a speech probability in [0, 1] and an LSTM state whose
  *               cell values grow to ≈ 200 over a long stream (a float32 ulp there is 1.5e-5)
  * builtin.test.ts measures the drift between onnxruntime configurations (zero on one CPU).
+ *
+ * Each input has a `max_abs`: a float32 rounding step grows with the magnitude of the values,
+ * so without a bound a client could send inputs (mlp rows of ±16384) whose honest outputs
+ * differ between two machines by more than any absolute threshold (`npm run calibrate` measured
+ * 83 steps of mlp drift against float64 there, ≤ 2 within ±128). Silero: audio in [-1, 1], h
+ * (a tanh) in [-1, 1], c up to ±1024 (≈ 200 over long streams), sr 8000 or 16000.
  */
 export function builtinModels(): ModelGenesis[] {
   return [
@@ -40,7 +46,7 @@ export function builtinModels(): ModelGenesis[] {
       id: MLP_MODEL_ID,
       onnx_sha256: MLP_SHA256,
       uri: `file:${MLP_FILE}`,
-      inputs: [{ name: "x", dtype: "float32", shape: [-1, MLP_IN] }],
+      inputs: [{ name: "x", dtype: "float32", shape: [-1, MLP_IN], max_abs: "128" }],
       outputs: [{ name: "y", dtype: "float32", shape: [-1, MLP_OUT] }],
       metric: "MAX_ABS_DIFF",
       threshold: "8",
@@ -58,10 +64,10 @@ export function builtinModels(): ModelGenesis[] {
       onnx_sha256: SILERO_SHA256,
       uri: SILERO_URI,
       inputs: [
-        { name: "input", dtype: "float32", shape: [1, SILERO_CHUNK] },
-        { name: "sr", dtype: "int64", shape: [] },
-        { name: "h", dtype: "float32", shape: [2, 1, 64] },
-        { name: "c", dtype: "float32", shape: [2, 1, 64] },
+        { name: "input", dtype: "float32", shape: [1, SILERO_CHUNK], max_abs: "1" },
+        { name: "sr", dtype: "int64", shape: [], max_abs: "16000" },
+        { name: "h", dtype: "float32", shape: [2, 1, 64], max_abs: "1" },
+        { name: "c", dtype: "float32", shape: [2, 1, 64], max_abs: "1024" },
       ],
       outputs: [
         { name: "output", dtype: "float32", shape: [1, 1] },

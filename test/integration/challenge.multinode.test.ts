@@ -146,7 +146,7 @@ describe("localnet A (4 validators, every result audited): a random worker is ca
       accounts: { client: FUNDS },
       faults: { [FAULTY]: "random" },
       appState: (s) => {
-        Object.assign(s.challenge.params as object, { audit_rate_ppm: "1000000", verifiers_per_round: 1, appeal_verifiers: 2, appeal_window_blocks: "20" });
+        Object.assign(s.challenge.params as object, { audit_rate_ppm: "1000000", max_audit_rate_ppm: "1000000", verifiers_per_round: 1, appeal_verifiers: 2, appeal_window_blocks: "20" });
       },
     });
     ({ q, comet } = await net.connect());
@@ -205,7 +205,7 @@ describe("localnet A (4 validators, every result audited): a random worker is ca
     expect(d1.kind).toBe(DisputeKind.DISPUTE_KIND_AUDIT);
     expect(d1.openedHeight).toBe(j1.resultHeight + 1n); // audited in the block after the result's
     const slashes = await slashEvents(q, fv.operator);
-    const s1 = slashes.find((e) => e.infractionHeight === j1.resultHeight)!;
+    const s1 = slashes.find((e) => e.infractionHeight === j1.assignedHeight)!; // a FAULT counts from the assignment (issue 10)
     expect(s1).toMatchObject({ kind: "invalid_result", fractionPpm: 1_000_000n, jailed: true, tombstoned: true, height: d1.finalHeight });
     expect(slashes[0].amount).toBe(TOKENS.toString()); // the first FAULT takes all of it
     expect(await validatorState(q, fv.operator)).toEqual({ tokens: 0n, jailed: true });
@@ -490,7 +490,7 @@ describe("localnet B (5 validators, challenges): a griefer loses its bond, fault
     expect(verdict?.attributes).toMatchObject({ verdict: "fault", reason: "not_opened" });
     // Slashed 100%, jailed, tombstoned; the client and the verifiers report it.
     const s = (await slashEvents(q, bad.operator)).at(-1)!;
-    expect(s).toMatchObject({ kind: "invalid_result", fractionPpm: 1_000_000n, amount: tokens.toString(), jailed: true, tombstoned: true, infractionHeight: j.resultHeight });
+    expect(s).toMatchObject({ kind: "invalid_result", fractionPpm: 1_000_000n, amount: tokens.toString(), jailed: true, tombstoned: true, infractionHeight: j.assignedHeight });
     expect(await validatorState(q, bad.operator)).toEqual({ tokens: 0n, jailed: true });
     const reward = s.reporters.find((r) => r.address === client)!;
     expect(s.reporters).toHaveLength(1 + d.rounds[0].verifiers.length);

@@ -213,6 +213,8 @@ describe("inference jobs on a node with a sidecar", () => {
     expect(plain.commitment).toMatch(/^[0-9a-f]{64}$/);
     expect(plain.sealed_output_bytes).toBeGreaterThan(81);
     expect(plain.result).toBeUndefined();
+    // Per-job economic security: a min_fee job on a 10 INF stake is audited at the base 5%.
+    expect((plain as { audit_rate_ppm?: string }).audit_rate_ppm).toBe("50000");
     const opened = await inferd(["query", "inference", "job", out.job_id, "--from", "validator", "--home", home, "--output", "json"]);
     expect(opened.code).toBe(0);
     expect((JSON.parse(opened.stdout) as { job: { result: { y: { dims: number[] } } } }).job.result.y.dims).toEqual([1, 8]);
@@ -227,5 +229,27 @@ describe("inference jobs on a node with a sidecar", () => {
     const jobs = await inferd(["query", "inference", "jobs", "--status", "result_posted", "--worker", worker.address, "--home", node!.h.home, "--output", "json"]);
     expect(jobs.code).toBe(0);
     expect((JSON.parse(jobs.stdout) as { jobs: unknown[] }).jobs.length).toBeGreaterThanOrEqual(0);
+  }));
+
+  test("`inferd params check`: per model the serving stake, the largest fee it secures, the min_fee job's audit rate and detection after 1, 10, 100 faked jobs", logged(async () => {
+    const r = await inferd(["params", "check", "--home", node!.h.home, "--output", "json"]);
+    expect(r.code).toBe(0);
+    type Row = { model_id: string; min_fee: string; serving_validators: number; smallest_stake: string; max_fee_at_base_rate: string; max_fee_secured: string; min_fee_audit_rate_ppm: string; detection: Record<string, number> };
+    const out = JSON.parse(r.stdout) as { params: Record<string, string>; models: Row[] };
+    expect(out.params).toEqual({ audit_rate_ppm: "50000", max_audit_rate_ppm: "250000", safety_factor_ppm: "2000000", slash_fraction_invalid_result_ppm: "1000000" });
+    expect(out.models.map((m) => m.model_id)).toEqual(["mlp-16x8", "silero-vad"]);
+    // One validator (10 INF) serves both: fees up to 10 INF / 40 at 5%, up to 10 INF / 8 at all.
+    for (const m of out.models) {
+      expect(m).toMatchObject({ serving_validators: 1, smallest_stake: "10000000", max_fee_at_base_rate: "250000", max_fee_secured: "1250000", min_fee_audit_rate_ppm: "50000" });
+      expect(m.detection["10"]).toBeCloseTo(1 - 0.95 ** 10, 9);
+    }
+    const text = await inferd(["params", "check", "--model", "mlp-16x8", "--home", node!.h.home]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^audit rate 5% \(raised per job up to 25%\)/);
+    expect(text.stdout).toMatch(/^mlp-16x8\s+1\s+10000000uinf\s+250000uinf\s+1250000uinf\s+\d+uinf\s+5%\s+5\.0%\s+40\.1%\s+99\.4%$/m);
+    // A fee above what any serving stake secures is refused before it is escrowed (inference code 29).
+    const big = await inferd(["infer", "--model", "mlp-16x8", "--input", inputFile("mlp-input.json"), "--fee", "1250001uinf", "--from", "validator", "--home", node!.h.home]);
+    expect(big.code).not.toBe(0);
+    expect(big.stdout + big.stderr).toMatch(/inference.*29|fee 1250001uinf: the largest stake serving mlp-16x8 is 10000000uinf/);
   }));
 });

@@ -36,6 +36,10 @@ export interface LocalnetOptions {
   readonly appState?: (appState: Record<string, Json>) => void;
   /** `--sidecar-fault I=MODE` for `localnet start`. */
   readonly faults?: Readonly<Record<number, string>>;
+  /** `--sidecar-fault-rate I=PPM`: node i fakes only that share of its jobs (with a worker fault mode). */
+  readonly faultRates?: Readonly<Record<number, number>>;
+  /** Nodes whose sidecars collude in one group (`--sidecar-collude I=<dir>/collude`, the group's directory inside the localnet's). */
+  readonly collude?: readonly number[];
   readonly timeoutCommit?: string;
 }
 
@@ -142,6 +146,8 @@ export class Localnet {
       args.push("--sidecar-fault", `${i}=${mode}`);
       net.modes.set(Number(i), mode);
     }
+    for (const [i, ppm] of Object.entries(o.faultRates ?? {})) args.push("--sidecar-fault-rate", `${i}=${ppm}`);
+    for (const i of o.collude ?? []) args.push("--sidecar-collude", `${i}=${net.collusionDir}`);
     running.add(out);
     const r = await inferd(args, { timeoutMs: 240_000 });
     if (r.code !== 0) {
@@ -149,6 +155,11 @@ export class Localnet {
       throw new Error(`localnet start failed\n${r.stdout}\n${r.stderr}`);
     }
     return net;
+  }
+
+  /** The directory of the localnet's colluding group (LocalnetOptions.collude). */
+  get collusionDir(): string {
+    return path.join(this.dir, "collude");
   }
 
   home(i: number): string {
@@ -200,11 +211,11 @@ export class Localnet {
     if (groupAlive(pid)) killGroup(pid, "SIGKILL");
   }
 
-  /** Starts node i's sidecar again (its home, metrics port and log file), in `mode` or honest; resolves once it is subscribed. */
-  async startSidecar(i: number, mode = ""): Promise<TestSidecar> {
+  /** Starts node i's sidecar again (its home, metrics port and log file), in `mode` or honest (and `extraArgs`, e.g. --collude); resolves once it is subscribed. */
+  async startSidecar(i: number, mode = "", extraArgs: readonly string[] = []): Promise<TestSidecar> {
     await this.stopSidecar(i);
     const metricsAddress = `127.0.0.1:${portsFor(this.offset + i).metrics + 1}`;
-    const s = spawnSidecar(this.home(i), { metricsAddress, logFile: this.sidecarLogFile(i), args: mode ? ["--fault", mode] : [] });
+    const s = spawnSidecar(this.home(i), { metricsAddress, logFile: this.sidecarLogFile(i), args: [...(mode ? ["--fault", mode] : []), ...extraArgs] });
     this.replaced.set(i, s);
     this.modes.set(i, mode);
     const before = this.sidecarLog(i).length;

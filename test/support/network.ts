@@ -30,7 +30,8 @@ export interface NetworkOptions {
    * fall in Linux's ephemeral range (32768+), where an outgoing connection can hold the port a
    * node or sidecar is about to listen on. In use: 4–11 double sign, 12–19 determinism, 21–27
    * and 35 single nodes, 28–34 liveness, 36–43 chaos, 44–45 SLA, 46–49 downtime, 50–55 multinode,
-   * 56–61 challenge (its localnets one after the other; test/support/localnet.ts), 56–59 the
+   * 56–61 challenge and fraud (their localnets one after the other; test/support/localnet.ts; fraud
+   * waits while they are taken), 56–59 the
    * compose test (after jest).
    */
   readonly portRange: readonly [number, number];

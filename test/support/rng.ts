@@ -1,14 +1,2 @@
-/**
- * mulberry32: a small, fast seeded PRNG for tests, fuzzers and benchmarks, so a run can be
- * repeated from its printed seed. Never used by the chain (state-machine code has no randomness).
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The tests' seeded PRNG is lib/rng.ts's mulberry32 (lib/ may not import test/, so it lives there). */
+export { mulberry32 } from "../../lib/rng";

@@ -158,7 +158,8 @@ class World {
   }
 }
 
-const params = (over: Partial<ChallengeParams> = {}): Partial<ChallengeParams> => ({ auditRatePpm: 1n, ...over });
+/** Audits off (1 ppm) unless a test raises the rate; max_audit_rate_ppm 100% so it may. */
+const params = (over: Partial<ChallengeParams> = {}): Partial<ChallengeParams> => ({ auditRatePpm: 1n, maxAuditRatePpm: 1_000_000n, ...over });
 
 describe("a challenged faulty result (worker --fault random)", () => {
   test("FAULT: worker slashed 100%, jailed and tombstoned; client refunded; bond back; reporters paid; supply conserved", () => {

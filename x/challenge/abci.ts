@@ -2,8 +2,10 @@
  * x/challenge's block hook and the life of a dispute. EndBlock of height h, in this order:
  *
  *   1. audits      every result included at h-1 (x/inference's `resultsIncludedAt`) is audited
- *                  iff its draw from h's hash is below the audit rate (draw.ts); an audited
- *                  result still open to disputes gets an AUDIT dispute and its job is held.
+ *                  iff its draw from h's hash is below the job's own audit rate (draw.ts;
+ *                  security.ts `auditRateOf`: the rate fixed when it was assigned, never below
+ *                  audit_rate_ppm); an audited result still open to disputes gets an AUDIT
+ *                  dispute and its job is held.
  *                  Never skipped (the results of one block are bounded by its gas); they count
  *                  toward the block's budget;
  *   2. due steps   up to the rest of `max_disputes_per_block` open disputes whose next step is
@@ -39,6 +41,7 @@ import { InvariantError, errorText } from "../../base/errors";
 import { moduleAddress, operatorAccount } from "../../base/types/address";
 import { processDataExpiries } from "./da";
 import { drawVerifiers, eligibleVerifiers, isAudited, verifySeed } from "./draw";
+import { auditRateOf } from "./security";
 import {
   emitAuditSelected,
   emitDisputeError,
@@ -187,11 +190,13 @@ export function processAudits(k: ChallengeKeeper, ctx: Context, params: Challeng
   if (h <= 1n) return 0;
   let opened = 0;
   for (const jobId of k.inference.resultsIncludedAt(ctx.store, h - 1n)) {
-    if (!isAudited(ctx.block.hash, jobId, params.auditRatePpm)) continue;
     const r = onBranch(ctx, (c) => {
+      // Each job at its own rate (security.ts), so the job is read (on the branch: a record that
+      // does not decode is that job's error event, not a halt) before its draw.
       const job = k.inference.jobForDispute(c.store, jobId);
+      if (!job || !isAudited(c.block.hash, jobId, auditRateOf(job.auditRatePpm, params))) return false;
       // Challenged in the meantime (its dispute verifies it anyway), or already settled.
-      if (!job || job.status !== "result_posted" || h > job.challengeEndHeight) return false;
+      if (job.status !== "result_posted" || h > job.challengeEndHeight) return false;
       const d = openDispute(k, c, { job, kind: DisputeKind.DISPUTE_KIND_AUDIT, challenger: "", bond: 0n });
       emitAuditSelected(c.events, { jobId, disputeId: d.id, resultHeight: job.resultHeight });
       return true;
@@ -513,12 +518,18 @@ export function finalize(k: ChallengeKeeper, ctx: Context, params: ChallengePara
     }
   }
 
+  // The fault counts from the worker's assignment: its job's audit rate was fixed against the
+  // stake it had then (security.ts), so unbonding between assignment and a faked result must
+  // not shrink what is slashed (x/slashing cuts unbonding entries created since the infraction).
+  const assignedHeight = k.inference.jobForDispute(ctx.store, d.jobId)?.assignedHeight ?? 0n;
+  const infractionHeight = assignedHeight > 0n && assignedHeight <= d.resultHeight ? assignedHeight : d.resultHeight;
+
   k.inference.settleDispute(ctx, d.jobId, fault);
 
   if (fault) {
     slashSafely(k, ctx, d.id, {
       operator: d.operator,
-      infractionHeight: d.resultHeight,
+      infractionHeight,
       fractionPpm: params.slashFractionInvalidResultPpm,
       kind: KIND_INVALID_RESULT,
       reporters: unique([d.challenger, ...wonAccounts]),

@@ -2,8 +2,9 @@
  * The chain's randomness for disputes (SPEC §4 "challenge"), pure and integer-only.
  *
  * Audits. A result included at height h is audited iff
- *   u64be(BLAKE3("infer/audit" ‖ block_hash(h+1) ‖ u64be(job_id))[0..8]) < audit_rate_ppm × 2^64 / 10^6
- * decided in the EndBlock of h+1: the hash of h+1 did not exist when the worker submitted, so it
+ *   u64be(BLAKE3("infer/audit" ‖ block_hash(h+1) ‖ u64be(job_id))[0..8]) < rate × 2^64 / 10^6
+ * where rate is the job's own audit rate (security.ts: raised above audit_rate_ppm for a fee
+ * large against its worker's stake, fixed at assignment), decided in the EndBlock of h+1: the hash of h+1 did not exist when the worker submitted, so it
  * cannot fake only the results that will not be audited. (The threshold is floored; at 10^6 ppm
  * it is 2^64 and every result is audited.)
  *

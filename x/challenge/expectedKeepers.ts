@@ -57,6 +57,8 @@ export interface DisputableJob {
   readonly operator: string;
   readonly worker: string;
   readonly fee: bigint;
+  /** Height the current worker was assigned the job at: the stake its audit rate was fixed against, and a FAULT's infraction height. */
+  readonly assignedHeight: bigint;
   /** Height the result was included at (0 before a result). */
   readonly resultHeight: bigint;
   /** The job finalizes at the end of this block unless held first. */
@@ -69,6 +71,8 @@ export interface DisputableJob {
   readonly output: Uint8Array;
   /** Inline input, or a job by URI's provided bytes (empty until provided, and once pruned). */
   readonly input: Uint8Array;
+  /** The rate (ppm) the job was assigned with (security.ts); 0 for a job assigned before the rule: the base rate. */
+  readonly auditRatePpm: bigint;
   /** A job by URI: its http(s) URI and hex sha256 (both empty for an inline input). */
   readonly inputUri: string;
   readonly inputSha256: string;

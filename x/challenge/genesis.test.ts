@@ -70,7 +70,7 @@ function liveState(): TestSetup {
   block((c) => deliver(c, msgAppealHandler(t.k), { appellant: vals[0].worker, disputeId: 1n, bond: 2n * INF })); // 16
   while (h < 25n) block(); // 25: dispute 2 final OK; dispute 1's appeal committee (drawn at 17) never commits
   block((c) => jobs.push(t.inference.postResult(c, { client, operator: vals[5].operator, worker: vals[5].worker, output: sampleOutput() }))); // 26
-  t.k.setParams(t.store, { ...t.k.getParams(t.store), auditRatePpm: 1_000_000n });
+  t.k.setParams(t.store, { ...t.k.getParams(t.store), auditRatePpm: 1_000_000n, maxAuditRatePpm: 1_000_000n });
   block(); // 27: audit opened
   block(); // 28: drawn
   return t;

@@ -8,7 +8,8 @@
  *               "appeal_bond_multiplier": "2", "max_rounds": 3, "max_quorum_retries": 2,
  *               "slash_fraction_invalid_result_ppm": "1000000",
  *               "slash_fraction_bad_verification_ppm": "10000", "audit_verifier_reward": "500",
- *               "params_authority": "infer1…", "max_disputes_per_block": 100},
+ *               "params_authority": "infer1…", "max_disputes_per_block": 100,
+ *               "safety_factor_ppm": "2000000", "max_audit_rate_ppm": "250000"},
  *    "disputes": [{"id": "1", "job_id": "7", "kind": "DISPUTE_KIND_CHALLENGE",
  *                  "status": "DISPUTE_STATUS_COMMIT", "operator": "infervaloper1…",
  *                  "worker": "infer1…", "model_id": "mlp-16x8", "challenger": "infer1…",
@@ -73,6 +74,8 @@ export interface ParamsJson {
   readonly audit_verifier_reward: string;
   readonly params_authority: string;
   readonly max_disputes_per_block: number;
+  readonly safety_factor_ppm: string;
+  readonly max_audit_rate_ppm: string;
   readonly da_response_blocks: string;
   readonly slash_fraction_unavailable_ppm: string;
   readonly max_da_incidents: number;
@@ -168,6 +171,8 @@ function paramsToJson(p: ChallengeParams): ParamsJson {
     audit_verifier_reward: p.auditVerifierReward.toString(),
     params_authority: p.paramsAuthority,
     max_disputes_per_block: p.maxDisputesPerBlock,
+    safety_factor_ppm: p.safetyFactorPpm.toString(),
+    max_audit_rate_ppm: p.maxAuditRatePpm.toString(),
     da_response_blocks: p.daResponseBlocks.toString(),
     slash_fraction_unavailable_ppm: p.slashFractionUnavailablePpm.toString(),
     max_da_incidents: p.maxDaIncidents,
@@ -278,6 +283,8 @@ function parseParams(raw: unknown): ChallengeParams {
     auditVerifierReward: amount(p.audit_verifier_reward, "params.audit_verifier_reward"),
     paramsAuthority: str(p.params_authority, "params.params_authority"),
     maxDisputesPerBlock: u32("max_disputes_per_block"),
+    safetyFactorPpm: uint(p.safety_factor_ppm, "params.safety_factor_ppm"),
+    maxAuditRatePpm: uint(p.max_audit_rate_ppm, "params.max_audit_rate_ppm"),
     daResponseBlocks: uint(p.da_response_blocks, "params.da_response_blocks", INT64_MAX),
     slashFractionUnavailablePpm: uint(p.slash_fraction_unavailable_ppm, "params.slash_fraction_unavailable_ppm"),
     maxDaIncidents: u32("max_da_incidents"),

@@ -6,6 +6,7 @@ export { type DataRequest, dataRequestToWire, dataRequestFromWire } from "./type
 export { MSG_REQUEST_DATA, MSG_PROVIDE_DATA } from "./da";
 export { type Dispute, type Round, type Verifier, DisputeKind, DisputeStatus, Verdict, isFinal, statusName, kindName, verdictName, disputeToWire, disputeFromWire } from "./types";
 export { AUDIT_DOMAIN, VERIFY_DOMAIN, auditSeed, auditThreshold, isAudited, verifySeed, eligibleVerifiers, drawVerifiers } from "./draw";
+export { type SecurityParams, jobAuditRate, auditRateOf, maxSecuredFee, minSecuringStake } from "./security";
 export { verificationCommitment, SALT_BYTES, COMMITMENT_BYTES } from "./commitment";
 export { quorumOf, requiredAppealBond, standingVerdict } from "./verdict";
 export { MSG_CHALLENGE, MSG_COMMIT_VERIFICATION, MSG_REVEAL_VERIFICATION, MSG_APPEAL, MSG_UPDATE_PARAMS } from "./msgServer";

@@ -2,7 +2,8 @@
  * Plain state access for x/challenge: params, the dispute counter, disputes with their indexes
  * and the due queue. The checks and effects live in `msgServer.ts` (messages) and `abci.ts` (the
  * end-block audits, draws, phase ends, verdicts and settlements); this file only reads and writes,
- * and answers x/inference's one question (`wantsOpening`).
+ * and answers x/inference's questions (`wantsOpening`, and the per-job audit rate of
+ * security.ts: `jobAuditRate`, `securityLimits`).
  */
 import { DataRequest as WireDataRequest, Dispute as WireDispute } from "../../gen/inferchain/challenge/v1/challenge";
 import type { KVReader, KVStore } from "../../base/store/kv";
@@ -26,6 +27,7 @@ import {
   statusPrefix,
 } from "./keys";
 import { Params, defaultParams, fromWire, paramsToWire, type ChallengeParams } from "./params";
+import { jobAuditRate, maxSecuredFee, minSecuringStake } from "./security";
 import { DisputeStatus, dataRequestFromWire, dataRequestToWire, disputeFromWire, disputeToWire, isFinal, type DataRequest, type Dispute } from "./types";
 
 /** Module account holding the bonds of open disputes. */
@@ -61,6 +63,7 @@ export class ChallengeKeeper {
   readonly denom: string;
   readonly moduleAccount = CHALLENGE_MODULE;
   readonly verificationPool: string;
+  private paramsCache: { readonly raw: Uint8Array; readonly params: ChallengeParams } | undefined;
 
   constructor(opts: ChallengeKeeperOptions) {
     this.bank = opts.bank;
@@ -74,9 +77,21 @@ export class ChallengeKeeper {
 
   // ------------------------------------------------------------ params
 
+  /**
+   * The params, decoded and checked. The last decoding is kept with the bytes it came from and
+   * reused while the stored bytes are the same: assignment asks `jobAuditRate` once per job and
+   * candidate (up to max_assignments_per_block × the validators serving a model), and decoding
+   * and checking the params each time cost ~27 µs. Keyed by content, so any branch or height
+   * gets exactly what decoding its own bytes would give.
+   */
   getParams(s: KVReader): ChallengeParams {
     const raw = s.get(PARAMS_KEY);
-    return raw ? fromWire(Params.decode(raw)) : defaultParams();
+    if (!raw) return defaultParams();
+    const c = this.paramsCache;
+    if (c && sameBytes(c.raw, raw)) return c.params;
+    const params = fromWire(Params.decode(raw));
+    this.paramsCache = { raw: raw.slice(), params };
+    return params;
   }
 
   /** Params are never empty bytes: params_authority is required. */
@@ -199,6 +214,30 @@ export class ChallengeKeeper {
     const d = this.openDisputeOfJob(s, jobId);
     return d !== undefined && d.status === DisputeStatus.DISPUTE_STATUS_OPEN && !d.opened;
   }
+
+  /**
+   * x/inference's question at assignment (and submission): the audit rate (ppm) of a job with
+   * `fee` on a validator with `stake` bonded uinf under the current params (security.ts);
+   * undefined when that validator cannot secure the job.
+   */
+  jobAuditRate(s: KVReader, fee: bigint, stake: bigint): bigint | undefined {
+    return jobAuditRate(this.getParams(s), fee, stake);
+  }
+
+  /**
+   * What MsgSubmitJob's refusal names: the largest fee a validator with `stake` can be assigned
+   * (at max_audit_rate_ppm) and the smallest stake that could be assigned `fee`.
+   */
+  securityLimits(s: KVReader, fee: bigint, stake: bigint): { readonly maxFee: bigint; readonly stakeNeeded: bigint | undefined } {
+    const p = this.getParams(s);
+    return { maxFee: maxSecuredFee(p, stake, p.maxAuditRatePpm), stakeNeeded: minSecuringStake(p, fee, p.maxAuditRatePpm) };
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** `amount` in the keeper's denom, as bank takes it. */

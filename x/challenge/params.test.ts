@@ -21,6 +21,8 @@ describe("challenge params", () => {
       auditVerifierReward: 500n,
       paramsAuthority: DEFAULT_PARAMS_AUTHORITY,
       maxDisputesPerBlock: 100,
+      safetyFactorPpm: 2_000_000n,
+      maxAuditRatePpm: 250_000n,
       daResponseBlocks: 10n,
       slashFractionUnavailablePpm: 1_000n,
       maxDaIncidents: 10,
@@ -62,6 +64,13 @@ describe("challenge params", () => {
     ["max_disputes_per_block 0", { maxDisputesPerBlock: 0 }],
     ["max_disputes_per_block above 10000", { maxDisputesPerBlock: 10_001 }],
     ["a params authority that is not an address", { paramsAuthority: "gov" }],
+    // Per-job economic security: params under which faking a job could pay.
+    ["safety factor below 1× (faking could pay up to the fee)", { safetyFactorPpm: 999_999n }],
+    ["safety factor 0", { safetyFactorPpm: 0n }],
+    ["safety factor above 1000×", { safetyFactorPpm: 1_000_000_001n }],
+    ["max audit rate below the base rate (no job could get a rate)", { auditRatePpm: 100_000n, maxAuditRatePpm: 99_999n }],
+    ["max audit rate 0", { maxAuditRatePpm: 0n }],
+    ["max audit rate above 100%", { maxAuditRatePpm: 1_000_001n }],
   ])("refused: %s", (_name, over) => {
     const p = { ...defaultParams(), ...over };
     let err: unknown;
@@ -78,6 +87,8 @@ describe("challenge params", () => {
     const edge: ChallengeParams = {
       ...defaultParams(),
       auditRatePpm: 1_000_000n,
+      maxAuditRatePpm: 1_000_000n,
+      safetyFactorPpm: 1_000_000_000n,
       verifiersPerRound: 100,
       appealVerifiers: 100,
       commitBlocks: 1_000_000n,

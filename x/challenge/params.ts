@@ -31,6 +31,13 @@ export interface ChallengeParams {
   readonly auditVerifierReward: bigint;
   readonly paramsAuthority: string;
   readonly maxDisputesPerBlock: number;
+  /**
+   * Per-job economic security (security.ts): faking a job must lose in expectation at least this
+   * multiple (ppm, ≥ 10^6) of its fee; a job's audit rate is raised up to `maxAuditRatePpm` to
+   * make it so, and a validator that would need more is not assigned the job.
+   */
+  readonly safetyFactorPpm: bigint;
+  readonly maxAuditRatePpm: bigint;
   /** Data availability: blocks a worker has to answer MsgRequestData with MsgProvideData. */
   readonly daResponseBlocks: bigint;
   /** Slash of a worker's validator per expired data request (ppm). */
@@ -54,10 +61,13 @@ export const DEFAULT_PARAMS_AUTHORITY = moduleAddress("gov");
  * (localnets: 1-second blocks); a challenge bond of 1 INF (1000× the sample model's min fee),
  * doubled on each appeal; the first verdict plus up to two appeals; two repeats for lack of a
  * quorum; 500uinf per audit verifier on the winning side (the verification pool gets 10% of
- * each fee, so ~20 finalized 1000uinf jobs fund one 5%-rate audit of three verifiers). Data
- * availability (SPEC's slash table): 10 blocks to provide, 0.1% per expired request, jailed at
- * the 10th (100 blocks); a request bond of 0.1 INF, enough that asking for every job's data
- * costs a griefer 100× the sample model's min fee per job when the data is there.
+ * each fee, so ~20 finalized 1000uinf jobs fund one 5%-rate audit of three verifiers). Faking
+ * a job must lose twice its fee in expectation, with a job's audit rate raised up to 25% for
+ * that: at 5% and a 100% slash a validator secures fees up to 2.5% of its stake at the base rate
+ * and up to 12.5% at all. Data availability (SPEC's slash table): 10 blocks to provide, 0.1%
+ * per expired request, jailed at the 10th (100 blocks); a request bond of 0.1 INF, enough that
+ * asking for every job's data costs a griefer 100× the sample model's min fee per job when the
+ * data is there.
  */
 export function defaultParams(): ChallengeParams {
   return {
@@ -77,6 +87,8 @@ export function defaultParams(): ChallengeParams {
     auditVerifierReward: 500n,
     paramsAuthority: DEFAULT_PARAMS_AUTHORITY,
     maxDisputesPerBlock: 100,
+    safetyFactorPpm: 2_000_000n,
+    maxAuditRatePpm: 250_000n,
     daResponseBlocks: 10n,
     slashFractionUnavailablePpm: 1_000n,
     maxDaIncidents: 10,
@@ -96,6 +108,9 @@ export const MAX_DISPUTES_PER_BLOCK = 10_000;
 export const MAX_DA_INCIDENTS = 1_000;
 /** Amounts below 10^30 uinf, like every other amount param. */
 export const MAX_AMOUNT = 10n ** 30n;
+/** The safety factor is at least 1× (faking never pays) and at most 1000×. */
+export const MIN_SAFETY_FACTOR_PPM = 1_000_000n;
+export const MAX_SAFETY_FACTOR_PPM = 1_000_000_000n;
 
 
 const { ppm, count, range, amount } = paramChecks(ErrInvalidParams);
@@ -118,6 +133,11 @@ export function validateParams(p: ChallengeParams): void {
   ppm("slash_fraction_bad_verification_ppm", p.slashFractionBadVerificationPpm);
   range("audit_verifier_reward", p.auditVerifierReward, 0n, MAX_AMOUNT - 1n);
   count("max_disputes_per_block", p.maxDisputesPerBlock, 1, MAX_DISPUTES_PER_BLOCK);
+  // With these three (and the slash above ≥ 1), every job assigned has an audit rate p with
+  // p × slash × stake ≥ safety × fee × 10^6 (security.ts): below 1× faking could pay, and a
+  // max below the base rate would leave no rate to give any job.
+  range("safety_factor_ppm", p.safetyFactorPpm, MIN_SAFETY_FACTOR_PPM, MAX_SAFETY_FACTOR_PPM);
+  ppm("max_audit_rate_ppm", p.maxAuditRatePpm, p.auditRatePpm);
   range("da_response_blocks", p.daResponseBlocks, 1n, MAX_PHASE_BLOCKS);
   ppm("slash_fraction_unavailable_ppm", p.slashFractionUnavailablePpm);
   count("max_da_incidents", p.maxDaIncidents, 1, MAX_DA_INCIDENTS);
@@ -158,6 +178,8 @@ export function fromWire(p: Params | undefined): ChallengeParams {
     auditVerifierReward: amount(p.auditVerifierReward, "audit_verifier_reward"),
     paramsAuthority: p.paramsAuthority,
     maxDisputesPerBlock: p.maxDisputesPerBlock,
+    safetyFactorPpm: p.safetyFactorPpm,
+    maxAuditRatePpm: p.maxAuditRatePpm,
     daResponseBlocks: p.daResponseBlocks,
     slashFractionUnavailablePpm: p.slashFractionUnavailablePpm,
     maxDaIncidents: p.maxDaIncidents,

@@ -51,7 +51,7 @@ export interface FakeJob extends DisputableJob {
   readonly disputeId: bigint;
 }
 
-const FIELDS = ["id", "client", "modelId", "operator", "worker", "fee", "resultHeight", "challengeEndHeight", "status", "cannotRun", "opened", "output", "input", "posted", "disputeId", "inputUri", "inputSha256", "pruned"] as const;
+const FIELDS = ["id", "client", "modelId", "operator", "worker", "fee", "resultHeight", "challengeEndHeight", "status", "cannotRun", "opened", "output", "input", "posted", "disputeId", "auditRatePpm", "assignedHeight", "inputUri", "inputSha256", "pruned"] as const;
 
 function encodeJob(j: FakeJob): Uint8Array {
   return enc.encode(
@@ -80,9 +80,11 @@ function decodeJob(raw: Uint8Array): FakeJob {
     input: unb64(p[12]),
     posted: unb64(p[13]),
     disputeId: BigInt(p[14]),
-    inputUri: p[15],
-    inputSha256: p[16],
-    pruned: p[17] === "true",
+    auditRatePpm: BigInt(p[15]),
+    assignedHeight: BigInt(p[16]),
+    inputUri: p[17],
+    inputSha256: p[18],
+    pruned: p[19] === "true",
   };
 }
 
@@ -120,8 +122,16 @@ export class FakeInference implements InferenceKeeper {
     this.put(s, f(j));
   }
 
-  /** A result posted at the context's height by `worker` of `operator` for `client`, whose fee is minted and escrowed. */
-  postResult(ctx: Context, a: { client: string; operator: string; worker: string; fee?: bigint; output: Uint8Array; cannotRun?: boolean; modelId?: string; inputUri?: string; inputSha256?: string }): bigint {
+  /**
+   * A result posted at the context's height by `worker` of `operator` for `client`, whose fee is
+   * minted and escrowed; `auditRatePpm` is the rate x/inference fixed at assignment (default 0:
+   * the base rate), `assignedHeight` when (default: the result's height); `inputUri` and
+   * `inputSha256` make it a job by URI (no input on chain).
+   */
+  postResult(
+    ctx: Context,
+    a: { client: string; operator: string; worker: string; fee?: bigint; output: Uint8Array; cannotRun?: boolean; modelId?: string; auditRatePpm?: bigint; assignedHeight?: bigint; inputUri?: string; inputSha256?: string },
+  ): bigint {
     const raw = ctx.store.get("fake/inference/next");
     const id = raw ? BigInt(dec.decode(raw)) : 1n;
     ctx.store.set("fake/inference/next", enc.encode((id + 1n).toString()));
@@ -144,6 +154,8 @@ export class FakeInference implements InferenceKeeper {
       input: a.inputUri ? new Uint8Array() : sampleInput(),
       posted: a.cannotRun ? new Uint8Array() : a.output,
       disputeId: 0n,
+      auditRatePpm: a.auditRatePpm ?? 0n,
+      assignedHeight: a.assignedHeight ?? ctx.block.height,
       inputUri: a.inputUri ?? "",
       inputSha256: a.inputSha256 ?? "",
       pruned: false,

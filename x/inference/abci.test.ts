@@ -88,7 +88,7 @@ describe("assignment at the end of the block", () => {
     });
     expect(vals.map((v) => v.operator)).toContain(want.operator);
     expect(attrs(events, "job_assigned")).toEqual([
-      { job_id: "1", model_id: MODEL.id, client, operator: want.operator, worker: want.worker, attempt: "1", deadline_height: String(5n + SLA), hard_deadline_height: String(5n + 2n * SLA) },
+      { job_id: "1", model_id: MODEL.id, client, operator: want.operator, worker: want.worker, attempt: "1", deadline_height: String(5n + SLA), hard_deadline_height: String(5n + 2n * SLA), audit_rate_ppm: "0" },
     ]);
     expect(t.k.dueDeadlines(t.store, 5n + 2n * SLA)).toEqual([[5n + 2n * SLA, id]]);
     expect(t.k.dueDeadlines(t.store, 5n + 2n * SLA - 1n)).toEqual([]);
@@ -130,7 +130,7 @@ describe("assignment at the end of the block", () => {
     expect(job(t, id)).toMatchObject({ status: JobStatus.JOB_STATUS_FAILED, attempts: 0, refunded: 5000n, finalizedHeight: 5n });
     expect(t.bank.balance(t.store, client)).toBe(before);
     expect(t.bank.moduleBalance(t.store, JOB_ESCROW_MODULE)).toBe(0n);
-    expect(attrs(events, "job_unassignable")).toEqual([{ job_id: "1", model_id: MODEL.id, tried: "0" }]);
+    expect(attrs(events, "job_unassignable")).toEqual([{ job_id: "1", model_id: MODEL.id, tried: "0", unsecured: "0" }]);
     expect(attrs(events, "job_failed")).toEqual([{ job_id: "1", client, reason: "no_eligible_worker", refund: "5000uinf", treasury_amount: "0uinf" }]);
     expect(events.map((e) => e.type).indexOf("job_unassignable")).toBeLessThan(events.map((e) => e.type).indexOf("job_failed"));
     expect(t.k.pendingJobIds(t.store, 10)).toEqual([]);

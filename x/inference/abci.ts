@@ -13,8 +13,10 @@
  *   3. assignment    up to `max_assignments_per_block` PENDING jobs, oldest first (leftovers from
  *                    earlier blocks and step 1's reassignments, but never a job submitted in this
  *                    block: its proposer chose to include it and would choose its seed too), each
- *                    drawn a worker by stake (assignment.ts) or failed with a refund when none is
- *                    eligible. The rest stay PENDING for the next block;
+ *                    drawn a worker by stake (assignment.ts) among those whose stake secures its
+ *                    fee (x/challenge's `jobAuditRate`, which also fixes the job's audit rate),
+ *                    or failed with a refund when none is eligible. The rest stay PENDING for
+ *                    the next block;
  *   4. pruning       up to `max_prunes_per_block` finished jobs whose prune height is due (prune
  *                    queue): first their input and output bytes are dropped (their sha256 kept),
  *                    `job_record_retention_blocks` later the compact record itself.
@@ -34,7 +36,7 @@
 import { onBranch, type Context } from "../../base/context";
 import { InvariantError, errorText } from "../../base/errors";
 import { moduleAddress } from "../../base/types/address";
-import { sampleWorker } from "./assignment";
+import { eligibleWorkers, sampleWorker, securingWorkers } from "./assignment";
 import { emitJobAssigned, emitJobError, emitJobReassigned, emitJobTimeout, emitJobUnassignable, type JobStep } from "./events";
 import type { ModelWorker } from "./expectedKeepers";
 import { noResponsePenalty } from "./fees";
@@ -147,7 +149,8 @@ export function timeoutJob(k: InferenceKeeper, ctx: Context, params: InferencePa
   }).amount;
   emitJobTimeout(ctx.events, { jobId: job.id, operator: job.operator, worker: job.worker, attempt: job.attempts, penalty: coinString(k, penalty) });
   if (job.attempts < params.maxAttempts) {
-    k.setJob(ctx.store, { ...job, status: JobStatus.JOB_STATUS_PENDING });
+    // The next assignee's stake sets the next rate.
+    k.setJob(ctx.store, { ...job, status: JobStatus.JOB_STATUS_PENDING, auditRatePpm: 0n });
     emitJobReassigned(ctx.events, { jobId: job.id, operator: job.operator, worker: job.worker, attempt: job.attempts });
   } else {
     failJob(k, ctx, params, job, "max_attempts");
@@ -194,16 +197,23 @@ export function processAssignments(k: InferenceKeeper, ctx: Context, params: Inf
 }
 
 /**
- * Draws a worker for a PENDING job, seeded by this block's hash: deadline = height +
- * sla_blocks, hard deadline = height + 2 × sla_blocks. Nobody eligible (none serves the model,
- * or all were tried): the job fails and the escrowed fee is refunded.
+ * Draws a worker for a PENDING job, seeded by this block's hash, among the workers whose stake
+ * secures its fee (x/challenge's `jobAuditRate`; every worker, at rate 0 = the base rate, when
+ * no challenge keeper is wired): deadline = height + sla_blocks, hard deadline = height + 2 ×
+ * sla_blocks, audit_rate_ppm = the rate on the worker drawn. Nobody eligible (none serves the
+ * model, all were tried, or no untried one's stake secures the fee): the job fails and the
+ * escrowed fee is refunded.
  */
 export function assignJob(k: InferenceKeeper, ctx: Context, params: InferenceParams, job: Job, all: readonly ModelWorker[]): void {
   const model = k.models.getModel(ctx.store, job.modelId);
   if (!model) throw new Error(`inference: job ${job.id} names missing model ${job.modelId}`);
-  const picked = sampleWorker(ctx.block.hash, job.id, all, job.triedOperators);
+  const challenge = k.challenge;
+  const untried = eligibleWorkers(all, job.triedOperators);
+  const secured = securingWorkers(untried, (w) => (challenge ? challenge.jobAuditRate(ctx.store, job.fee, w.tokens) : 0n));
+  const picked = sampleWorker(ctx.block.hash, job.id, secured, job.triedOperators);
   if (!picked) {
-    emitJobUnassignable(ctx.events, { jobId: job.id, modelId: job.modelId, tried: job.triedOperators.length });
+    const unsecured = untried.length - secured.length;
+    emitJobUnassignable(ctx.events, { jobId: job.id, modelId: job.modelId, tried: job.triedOperators.length, unsecured });
     failJob(k, ctx, params, job, "no_eligible_worker");
     return;
   }
@@ -218,6 +228,7 @@ export function assignJob(k: InferenceKeeper, ctx: Context, params: InferencePar
     deadlineHeight: height + model.slaBlocks,
     hardDeadlineHeight: height + 2n * model.slaBlocks,
     triedOperators: [...job.triedOperators, picked.operator],
+    auditRatePpm: picked.auditRatePpm,
   };
   k.setJob(ctx.store, assigned);
   emitJobAssigned(ctx.events, {
@@ -229,6 +240,7 @@ export function assignJob(k: InferenceKeeper, ctx: Context, params: InferencePar
     attempt: assigned.attempts,
     deadlineHeight: assigned.deadlineHeight,
     hardDeadlineHeight: assigned.hardDeadlineHeight,
+    auditRatePpm: assigned.auditRatePpm,
   });
 }
 

@@ -8,7 +8,9 @@
  *
  * Candidates are the validators staking lists for the model (bonded, unjailed, worker serves
  * it) minus every operator already tried for this job (sampling without replacement across
- * attempts) and minus any with no tokens. The draw is a 128-bit multiply-and-shift rather than
+ * attempts), minus any with no tokens, and minus any whose stake cannot secure the job's fee
+ * (x/challenge's per-job economic security: `securingWorkers`; the stake weights are the same
+ * bonded tokens, so among those that remain a larger stake is still proportionally likelier). The draw is a 128-bit multiply-and-shift rather than
  * `u64 mod total`: a modulo of a 64-bit number by a total of ~10^17 uinf would favour low
  * draws by up to total/2^64 ≈ 0.5%; the 128-bit product's bias is below total/2^128, and it
  * needs no rejection loop. The block hash is known to the proposer (see SPEC "Randomness
@@ -46,14 +48,32 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A worker able to secure a job, with the audit rate (ppm) the job would get on it. */
+export interface SecuringWorker extends ModelWorker {
+  readonly auditRatePpm: bigint;
+}
+
+/**
+ * The workers that can secure a job: each with the rate `rateOf` gives it (x/challenge's
+ * `jobAuditRate` for the job's fee and the worker's tokens); those it gives none are left out.
+ */
+export function securingWorkers(all: readonly ModelWorker[], rateOf: (w: ModelWorker) => bigint | undefined): SecuringWorker[] {
+  const out: SecuringWorker[] = [];
+  for (const w of all) {
+    const auditRatePpm = rateOf(w);
+    if (auditRatePpm !== undefined) out.push({ ...w, auditRatePpm });
+  }
+  return out;
+}
+
 /** The workers a job may be given: not tried before, with stake, in operator-address order. */
-export function eligibleWorkers(all: readonly ModelWorker[], tried: readonly string[]): ModelWorker[] {
+export function eligibleWorkers<W extends ModelWorker>(all: readonly W[], tried: readonly string[]): W[] {
   const skip = new Set(tried);
   return all.filter((w) => !skip.has(w.operator) && w.tokens > 0n).sort((a, b) => compare(a.operator, b.operator));
 }
 
 /** The candidate whose stake interval holds `draw`; `candidates` sorted, `draw` < their total. */
-export function pickByStake(candidates: readonly ModelWorker[], draw: bigint): ModelWorker {
+export function pickByStake<W extends ModelWorker>(candidates: readonly W[], draw: bigint): W {
   let cumulative = 0n;
   for (const c of candidates) {
     cumulative += c.tokens;
@@ -63,7 +83,7 @@ export function pickByStake(candidates: readonly ModelWorker[], draw: bigint): M
 }
 
 /** Draws the worker for `jobId` in the block with `blockHash`; undefined when nobody is eligible. */
-export function sampleWorker(blockHash: Uint8Array, jobId: bigint, all: readonly ModelWorker[], tried: readonly string[]): ModelWorker | undefined {
+export function sampleWorker<W extends ModelWorker>(blockHash: Uint8Array, jobId: bigint, all: readonly W[], tried: readonly string[]): W | undefined {
   const candidates = eligibleWorkers(all, tried);
   const total = candidates.reduce((sum, c) => sum + c.tokens, 0n);
   if (total === 0n) return undefined;

@@ -48,6 +48,13 @@ export const ErrJobNotDisputable = registerError(CODESPACE, 26, "job has no resu
 export const ErrChallengeWindowClosed = registerError(CODESPACE, 27, "the job's challenge window has closed");
 /** settleDispute for a job no dispute holds. */
 export const ErrJobNotDisputed = registerError(CODESPACE, 28, "job is not held by a dispute");
+/**
+ * MsgSubmitJob whose fee no validator serving the model can secure: even the largest stake
+ * would need an audit rate above max_audit_rate_ppm for faking to cost more than the fee (SPEC
+ * §4 "Economic security check"). The log names the fee, the largest fee that stake secures and
+ * the stake this fee needs.
+ */
+export const ErrFeeNotSecured = registerError(CODESPACE, 29, "no validator serving the model has the stake to secure this fee");
 // Inputs by URI and data availability (issue 10). Numbered from 40 so that codes other work adds
 // meanwhile (29…) cannot collide.
 /** input_uri is not an http(s) URI of printable ASCII with a host of at most 512 bytes, or comes with inline input, or without input_sha256. */

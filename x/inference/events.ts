@@ -48,6 +48,8 @@ export const AttributeKeyError = "error";
 export const AttributeKeyTreasuryAmount = "treasury_amount";
 export const AttributeKeyCommitment = "commitment";
 export const AttributeKeyDisputeId = "dispute_id";
+export const AttributeKeyAuditRatePpm = "audit_rate_ppm";
+export const AttributeKeyUnsecured = "unsecured";
 
 /** Why a job failed (`job_failed.reason`); `invalid_result`: a dispute found its result at FAULT. */
 export type FailReason = "no_eligible_worker" | "max_attempts" | "error" | "invalid_result";
@@ -67,7 +69,7 @@ export function emitJobSubmitted(em: EventManager, a: { jobId: bigint; client: s
 /** A worker must now run the job: what the sidecar of `worker` waits for. */
 export function emitJobAssigned(
   em: EventManager,
-  a: { jobId: bigint; modelId: string; client: string; operator: string; worker: string; attempt: number; deadlineHeight: bigint; hardDeadlineHeight: bigint },
+  a: { jobId: bigint; modelId: string; client: string; operator: string; worker: string; attempt: number; deadlineHeight: bigint; hardDeadlineHeight: bigint; auditRatePpm: bigint },
 ): void {
   em.emit(EventTypeJobAssigned, {
     [AttributeKeyJobId]: a.jobId.toString(),
@@ -78,15 +80,21 @@ export function emitJobAssigned(
     [AttributeKeyAttempt]: a.attempt.toString(),
     [AttributeKeyDeadlineHeight]: a.deadlineHeight.toString(),
     [AttributeKeyHardDeadlineHeight]: a.hardDeadlineHeight.toString(),
+    [AttributeKeyAuditRatePpm]: a.auditRatePpm.toString(),
   });
 }
 
-/** No bonded, unjailed validator not tried before serves the model; `job_failed` follows. */
-export function emitJobUnassignable(em: EventManager, a: { jobId: bigint; modelId: string; tried: number }): void {
+/**
+ * No bonded, unjailed validator not tried before serves the model and secures the fee
+ * (`unsecured`: how many untried ones were left out because their stake cannot); `job_failed`
+ * follows.
+ */
+export function emitJobUnassignable(em: EventManager, a: { jobId: bigint; modelId: string; tried: number; unsecured: number }): void {
   em.emit(EventTypeJobUnassignable, {
     [AttributeKeyJobId]: a.jobId.toString(),
     [AttributeKeyModelId]: a.modelId,
     [AttributeKeyTried]: a.tried.toString(),
+    [AttributeKeyUnsecured]: a.unsecured.toString(),
   });
 }
 

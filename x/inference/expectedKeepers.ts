@@ -3,7 +3,7 @@
  * asked only to move coins (never to mint); staking only for the validators able to take a
  * model's jobs; slashing for its one slash path; models for the registry entry and its rules
  * (model ids, tensor checks); auth for the client's public key (results are sealed to it);
- * challenge whether a dispute wants a result opened. Plain types come from the other modules'
+ * challenge whether a dispute wants a result opened and what audit rate secures a job. Plain types come from the other modules'
  * types.ts.
  */
 import type { Context } from "../../base/context";
@@ -72,4 +72,15 @@ export interface AccountKeeper {
 export interface ChallengeKeeper {
   /** A dispute asks the worker of `jobId` to open its sealed result now (MsgOpenResult). */
   wantsOpening(s: KVReader, jobId: bigint): boolean;
+  /**
+   * The audit rate (ppm) a job with `fee` gets on a validator with `stake` bonded uinf, so that
+   * faking it never pays (per-job economic security); undefined when that validator's stake
+   * cannot secure the fee at any allowed rate: it is not assigned the job.
+   */
+  jobAuditRate(s: KVReader, fee: bigint, stake: bigint): bigint | undefined;
+  /**
+   * For a refused submission: the largest fee a validator with `stake` can be assigned, and the
+   * smallest stake that could be assigned `fee` (undefined if none could).
+   */
+  securityLimits(s: KVReader, fee: bigint, stake: bigint): { readonly maxFee: bigint; readonly stakeNeeded: bigint | undefined };
 }

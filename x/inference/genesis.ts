@@ -19,7 +19,8 @@
  *              "finalized_height": "0", "refunded": "0", "cannot_run": false,
  *              "cannot_run_reason": "", "output_sha256": "", "prune_height": "0",
  *              "pruned": false, "commitment": "", "sealed_output": "",
- *              "client_pubkey": "<base64, 33 bytes>", "dispute_id": "0", "opened": false}],
+ *              "client_pubkey": "<base64, 33 bytes>", "dispute_id": "0", "opened": false,
+ *              "audit_rate_ppm": "50000"}],
  *    "next_job_id": "2"}
  *
  * Every field may be left out (params are merged field by field over the defaults). Each job's
@@ -30,6 +31,7 @@
 import type { Context, QueryContext } from "../../base/context";
 import { INT64_MAX, genesisJsonReaders } from "../../base/genesisJson";
 import { moduleAddress, Bech32Prefix } from "../../base/types/address";
+import { PPM } from "../../base/types/math";
 import { jobStatusFromJSON, jobStatusToJSON } from "../../gen/inferchain/inference/v1/inference";
 import { ErrInvalidGenesis } from "./errors";
 import type { ModelsKeeper } from "./expectedKeepers";
@@ -90,6 +92,7 @@ export interface JobJson {
   readonly client_pubkey: string;
   readonly dispute_id: string;
   readonly opened: boolean;
+  readonly audit_rate_ppm: string;
 }
 
 export interface InferenceGenesis {
@@ -157,6 +160,7 @@ export function jobToJson(j: Job): JobJson {
     client_pubkey: b64(j.clientPubkey),
     dispute_id: j.disputeId.toString(),
     opened: j.opened,
+    audit_rate_ppm: j.auditRatePpm.toString(),
   };
 }
 
@@ -233,6 +237,7 @@ export function jobFromJson(raw: unknown, what: string, models: Pick<ModelsKeepe
     clientPubkey: bytes(o.client_pubkey, `${what}.client_pubkey`),
     disputeId: uint(o.dispute_id ?? "0", `${what}.dispute_id`),
     opened: bool(o.opened ?? false, `${what}.opened`),
+    auditRatePpm: uint(o.audit_rate_ppm ?? "0", `${what}.audit_rate_ppm`, PPM),
   };
   checkJob(job, what, models);
   return job;
@@ -290,6 +295,8 @@ function checkJob(j: Job, what: string, models: Pick<ModelsKeeper, "isValidModel
   if (j.output.length > 0 && !j.opened) bad("output is set only once the result is opened");
   if (j.opened && !j.cannotRun && !j.pruned && j.output.length === 0) bad("an opened result keeps its output until pruned");
   if (j.status === JobStatus.JOB_STATUS_ASSIGNED && !assigned) bad("an ASSIGNED job needs an assignee");
+  // Fixed at assignment, cleared when the job goes back to PENDING for another attempt.
+  if (j.status === JobStatus.JOB_STATUS_PENDING && j.auditRatePpm !== 0n) bad("a PENDING job has no audit rate yet");
 }
 
 export interface ParsedGenesis {

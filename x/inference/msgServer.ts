@@ -26,6 +26,7 @@ import {
   ErrInvalidReason,
   ErrInvalidSealedOutput,
   ErrFeeBelowMinimum,
+  ErrFeeNotSecured,
   ErrInvalidFee,
   ErrInvalidInput,
   ErrInvalidInputSha256,
@@ -44,6 +45,7 @@ import {
 } from "./errors";
 import { emitJobSubmitted, emitResultOpened, emitResultSubmitted, emitUpdateParams } from "./events";
 import { capRefund, latePenalty, resultTiming } from "./fees";
+import type { ModelWorker } from "./expectedKeepers";
 import { inputSha256Problem, inputUriProblem } from "./inputUri";
 import { KIND_LATE_RESULT, type InferenceKeeper } from "./keeper";
 import { fromWire, type InferenceParams } from "./params";
@@ -107,6 +109,7 @@ export function msgSubmitJobHandler(k: InferenceKeeper): MsgHandler<SubmitJob> {
       // An input by URI is checked against the spec when its bytes reach the chain (x/challenge
       // MsgProvideData, up to max_uri_input_bytes); the worker checks it before running it.
       if (msg.inputUri === "") recode(ErrInvalidInput, () => k.models.decodeInput(model, msg.input));
+      checkSecurable(k, ctx, model.id, msg.fee);
       // The key results are sealed to. The ante handler has set it by now (the client signed
       // this tx), so a missing key means a signer that is not the client: refuse it plainly.
       const clientPubkey = k.accounts.getAccount(ctx.store, msg.client)?.pubkey;
@@ -123,6 +126,29 @@ export function msgSubmitJobHandler(k: InferenceKeeper): MsgHandler<SubmitJob> {
       return { typeUrl: TYPE_URL + "MsgSubmitJobResponse", value: MsgSubmitJobResponse.encode({ jobId: id }).finish() };
     },
   };
+}
+
+/**
+ * Per-job economic security at submission: a job that no validator now serving the model could
+ * secure (its rate would exceed max_audit_rate_ppm even on the largest stake; the rate falls as
+ * the stake grows, so the largest decides) is refused rather than escrowed and failed a block
+ * later. A model nobody serves is left to assignment (job_unassignable, refund), as before.
+ * Stakes may change before assignment, which checks again per worker.
+ */
+function checkSecurable(k: InferenceKeeper, ctx: Context, modelId: string, fee: bigint): void {
+  const challenge = k.challenge;
+  if (!challenge) return;
+  // The largest stake; ties to the lowest operator address (the log names it; staking lists in any order).
+  let best: ModelWorker | undefined;
+  for (const w of k.staking.workersForModel(ctx.store, modelId)) {
+    if (w.tokens > 0n && (!best || w.tokens > best.tokens || (w.tokens === best.tokens && w.operator < best.operator))) best = w;
+  }
+  if (!best || challenge.jobAuditRate(ctx.store, fee, best.tokens) !== undefined) return;
+  const { maxFee, stakeNeeded } = challenge.securityLimits(ctx.store, fee, best.tokens);
+  const need = stakeNeeded === undefined ? "no stake can secure it" : `it needs a validator with at least ${stakeNeeded}${k.denom} bonded`;
+  throw ErrFeeNotSecured.wrap(
+    `fee ${fee}${k.denom}: the largest stake serving ${modelId} is ${best.tokens}${k.denom} (${best.operator}), which secures fees up to ${maxFee}${k.denom}; ${need}`,
+  );
 }
 
 // ---------------------------------------------------------------- MsgSubmitResult

@@ -17,6 +17,8 @@ import { BASE_DENOM, type Coin } from "../../base/types/coins";
 import { decodeInput, decodeOutput, encodeTensorList, isValidModelId, type Model, type QuantizedTensor } from "../models";
 import { sampleModel } from "../models/testutil";
 import { SlashingKeeper, TREASURY_MODULE } from "../slashing";
+import { defaultParams as challengeDefaults } from "../challenge/params";
+import { jobAuditRate, maxSecuredFee, minSecuringStake, type SecurityParams } from "../challenge/security";
 import { FakeBank as SlashingFakeBank, FakeStaking as SlashingFakeStaking, testAccount, testValidatorAddrs } from "../slashing/testutil";
 import type { AccountKeeper, BankKeeper, ChallengeKeeper, ModelWorker, ModelsKeeper, StakingKeeper } from "./expectedKeepers";
 import { InferenceKeeper, JOB_ESCROW_MODULE, VERIFICATION_POOL_MODULE } from "./keeper";
@@ -88,11 +90,26 @@ export class FakeAccounts implements AccountKeeper {
   }
 }
 
-/** x/challenge as inference asks it: the jobs whose opening a dispute wants (`want`). */
+/**
+ * x/challenge as inference asks it: the jobs whose opening a dispute wants (`want`), and the
+ * per-job audit rate by x/challenge's own rule (security.ts) under `security` (default: its
+ * default params: 5% base, 25% max, 2× safety, 100% slash).
+ */
 export class FakeChallenge implements ChallengeKeeper {
   readonly want = new Set<bigint>();
+  security: SecurityParams;
+  constructor(security: Partial<SecurityParams> = {}) {
+    const d = challengeDefaults();
+    this.security = { auditRatePpm: d.auditRatePpm, maxAuditRatePpm: d.maxAuditRatePpm, safetyFactorPpm: d.safetyFactorPpm, slashFractionInvalidResultPpm: d.slashFractionInvalidResultPpm, ...security };
+  }
   wantsOpening(_s: KVReader, jobId: bigint): boolean {
     return this.want.has(jobId);
+  }
+  jobAuditRate(_s: KVReader, fee: bigint, stake: bigint): bigint | undefined {
+    return jobAuditRate(this.security, fee, stake);
+  }
+  securityLimits(_s: KVReader, fee: bigint, stake: bigint): { maxFee: bigint; stakeNeeded: bigint | undefined } {
+    return { maxFee: maxSecuredFee(this.security, stake, this.security.maxAuditRatePpm), stakeNeeded: minSecuringStake(this.security, fee, this.security.maxAuditRatePpm) };
   }
 }
 

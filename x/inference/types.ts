@@ -60,6 +60,12 @@ export interface Job {
   readonly disputeId: bigint;
   /** The worker opened its result: `output` holds it. */
   readonly opened: boolean;
+  /**
+   * Audit rate (ppm) fixed at assignment from the fee and the assignee's bonded tokens
+   * (x/challenge's per-job economic security); 0 while unassigned, and for jobs assigned with no
+   * challenge keeper wired (audited at the base rate).
+   */
+  readonly auditRatePpm: bigint;
 }
 
 /** A job as a dispute sees it (x/challenge's expectedKeepers declares the same shape). */
@@ -70,6 +76,8 @@ export interface DisputableJob {
   readonly operator: string;
   readonly worker: string;
   readonly fee: bigint;
+  /** Height the current worker was assigned the job at. */
+  readonly assignedHeight: bigint;
   /** Height the result was included at (0 before a result). */
   readonly resultHeight: bigint;
   readonly challengeEndHeight: bigint;
@@ -81,6 +89,8 @@ export interface DisputableJob {
   readonly output: Uint8Array;
   /** Inline input, or a job by URI's provided bytes (empty until provided, and once pruned). */
   readonly input: Uint8Array;
+  /** The job's audit rate (ppm) from its assignment; 0: the base rate. */
+  readonly auditRatePpm: bigint;
   /** A job by URI: its http(s) URI and hex sha256 (both empty for an inline input). */
   readonly inputUri: string;
   readonly inputSha256: string;
@@ -147,6 +157,7 @@ export function newJob(p: { id: bigint; client: string; modelId: string; input: 
     clientPubkey: p.clientPubkey ?? new Uint8Array(),
     disputeId: 0n,
     opened: false,
+    auditRatePpm: 0n,
   };
 }
 

@@ -73,6 +73,15 @@ describe("models genesis", () => {
     expect(modelToJson(m)).toEqual({ ...mlp, owner: "", deposit: "0", registered_height: "0" });
   });
 
+  test("an input's max_abs reads, exports and validates; \"0\" is no bound", () => {
+    const bounded = modelFromJson({ ...mlp, inputs: [{ name: "x", dtype: "float32", shape: [-1, 16], max_abs: "128" }] });
+    expect(bounded.inputs[0].maxAbs).toBe(128n);
+    expect(modelToJson(bounded).inputs[0]).toEqual({ name: "x", dtype: "float32", shape: [-1, 16], max_abs: "128" });
+    expect(modelFromJson({ ...mlp, inputs: [{ name: "x", dtype: "float32", shape: [-1, 16], max_abs: "0" }] })).toEqual(sampleModel());
+    expect(codeOf(() => modelFromJson({ ...mlp, outputs: [{ name: "y", dtype: "float32", shape: [-1, 8], max_abs: "1" }] }))).toBe(code(errors.ErrInvalidTensorSpec));
+    expect(codeOf(() => modelFromJson({ ...mlp, inputs: [{ name: "x", dtype: "float32", shape: [-1, 16], max_abs: "-1" }] }))).not.toBe("ok");
+  });
+
   test.each<[string, unknown, AppError]>([
     ["models not a list", { models: {} }, errors.ErrInvalidGenesis],
     ["duplicate ids", { models: [mlp, mlp] }, errors.ErrInvalidGenesis],

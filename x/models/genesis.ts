@@ -25,6 +25,8 @@ export interface TensorSpecJson {
   readonly dtype: DTypeName;
   /** -1 for a dynamic axis. */
   readonly shape: readonly number[];
+  /** Inputs only: the largest |value| (decimal string); absent: no bound. */
+  readonly max_abs?: string;
 }
 
 export interface ModelGenesis {
@@ -78,16 +80,19 @@ function list(v: unknown, what: string): unknown[] {
 
 function tensorSpecFromJson(raw: unknown, what: string): TensorSpec {
   const t = obj(raw, what);
-  return {
+  const spec = {
     name: str(t.name, `${what}.name`),
     dtype: parseDTypeName(t.dtype),
     shape: list(t.shape, `${what}.shape`).map((d, i) => int(d, `${what}.shape[${i}]`)),
   };
+  const maxAbs = t.max_abs === undefined ? 0n : int(t.max_abs, `${what}.max_abs`);
+  return maxAbs === 0n ? spec : { ...spec, maxAbs };
 }
 
 function tensorSpecToJson(t: TensorSpec): TensorSpecJson {
   // Dims are validated to -1..2^31-1, so they are exact as JSON numbers.
-  return { name: t.name, dtype: t.dtype, shape: t.shape.map((d) => Number(d)) };
+  const json = { name: t.name, dtype: t.dtype, shape: t.shape.map((d) => Number(d)) };
+  return t.maxAbs === undefined || t.maxAbs === 0n ? json : { ...json, max_abs: t.maxAbs.toString() };
 }
 
 /** A genesis (or CLI) JSON model → a checked domain model. */

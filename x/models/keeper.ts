@@ -53,7 +53,7 @@ export class ModelsKeeper {
   }
 
   /** A job input checked against the model's inputs (tensor.ts); throws an AppError of x/models. */
-  decodeInput(model: Pick<Model, "inputs" | "maxInputBytes">, input: Uint8Array): QuantizedTensor[] {
+  decodeInput(model: Pick<Model, "inputs" | "maxInputBytes" | "quantScaleBits">, input: Uint8Array): QuantizedTensor[] {
     return decodeInput(model, input);
   }
 

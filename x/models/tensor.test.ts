@@ -196,4 +196,24 @@ describe("tensors against a model's spec", () => {
     expect(codeOf(() => decodeInput(sampleModel({ maxInputBytes: 5n }), x))).toBe(code(ErrTensorTooLarge));
     expect(codeOf(() => decodeInput(m, encodeTensorList([{ name: "y", shape: [1n, 8n], values: new Array<bigint>(8).fill(0n) }])))).toBe(code(ErrTensorSpecMismatch));
   });
+
+  test("an input's max_abs bounds |value| in quantized units for floats, as is for integers", () => {
+    // x is float32 at quant_scale_bits 16 (the sample model): max_abs 128 allows |q| ≤ 128 × 2^16.
+    const bounded = sampleModel({ inputs: [{ name: "x", dtype: "float32", shape: [1n, 16n], maxAbs: 128n }] });
+    const limit = 128n << BigInt(bounded.quantScaleBits);
+    const row = (v: bigint) => encodeTensorList([{ name: "x", shape: [1n, 16n], values: [...new Array<bigint>(15).fill(0n), v] }]);
+    expect(decodeInput(bounded, row(limit))[0].values[15]).toBe(limit);
+    expect(decodeInput(bounded, row(-limit))[0].values[15]).toBe(-limit);
+    expect(codeOf(() => decodeInput(bounded, row(limit + 1n)))).toBe(code(ErrTensorSpecMismatch));
+    expect(codeOf(() => decodeInput(bounded, row(-limit - 1n)))).toBe(code(ErrTensorSpecMismatch));
+    // The same values pass without a bound (the dtype range only).
+    expect(decodeInput(sampleModel(), row(limit + 1n))[0].values[15]).toBe(limit + 1n);
+    // An integer input's bound is in its own units, whatever the scale.
+    const ints = sampleModel({ inputs: [{ name: "sr", dtype: "int64", shape: [], maxAbs: 16000n }] });
+    const sr = (v: bigint) => encodeTensorList([{ name: "sr", shape: [], values: [v] }]);
+    expect(decodeInput(ints, sr(16000n))[0].values[0]).toBe(16000n);
+    expect(codeOf(() => decodeInput(ints, sr(16001n)))).toBe(code(ErrTensorSpecMismatch));
+    // Outputs are not bounded by it (validateModelSpec refuses max_abs on outputs).
+    expect(checkOutputAgainstSpec(sampleModel(), decodeOutput(sampleModel(), encodeTensorList([{ name: "y", shape: [1n, 8n], values: new Array<bigint>(8).fill(limit * 4n) }])))).toBeUndefined();
+  });
 });

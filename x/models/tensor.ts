@@ -11,7 +11,7 @@ import { QuantizedTensorList } from "../../gen/inferchain/models/v1/models";
 import type { AppError } from "../../base/errors";
 import { ErrMalformedTensor, ErrTensorSpecMismatch, ErrTensorTooLarge } from "./errors";
 import { elementCount, NonCanonical, TensorListReader, TensorListWriter } from "./tensorWire";
-import { dtypeRange, MAX_RANK, MAX_TENSORS, type Model, type TensorSpec } from "./types";
+import { dtypeRange, isFloatDType, MAX_RANK, MAX_TENSORS, type Model, type TensorSpec } from "./types";
 
 export interface QuantizedTensor {
   readonly name: string;
@@ -97,7 +97,7 @@ function whyRefused(bytes: Uint8Array): AppError {
  * Tensors against a list of specs: same count and order, names, ranks, fixed dims (dynamic
  * dims take any size ≥ 0), and every value in its dtype's range. Undefined when they match.
  */
-export function checkTensorsAgainstSpecs(specs: readonly TensorSpec[], ts: readonly QuantizedTensor[], what = "tensors"): AppError | undefined {
+export function checkTensorsAgainstSpecs(specs: readonly TensorSpec[], ts: readonly QuantizedTensor[], what = "tensors", quantScaleBits = 0): AppError | undefined {
   if (ts.length !== specs.length) return ErrTensorSpecMismatch.wrap(`${what}: want ${specs.length} tensors (${specs.map((s) => s.name).join(", ")}), got ${ts.length}`);
   for (const [i, spec] of specs.entries()) {
     const t = ts[i];
@@ -112,8 +112,21 @@ export function checkTensorsAgainstSpecs(specs: readonly TensorSpec[], ts: reado
     for (const v of t.values) {
       if (v < min || v > max) return ErrTensorSpecMismatch.wrap(`${at}: value ${v} outside ${spec.dtype} range ${min}..${max}`);
     }
+    const limit = quantizedBound(spec, quantScaleBits);
+    if (limit !== undefined) {
+      for (const v of t.values) {
+        if (v > limit || v < -limit) return ErrTensorSpecMismatch.wrap(`${at}: value ${v} beyond max_abs ${spec.maxAbs} (${limit} quantized)`);
+      }
+    }
   }
   return undefined;
+}
+
+/** A spec's max_abs in the units its values arrive in (floats quantized); undefined when unbounded. */
+export function quantizedBound(spec: TensorSpec, quantScaleBits: number): bigint | undefined {
+  const maxAbs = spec.maxAbs ?? 0n;
+  if (maxAbs === 0n) return undefined;
+  return isFloatDType(spec.dtype) ? maxAbs << BigInt(quantScaleBits) : maxAbs;
 }
 
 /** A job result against the model's outputs; the inference module rejects MsgSubmitResult on an error. */
@@ -121,15 +134,15 @@ export function checkOutputAgainstSpec(model: Pick<Model, "outputs">, ts: readon
   return checkTensorsAgainstSpecs(model.outputs, ts, "outputs");
 }
 
-/** A job input against the model's inputs. */
-export function checkInputAgainstSpec(model: Pick<Model, "inputs">, ts: readonly QuantizedTensor[]): AppError | undefined {
-  return checkTensorsAgainstSpecs(model.inputs, ts, "inputs");
+/** A job input against the model's inputs (incl. each input's max_abs). */
+export function checkInputAgainstSpec(model: Pick<Model, "inputs" | "quantScaleBits">, ts: readonly QuantizedTensor[]): AppError | undefined {
+  return checkTensorsAgainstSpecs(model.inputs, ts, "inputs", model.quantScaleBits);
 }
 
-function decodeChecked(bytes: Uint8Array, limit: bigint, specs: readonly TensorSpec[], what: string): QuantizedTensor[] {
+function decodeChecked(bytes: Uint8Array, limit: bigint, specs: readonly TensorSpec[], what: string, quantScaleBits = 0): QuantizedTensor[] {
   if (BigInt(bytes.length) > limit) throw ErrTensorTooLarge.wrap(`${what}: ${bytes.length} bytes, limit ${limit}`);
   const ts = decodeTensorList(bytes);
-  const err = checkTensorsAgainstSpecs(specs, ts, what);
+  const err = checkTensorsAgainstSpecs(specs, ts, what, quantScaleBits);
   if (err) throw err;
   return ts;
 }
@@ -140,6 +153,6 @@ export function decodeOutput(model: Pick<Model, "outputs" | "maxOutputBytes">, b
 }
 
 /** Input bytes → tensors: size limit, canonical decoding and input spec, in that order; throws. */
-export function decodeInput(model: Pick<Model, "inputs" | "maxInputBytes">, bytes: Uint8Array): QuantizedTensor[] {
-  return decodeChecked(bytes, model.maxInputBytes, model.inputs, "inputs");
+export function decodeInput(model: Pick<Model, "inputs" | "maxInputBytes" | "quantScaleBits">, bytes: Uint8Array): QuantizedTensor[] {
+  return decodeChecked(bytes, model.maxInputBytes, model.inputs, "inputs", model.quantScaleBits);
 }

@@ -58,6 +58,9 @@ describe("validateModelSpec: each rule has its own error code", () => {
     ["17 outputs", { outputs: Array.from({ length: 17 }, (_, i) => ({ name: `o${i}`, dtype: "float32" as const, shape: [1n] })) }, errors.ErrInvalidTensorSpec],
     ["duplicate input names", { inputs: [{ name: "x", dtype: "float32", shape: [1n] }, { name: "x", dtype: "int64", shape: [] }] }, errors.ErrInvalidTensorSpec],
     ["bad tensor name", { inputs: [{ name: "x y", dtype: "float32", shape: [1n] }] }, errors.ErrInvalidTensorSpec],
+    ["max_abs on an output", { outputs: [{ name: "y", dtype: "float32", shape: [1n], maxAbs: 1n }] }, errors.ErrInvalidTensorSpec],
+    ["negative max_abs", { inputs: [{ name: "x", dtype: "float32", shape: [1n], maxAbs: -1n }] }, errors.ErrInvalidTensorSpec],
+    ["max_abs above int64", { inputs: [{ name: "x", dtype: "float32", shape: [1n], maxAbs: 1n << 63n }] }, errors.ErrInvalidTensorSpec],
     ["dim 0", { inputs: [{ name: "x", dtype: "float32", shape: [0n] }] }, errors.ErrInvalidTensorSpec],
     ["dim -2", { inputs: [{ name: "x", dtype: "float32", shape: [-2n] }] }, errors.ErrInvalidTensorSpec],
     ["dim 2^31", { inputs: [{ name: "x", dtype: "float32", shape: [1n << 31n] }] }, errors.ErrInvalidTensorSpec],
@@ -127,6 +130,8 @@ describe("wire ↔ domain", () => {
         (metric, threshold, quantScaleBits, minFee, deposit) => {
           const m = sampleModel({ metric, threshold, quantScaleBits, minFee, deposit, owner: "infer1xyz", registeredHeight: 7n });
           expect(modelFromWire(modelToWire(m))).toEqual(m);
+          const bounded = { ...m, inputs: [{ ...m.inputs[0], maxAbs: threshold % (1n << 63n) || 1n }] };
+          expect(modelFromWire(modelToWire(bounded))).toEqual(bounded);
         },
       ),
     );

@@ -37,6 +37,13 @@ export interface TensorSpec {
   readonly name: string;
   readonly dtype: DTypeName;
   readonly shape: readonly bigint[];
+  /**
+   * Inputs only: the largest |value| a job may send, in the tensor's own units (floats are
+   * checked quantized: |q| ≤ maxAbs × 2^quantScaleBits). Absent or 0: the dtype's range only.
+   * Float drift between honest workers grows with the values' magnitude, so a bound is what
+   * keeps it under an absolute threshold (docs/SECURITY.md, honest noise calibration).
+   */
+  readonly maxAbs?: bigint;
 }
 
 /** What a registrant chooses (MsgRegisterModel, genesis). */
@@ -77,6 +84,8 @@ const TENSOR_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}$/;
 export const MAX_TENSORS = 16;
 export const MAX_RANK = 8;
 export const MAX_DIM = 0x7fff_ffffn;
+/** The largest max_abs a tensor spec may set (int64's largest value). */
+export const MAX_ABS_BOUND = (1n << 63n) - 1n;
 export const MAX_QUANT_SCALE_BITS = 32;
 const U64_MAX = (1n << 64n) - 1n;
 const MAX_AMOUNT = 10n ** 30n;
@@ -167,6 +176,9 @@ function validateTensorSpecs(specs: readonly TensorSpec[], what: "inputs" | "out
     for (const [j, d] of s.shape.entries()) {
       if (d !== -1n && (d < 1n || d > MAX_DIM)) throw ErrInvalidTensorSpec.wrap(`${at}: dim ${j} is ${d}; want -1 (dynamic) or 1..${MAX_DIM}`);
     }
+    const maxAbs = s.maxAbs ?? 0n;
+    if (maxAbs !== 0n && what === "outputs") throw ErrInvalidTensorSpec.wrap(`${at}: max_abs bounds inputs only`);
+    if (maxAbs < 0n || maxAbs > MAX_ABS_BOUND) throw ErrInvalidTensorSpec.wrap(`${at}: max_abs must be in 0..${MAX_ABS_BOUND}, got ${maxAbs}`);
   }
 }
 
@@ -215,11 +227,12 @@ export function parseDecimal(s: string, err: AppError, what: string): bigint {
 }
 
 export function tensorSpecFromWire(t: WireTensorSpec): TensorSpec {
-  return { name: t.name, dtype: dtypeFromWire(t.dtype), shape: [...t.shape] };
+  const spec = { name: t.name, dtype: dtypeFromWire(t.dtype), shape: [...t.shape] };
+  return t.maxAbs === 0n ? spec : { ...spec, maxAbs: t.maxAbs };
 }
 
 export function tensorSpecToWire(t: TensorSpec): WireTensorSpec {
-  return { name: t.name, dtype: dtypeToWire(t.dtype), shape: [...t.shape] };
+  return { name: t.name, dtype: dtypeToWire(t.dtype), shape: [...t.shape], maxAbs: t.maxAbs ?? 0n };
 }
 
 /** The spec fields shared by Model and MsgRegisterModel, from the wire (unchecked beyond types). */

@@ -258,7 +258,16 @@ export interface Params {
   /** Most disputes one block may open or advance (bounds FinalizeBlock work). */
   maxDisputesPerBlock: number;
   /**
-   * 17 and 18 are taken by the per-job audit rate (issue 10 item 1).
+   * Per-job economic security (SPEC §4 "Economic security check"). A job with fee F assigned to
+   * a validator with bonded tokens S is audited at
+   *   max(audit_rate_ppm, ceil(safety_factor_ppm × F × 10^6 / (slash_fraction_invalid_result_ppm × S)))
+   * so that faking it loses in expectation at least safety_factor × F; a job is assigned only to
+   * validators for which that rate is at most max_audit_rate_ppm. safety_factor_ppm ≥ 10^6 (1×;
+   * default 2000000 = 2×); audit_rate_ppm ≤ max_audit_rate_ppm ≤ 10^6 (default 250000 = 25%).
+   */
+  safetyFactorPpm: bigint;
+  maxAuditRatePpm: bigint;
+  /**
    * Data availability (SPEC §4): a MsgRequestData must be answered by the job's worker with
    * MsgProvideData within da_response_blocks; else the worker's validator is slashed
    * slash_fraction_unavailable_ppm (default 1000 = 0.1%) and one incident is counted; at
@@ -1177,6 +1186,8 @@ function createBaseParams(): Params {
     auditVerifierReward: "",
     paramsAuthority: "",
     maxDisputesPerBlock: 0,
+    safetyFactorPpm: 0n,
+    maxAuditRatePpm: 0n,
     daResponseBlocks: 0n,
     slashFractionUnavailablePpm: 0n,
     maxDaIncidents: 0,
@@ -1263,6 +1274,18 @@ export const Params: MessageFns<Params> = {
     }
     if (message.maxDisputesPerBlock !== 0) {
       writer.uint32(128).uint32(message.maxDisputesPerBlock);
+    }
+    if (message.safetyFactorPpm !== 0n) {
+      if (BigInt.asUintN(64, message.safetyFactorPpm) !== message.safetyFactorPpm) {
+        throw new globalThis.Error("value provided for field message.safetyFactorPpm of type uint64 too large");
+      }
+      writer.uint32(136).uint64(message.safetyFactorPpm);
+    }
+    if (message.maxAuditRatePpm !== 0n) {
+      if (BigInt.asUintN(64, message.maxAuditRatePpm) !== message.maxAuditRatePpm) {
+        throw new globalThis.Error("value provided for field message.maxAuditRatePpm of type uint64 too large");
+      }
+      writer.uint32(144).uint64(message.maxAuditRatePpm);
     }
     if (message.daResponseBlocks !== 0n) {
       if (BigInt.asIntN(64, message.daResponseBlocks) !== message.daResponseBlocks) {
@@ -1437,6 +1460,22 @@ export const Params: MessageFns<Params> = {
             message.maxDisputesPerBlock = reader.uint32();
             continue;
           }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.safetyFactorPpm = reader.uint64() as bigint;
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.maxAuditRatePpm = reader.uint64() as bigint;
+            continue;
+          }
           case 19: {
             if (tag !== 152) {
               break;
@@ -1579,6 +1618,16 @@ export const Params: MessageFns<Params> = {
         : isSet(object.max_disputes_per_block)
         ? globalThis.Number(object.max_disputes_per_block)
         : 0,
+      safetyFactorPpm: isSet(object.safetyFactorPpm)
+        ? BigInt(object.safetyFactorPpm)
+        : isSet(object.safety_factor_ppm)
+        ? BigInt(object.safety_factor_ppm)
+        : 0n,
+      maxAuditRatePpm: isSet(object.maxAuditRatePpm)
+        ? BigInt(object.maxAuditRatePpm)
+        : isSet(object.max_audit_rate_ppm)
+        ? BigInt(object.max_audit_rate_ppm)
+        : 0n,
       daResponseBlocks: isSet(object.daResponseBlocks)
         ? BigInt(object.daResponseBlocks)
         : isSet(object.da_response_blocks)
@@ -1662,6 +1711,12 @@ export const Params: MessageFns<Params> = {
     if (message.maxDisputesPerBlock !== 0) {
       obj.maxDisputesPerBlock = Math.round(message.maxDisputesPerBlock);
     }
+    if (message.safetyFactorPpm !== 0n) {
+      obj.safetyFactorPpm = message.safetyFactorPpm.toString();
+    }
+    if (message.maxAuditRatePpm !== 0n) {
+      obj.maxAuditRatePpm = message.maxAuditRatePpm.toString();
+    }
     if (message.daResponseBlocks !== 0n) {
       obj.daResponseBlocks = message.daResponseBlocks.toString();
     }
@@ -1722,6 +1777,12 @@ export const Params: MessageFns<Params> = {
     message.auditVerifierReward = object.auditVerifierReward ?? "";
     message.paramsAuthority = object.paramsAuthority ?? "";
     message.maxDisputesPerBlock = object.maxDisputesPerBlock ?? 0;
+    message.safetyFactorPpm = (object.safetyFactorPpm !== undefined && object.safetyFactorPpm !== null)
+      ? BigInt(object.safetyFactorPpm)
+      : 0n;
+    message.maxAuditRatePpm = (object.maxAuditRatePpm !== undefined && object.maxAuditRatePpm !== null)
+      ? BigInt(object.maxAuditRatePpm)
+      : 0n;
     message.daResponseBlocks = (object.daResponseBlocks !== undefined && object.daResponseBlocks !== null)
       ? BigInt(object.daResponseBlocks)
       : 0n;

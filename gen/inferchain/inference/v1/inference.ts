@@ -173,6 +173,13 @@ export interface Job {
   disputeId: bigint;
   /** The worker opened its result (MsgOpenResult): output holds it. */
   opened: boolean;
+  /**
+   * The job's audit rate (ppm), fixed when it is assigned from its fee and the assignee's bonded
+   * tokens (x/challenge's per-job economic security rule); 0 while unassigned (reset when the
+   * job goes back for reassignment) and for jobs assigned before the rule (audited at the base
+   * audit_rate_ppm).
+   */
+  auditRatePpm: bigint;
 }
 
 export interface Params {
@@ -246,6 +253,7 @@ function createBaseJob(): Job {
     clientPubkey: new Uint8Array(0),
     disputeId: 0n,
     opened: false,
+    auditRatePpm: 0n,
   };
 }
 
@@ -376,6 +384,12 @@ export const Job: MessageFns<Job> = {
     }
     if (message.opened !== false) {
       writer.uint32(256).bool(message.opened);
+    }
+    if (message.auditRatePpm !== 0n) {
+      if (BigInt.asUintN(64, message.auditRatePpm) !== message.auditRatePpm) {
+        throw new globalThis.Error("value provided for field message.auditRatePpm of type uint64 too large");
+      }
+      writer.uint32(264).uint64(message.auditRatePpm);
     }
     return writer;
   },
@@ -649,6 +663,14 @@ export const Job: MessageFns<Job> = {
             message.opened = reader.bool();
             continue;
           }
+          case 33: {
+            if (tag !== 264) {
+              break;
+            }
+
+            message.auditRatePpm = reader.uint64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -767,6 +789,11 @@ export const Job: MessageFns<Job> = {
         ? BigInt(object.dispute_id)
         : 0n,
       opened: isSet(object.opened) ? globalThis.Boolean(object.opened) : false,
+      auditRatePpm: isSet(object.auditRatePpm)
+        ? BigInt(object.auditRatePpm)
+        : isSet(object.audit_rate_ppm)
+        ? BigInt(object.audit_rate_ppm)
+        : 0n,
     };
   },
 
@@ -868,6 +895,9 @@ export const Job: MessageFns<Job> = {
     if (message.opened !== false) {
       obj.opened = message.opened;
     }
+    if (message.auditRatePpm !== 0n) {
+      obj.auditRatePpm = message.auditRatePpm.toString();
+    }
     return obj;
   },
 
@@ -924,6 +954,9 @@ export const Job: MessageFns<Job> = {
     message.clientPubkey = object.clientPubkey ?? new Uint8Array(0);
     message.disputeId = (object.disputeId !== undefined && object.disputeId !== null) ? BigInt(object.disputeId) : 0n;
     message.opened = object.opened ?? false;
+    message.auditRatePpm = (object.auditRatePpm !== undefined && object.auditRatePpm !== null)
+      ? BigInt(object.auditRatePpm)
+      : 0n;
     return message;
   },
 };

@@ -143,6 +143,14 @@ export interface TensorSpec {
   dtype: DataType;
   /** One entry per axis: a fixed size ≥ 1, or -1 for a dynamic axis. Empty for a scalar. */
   shape: bigint[];
+  /**
+   * Inputs only: the largest |value| a job may send, in the tensor's own units (a float is
+   * checked as its quantized q: |q| ≤ max_abs × 2^quant_scale_bits). It keeps honest float
+   * drift between workers within the model's threshold: rounding differences grow with the
+   * magnitude of the values, so an unbounded input would let a client push an honest worker
+   * past any absolute threshold. 0: no bound beyond the dtype's range.
+   */
+  maxAbs: bigint;
 }
 
 /** A registered model (key models/models/<id>). Immutable once registered. */
@@ -198,7 +206,7 @@ export interface QuantizedTensorList {
 }
 
 function createBaseTensorSpec(): TensorSpec {
-  return { name: "", dtype: 0, shape: [] };
+  return { name: "", dtype: 0, shape: [], maxAbs: 0n };
 }
 
 export const TensorSpec: MessageFns<TensorSpec> = {
@@ -218,6 +226,12 @@ export const TensorSpec: MessageFns<TensorSpec> = {
         writer.int64(v);
       }
       writer.join();
+    }
+    if (message.maxAbs !== 0n) {
+      if (BigInt.asUintN(64, message.maxAbs) !== message.maxAbs) {
+        throw new globalThis.Error("value provided for field message.maxAbs of type uint64 too large");
+      }
+      writer.uint32(32).uint64(message.maxAbs);
     }
     return writer;
   },
@@ -269,6 +283,14 @@ export const TensorSpec: MessageFns<TensorSpec> = {
 
             break;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxAbs = reader.uint64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -286,6 +308,7 @@ export const TensorSpec: MessageFns<TensorSpec> = {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       dtype: isSet(object.dtype) ? dataTypeFromJSON(object.dtype) : 0,
       shape: globalThis.Array.isArray(object?.shape) ? object.shape.map((e: any) => BigInt(e)) : [],
+      maxAbs: isSet(object.maxAbs) ? BigInt(object.maxAbs) : isSet(object.max_abs) ? BigInt(object.max_abs) : 0n,
     };
   },
 
@@ -300,6 +323,9 @@ export const TensorSpec: MessageFns<TensorSpec> = {
     if (message.shape?.length) {
       obj.shape = message.shape.map((e) => e.toString());
     }
+    if (message.maxAbs !== 0n) {
+      obj.maxAbs = message.maxAbs.toString();
+    }
     return obj;
   },
 
@@ -311,6 +337,7 @@ export const TensorSpec: MessageFns<TensorSpec> = {
     message.name = object.name ?? "";
     message.dtype = object.dtype ?? 0;
     message.shape = object.shape?.map((e) => BigInt(e)) || [];
+    message.maxAbs = (object.maxAbs !== undefined && object.maxAbs !== null) ? BigInt(object.maxAbs) : 0n;
     return message;
   },
 };
