@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { QUANT_MAX, QUANT_MIN, QUANT_NAN, dequantize, quantize, quantizeValue, roundHalfEven } from "./quant";
+import { QUANT_MAX, QUANT_MIN, QUANT_NAN, dequantize, quantize, quantizeValue, roundHalfEven, roundHalfEvenByFloor } from "./quant";
 
 const bits = fc.integer({ min: 0, max: 32 });
 /** Finite doubles whose scaled value stays inside int64. */
@@ -49,6 +49,20 @@ describe("quantize", () => {
     expect(quantizeValue(-0.5000000000000001, 0)).toBe(-1n);
     expect(quantizeValue(-0, 16)).toBe(0n);
     expect(roundHalfEven(2 ** 52 + 1)).toBe(2 ** 52 + 1);
+  });
+
+  test("roundHalfEven (1.5 × 2^52 added and taken away below 2^51) = the floor-and-fraction rounding, for every finite double", () => {
+    // === : the same double, +0 and −0 being one integer.
+    const same = (y: number): boolean => roundHalfEven(y) === roundHalfEvenByFloor(y);
+    const edges = [2 ** 51, 2 ** 52, 2 ** 53].flatMap((e) => [e - 1, e - 0.5, e, e + 0.5, e + 1, e - 1.5, e - 2].flatMap((v) => [v, -v]));
+    for (const y of [...edges, 0, -0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994, -0.49999999999999994, 0.5000000000000001, 2 ** 51 - 0.75, -(2 ** 51) + 0.25]) {
+      expect([y, same(y)]).toEqual([y, true]);
+    }
+    const halves = fc.integer({ min: -(2 ** 50), max: 2 ** 50 }).map((k) => k + 0.5);
+    const small = fc.double({ min: -(2 ** 20), max: 2 ** 20, noNaN: true, noDefaultInfinity: true });
+    const any = fc.double({ noNaN: true, noDefaultInfinity: true });
+    const near51 = fc.tuple(fc.integer({ min: -8, max: 8 }), fc.boolean()).map(([k, neg]) => (neg ? -1 : 1) * (2 ** 51 + k / 4));
+    fc.assert(fc.property(fc.oneof(halves, small, any, near51), same), { numRuns: 20_000 });
   });
 
   test("quantize is monotone", () => {

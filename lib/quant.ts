@@ -30,8 +30,24 @@ function scaleOf(scaleBits: number): number {
   return 2 ** scaleBits;
 }
 
-/** Round to the nearest integer, ties to even (IEEE "roundTiesToEven"); y must be finite. */
+const TWO_51 = 2 ** 51;
+/** 1.5 × 2^52: adding it to |y| < 2^51 lands in [2^52, 2^53), where doubles are the integers. */
+const ROUNDER = 1.5 * 2 ** 52;
+
+/**
+ * Round to the nearest integer, ties to even (IEEE "roundTiesToEven"); y must be finite. For
+ * |y| < 2^51 the addition of 1.5 × 2^52 rounds (the FPU's own ties-to-even, ROUNDER being
+ * even) and the subtraction is exact, with no branch on the fraction that a CPU would
+ * mispredict on random values; above, by floor. −0 comes back as +0 on the first path (the
+ * callers write integers, where the two are one).
+ */
 export function roundHalfEven(y: number): number {
+  if (y > -TWO_51 && y < TWO_51) return y + ROUNDER - ROUNDER;
+  return roundHalfEvenByFloor(y);
+}
+
+/** roundHalfEven by floor and the fraction (exact for every finite y; the reference the tests compare with). */
+export function roundHalfEvenByFloor(y: number): number {
   const f = Math.floor(y);
   const frac = y - f; // exact: y and floor(y) are within 1 of each other
   if (frac < 0.5) return f;

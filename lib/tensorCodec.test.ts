@@ -28,6 +28,8 @@ const specArb: fc.Arbitrary<TensorSpec> = fc.record({
   name: fc.constantFrom("x", "input", "sr", "h"),
   dtype: fc.constantFrom<DTypeName>(...DTYPES),
   shape: fc.array(fc.constantFrom(-1n, 1n, 2n, 3n), { maxLength: 3 }),
+  // Unbounded mostly; else a max_abs from tiny to one past the values' 2^48 split at 16 bits.
+  maxAbs: fc.oneof({ weight: 3, arbitrary: fc.constant(0n) }, { weight: 2, arbitrary: fc.constantFrom(1n, 2n, 100n, 1n << 20n, 1n << 32n, (1n << 32n) + 1n, (1n << 62n) - 1n) }),
 });
 /** Tensors for the specs: mostly fitting, sometimes with a wrong dim or a value out of the dtype's range. */
 function tensorsFor(specs: readonly TensorSpec[]): fc.Arbitrary<QuantizedTensor[]> {
@@ -74,7 +76,8 @@ describe("fast tensor codec = the reference path", () => {
           { name: "c", dtype: "float32", dims: [2, 1, 64], data: Float32Array.from(vals.slice(640, 768)) },
         ];
         const bytes = encodeTensorList(quantizeTensors(host, silero.quantScaleBits));
-        const model = { ...silero, maxInputBytes: 1n << 20n };
+        // Without silero's max_abs bounds, which would refuse most of these values (the next test has bounds).
+        const model = { ...silero, maxInputBytes: 1n << 20n, inputs: silero.inputs.map(({ maxAbs: _, ...spec }) => spec) };
         sameHost(decodeToHost(model, bytes), dequantizeTensors(decodeInput(model, bytes), model.inputs, model.quantScaleBits));
       }),
       { numRuns: 100 },
@@ -95,6 +98,30 @@ describe("fast tensor codec = the reference path", () => {
         expect(outcome(() => decodeToHost(model, bytes))).toEqual(outcome(() => dequantizeTensors(decodeInput(model, bytes), model.inputs, model.quantScaleBits)));
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  test("max_abs: values at, just inside and just beyond an input's bound are refused exactly where the chain refuses them", () => {
+    const caseArb = fc.record({
+      dtype: fc.constantFrom<DTypeName>(...DTYPES),
+      maxAbs: fc.oneof(fc.bigInt({ min: 1n, max: 1n << 40n }), fc.constantFrom(1n, 127n, 128n, 255n, (1n << 31n) - 1n, 1n << 31n, (1n << 62n) - 1n, (1n << 63n) - 1n)),
+      bits: fc.integer({ min: 0, max: 32 }),
+      delta: fc.integer({ min: -2, max: 2 }),
+      negative: fc.boolean(),
+      others: fc.array(fc.integer({ min: -1, max: 1 }), { maxLength: 4 }),
+    });
+    fc.assert(
+      fc.property(caseArb, ({ dtype, maxAbs, bits, delta, negative, others }) => {
+        const model = { inputs: [{ name: "x", dtype, shape: [-1n], maxAbs }], maxInputBytes: 1n << 20n, quantScaleBits: bits };
+        const bound = isFloatDType(dtype) ? maxAbs << BigInt(bits) : maxAbs;
+        let v = (negative ? -1n : 1n) * (bound + BigInt(delta));
+        v = v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v;
+        // The edge value among small ones, so it is the only value near the bound.
+        const values = [...others.map((o) => BigInt(o)), v];
+        const bytes = encodeTensorList([{ name: "x", shape: [BigInt(values.length)], values }]);
+        expect(outcome(() => decodeToHost(model, bytes))).toEqual(outcome(() => dequantizeTensors(decodeInput(model, bytes), model.inputs, model.quantScaleBits)));
+      }),
+      { numRuns: 2000 },
     );
   });
 

@@ -10,56 +10,143 @@
  * ±Inf, saturation and 64-bit values included). Values stay doubles while they fit 7 varint
  * bytes (|q| < 2^48) and are bigints above. Bytes the reader refuses, and tensors that break
  * the model's spec, go through decodeInput / checkOutputAgainstSpec, so errors are the chain's.
+ *
+ * The sidecar keeps one InputDecoder and one OutputEncoder per model (lib/models/onnx.ts
+ * QuantizedSession): the spec's names, dims and scale are worked out once, the encoder's
+ * buffers are reused, and the decoder writes into arrays the caller hands it (a pool), so a
+ * job allocates no typed array of its own. decodeToHost / encodeFromHost are the same with
+ * fresh ones.
  */
-import { checkOutputAgainstSpec, decodeInput, encodeTensorList } from "../x/models/tensor";
+import { checkOutputAgainstSpec, decodeInput, encodeTensorList, quantizedBound } from "../x/models/tensor";
 import { BIG, NonCanonical, TensorListReader, TensorListWriter } from "../x/models/tensorWire";
 import { dtypeRange, type Model, type TensorSpec } from "../x/models/types";
 import { QUANT_MAX, QUANT_MIN, QUANT_NAN, roundHalfEven } from "./quant";
-import { allocate, dequantizeTensors, quantizeTensors, type HostTensor } from "./tensors";
+import { allocate, dequantizeTensors, quantizeTensors, type HostData, type HostTensor } from "./tensors";
 
 const TWO_52 = 2 ** 52;
 const TWO_63 = 2 ** 63;
+const utf8 = new TextEncoder();
 
 /** Valid canonical bytes that the fast path leaves to the chain's checks (a spec mismatch). */
 class Fallback extends Error {}
 
-/** UTF-8 bytes of the spec's tensor names (a model's names are few and fixed). */
-const names = new Map<string, Uint8Array>();
-const utf8 = new TextEncoder();
-function nameBytes(name: string): Uint8Array {
-  let b = names.get(name);
-  if (!b) names.set(name, (b = utf8.encode(name)));
-  return b;
+/** A spec as the fast paths compare it: its name's UTF-8 bytes and its dims as numbers (−1 free). */
+interface SpecInfo {
+  readonly spec: TensorSpec;
+  readonly name: Uint8Array;
+  readonly dims: readonly number[];
+  /** An input's max_abs in the units its values arrive in (quantizedBound), exactly; undefined when unbounded. */
+  readonly bound: bigint | undefined;
+  /** The same as a number for the value loops (Infinity when unbounded): values read as numbers are below 2^48, where the comparison is exact. */
+  readonly limit: number;
+}
+
+// Spec dims are below 2^31, so numbers compare them exactly.
+function specInfo(spec: TensorSpec, quantScaleBits: number): SpecInfo {
+  const bound = quantizedBound(spec, quantScaleBits);
+  return { spec, name: utf8.encode(spec.name), dims: spec.shape.map((d) => Number(d)), bound, limit: bound === undefined ? Infinity : Number(bound) };
+}
+
+function dimsFit(want: readonly number[], dims: readonly number[]): boolean {
+  if (want.length !== dims.length) return false;
+  for (let j = 0; j < want.length; j++) if (want[j] !== -1 && dims[j] !== want[j]) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------- decoding
 
-/** The reader's current tensor as a host tensor of `spec`; Fallback where it breaks the spec. */
-function readTensor(r: TensorListReader, spec: TensorSpec, scale: number): HostTensor {
-  const dims = r.dims;
-  if (!r.nameIs(nameBytes(spec.name)) || dims.length !== spec.shape.length) throw new Fallback();
-  // Spec dims are below 2^31, and dims read as numbers are exact below 2^49.
-  for (let j = 0; j < dims.length; j++) if (spec.shape[j] !== -1n && dims[j] !== Number(spec.shape[j])) throw new Fallback();
-  const n = r.count;
-  const data = allocate(spec.dtype, n);
-  if (data instanceof Float32Array || data instanceof Float64Array) {
-    for (let i = 0; i < n; i++) {
-      const q = r.value();
-      data[i] = q !== BIG ? q / scale : r.big === QUANT_NAN ? Number.NaN : Number(r.big) / scale;
-    }
-  } else if (data instanceof BigInt64Array) {
-    for (let i = 0; i < n; i++) data[i] = r.bigValue();
-  } else {
-    const { min, max } = dtypeRange(spec.dtype);
-    const lo = Number(min);
-    const hi = Number(max);
-    for (let i = 0; i < n; i++) {
-      const q = r.value();
-      if (q < lo || q > hi) throw new Fallback(); // BIG included
-      data[i] = q;
-    }
+/**
+ * Where the decoder puts input `index`'s values: a typed array of `spec.dtype` holding exactly
+ * `count` values (fresh, or one of a pool's for these dims). The decoder overwrites all of them.
+ */
+export type HostAllocator = (index: number, spec: TensorSpec, dims: readonly number[], count: number) => HostData;
+
+const fresh: HostAllocator = (_index, spec, _dims, count) => allocate(spec.dtype, count);
+
+/** Job input bytes → host tensors for one model. */
+export class InputDecoder {
+  private readonly specs: readonly SpecInfo[];
+  /** 2^−quant_scale_bits: q × step is q / 2^bits exactly (a power of two, |q| < 2^64, bits ≤ 32), and a multiply is cheaper than a divide. */
+  private readonly step: number;
+  private readonly maxBytes: number;
+
+  constructor(private readonly model: Pick<Model, "inputs" | "maxInputBytes" | "quantScaleBits">) {
+    this.specs = model.inputs.map((spec) => specInfo(spec, model.quantScaleBits));
+    this.step = 2 ** -model.quantScaleBits;
+    // Input limits are far below 2^53; a larger one only means every input is read.
+    this.maxBytes = Number(model.maxInputBytes);
   }
-  return { name: spec.name, dtype: spec.dtype, dims, data };
+
+  /**
+   * Host tensors in spec order (what the reference path gives); throws the chain's own error
+   * for anything the chain would refuse. On the fast path every tensor's data comes from
+   * `alloc`, in spec order; where it falls back they are fresh arrays.
+   */
+  decode(bytes: Uint8Array, alloc: HostAllocator = fresh): HostTensor[] {
+    if (bytes.length <= this.maxBytes) {
+      try {
+        return this.read(bytes, alloc);
+      } catch (e) {
+        if (!(e instanceof Fallback || e instanceof NonCanonical)) throw e;
+      }
+    }
+    const m = this.model;
+    return dequantizeTensors(decodeInput(m, bytes), m.inputs, m.quantScaleBits);
+  }
+
+  private read(bytes: Uint8Array, alloc: HostAllocator): HostTensor[] {
+    const specs = this.specs;
+    const r = new TensorListReader(bytes);
+    const out: HostTensor[] = [];
+    while (r.nextTensor()) {
+      if (out.length === specs.length) throw new Fallback();
+      out.push(this.tensor(r, out.length, alloc));
+    }
+    if (out.length !== specs.length) throw new Fallback();
+    return out;
+  }
+
+  /**
+   * The reader's current tensor as input `index`; Fallback where it breaks the spec (a name,
+   * a dim, a value outside the dtype or beyond max_abs).
+   */
+  private tensor(r: TensorListReader, index: number, alloc: HostAllocator): HostTensor {
+    const { spec, name, dims: want, bound, limit } = this.specs[index];
+    const dims = r.dims;
+    if (!r.nameIs(name) || !dimsFit(want, dims)) throw new Fallback();
+    const n = r.count;
+    const data = alloc(index, spec, dims, n);
+    const beyond = (v: bigint): boolean => bound !== undefined && (v > bound || v < -bound);
+    if (data instanceof Float32Array || data instanceof Float64Array) {
+      const step = this.step;
+      for (let i = 0; i < n; i++) {
+        const q = r.value();
+        if (q !== BIG) {
+          if (q > limit || q < -limit) throw new Fallback();
+          data[i] = q * step;
+        } else {
+          if (beyond(r.big)) throw new Fallback(); // NaN (−2^63) included
+          data[i] = r.big === QUANT_NAN ? Number.NaN : Number(r.big) * step;
+        }
+      }
+    } else if (data instanceof BigInt64Array) {
+      for (let i = 0; i < n; i++) {
+        const v = r.bigValue();
+        if (beyond(v)) throw new Fallback();
+        data[i] = v;
+      }
+    } else {
+      const { min, max } = dtypeRange(spec.dtype);
+      const lo = Math.max(Number(min), -limit);
+      const hi = Math.min(Number(max), limit);
+      for (let i = 0; i < n; i++) {
+        const q = r.value();
+        if (q < lo || q > hi) throw new Fallback(); // BIG included
+        data[i] = q;
+      }
+    }
+    return { name: spec.name, dtype: spec.dtype, dims, data };
+  }
 }
 
 /**
@@ -67,31 +154,10 @@ function readTensor(r: TensorListReader, spec: TensorSpec, scale: number): HostT
  * chain's own error for anything the chain would refuse.
  */
 export function decodeToHost(model: Pick<Model, "inputs" | "maxInputBytes" | "quantScaleBits">, bytes: Uint8Array): HostTensor[] {
-  if (bytes.length <= Number(model.maxInputBytes)) {
-    try {
-      return readInputs(model, bytes);
-    } catch (e) {
-      if (!(e instanceof Fallback || e instanceof NonCanonical)) throw e;
-    }
-  }
-  return dequantizeTensors(decodeInput(model, bytes), model.inputs, model.quantScaleBits);
-}
-
-function readInputs(model: Pick<Model, "inputs" | "quantScaleBits">, bytes: Uint8Array): HostTensor[] {
-  const scale = 2 ** model.quantScaleBits;
-  const r = new TensorListReader(bytes);
-  const out: HostTensor[] = [];
-  while (r.nextTensor()) {
-    if (out.length === model.inputs.length) throw new Fallback();
-    out.push(readTensor(r, model.inputs[out.length], scale));
-  }
-  if (out.length !== model.inputs.length) throw new Fallback();
-  return out;
+  return new InputDecoder(model).decode(bytes);
 }
 
 // ---------------------------------------------------------------- encoding
-
-const writer = new TensorListWriter();
 
 /** One float value, as quantizeValue gives it (NaN, ±Inf and out-of-range values saturate). */
 function writeFloat(w: TensorListWriter, x: number, scale: number): void {
@@ -106,41 +172,66 @@ function writeFloat(w: TensorListWriter, x: number, scale: number): void {
   else w.bigValue(BigInt(y)); // |y| ≥ 2^52: already an integer
 }
 
+/** Model outputs → canonical result bytes for one model; keep one per model (its buffers are reused). */
+export class OutputEncoder {
+  private readonly specs: readonly SpecInfo[];
+  private readonly scale: number;
+  private readonly writer = new TensorListWriter();
+
+  constructor(private readonly model: Pick<Model, "outputs" | "quantScaleBits">) {
+    this.specs = model.outputs.map((spec) => specInfo(spec, model.quantScaleBits));
+    this.scale = 2 ** model.quantScaleBits;
+  }
+
+  /** Float outputs whose names and shapes fit the spec always encode (values saturate). */
+  private fits(host: readonly HostTensor[]): boolean {
+    const specs = this.specs;
+    if (host.length !== specs.length) return false;
+    for (let i = 0; i < specs.length; i++) {
+      const t = host[i];
+      if (!(t.data instanceof Float32Array || t.data instanceof Float64Array) || t.name !== specs[i].spec.name || !dimsFit(specs[i].dims, t.dims)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Host tensors in spec order → canonical result bytes, quantized with the model's
+   * quant_scale_bits; throws the chain's error when they break the output spec (anything but
+   * float outputs of the spec's names and shapes takes the reference path for it).
+   */
+  encode(host: readonly HostTensor[]): Uint8Array {
+    if (!this.fits(host)) {
+      const m = this.model;
+      const q = quantizeTensors(host, m.quantScaleBits);
+      const err = checkOutputAgainstSpec(m, q);
+      if (err) throw err;
+      return encodeTensorList(q);
+    }
+    const { scale, writer } = this;
+    writer.reset();
+    for (let k = 0; k < host.length; k++) {
+      const t = host[k];
+      const dims = t.dims;
+      const n = t.data.length;
+      let count = 1;
+      for (let j = 0; j < dims.length; j++) count *= dims[j];
+      if (count !== n) throw new Error(`${t.name}: dims [${dims.join(",")}] hold ${count} values, got ${n}`);
+      writer.beginTensor(this.specs[k].name);
+      for (let j = 0; j < dims.length; j++) writer.dim(dims[j]);
+      // Read where onnxruntime left them (its external buffer reads as fast as any typed
+      // array; a copy first cost more than it saved).
+      const data = t.data as Float32Array | Float64Array;
+      for (let i = 0; i < n; i++) writeFloat(writer, data[i], scale);
+      writer.endTensor();
+    }
+    return writer.finish();
+  }
+}
+
 /**
  * Model outputs (host tensors in spec order) → canonical result bytes, quantized with the
  * model's quant_scale_bits; throws the chain's error when they break the output spec.
  */
 export function encodeFromHost(model: Pick<Model, "outputs" | "quantScaleBits">, host: readonly HostTensor[]): Uint8Array {
-  // Float outputs whose names and shapes fit the spec always encode (values saturate); anything
-  // else (integer outputs' range checks, a spec error to report) takes the reference path.
-  const fits =
-    host.length === model.outputs.length &&
-    host.every((t, i) => {
-      const spec = model.outputs[i];
-      return (
-        (t.data instanceof Float32Array || t.data instanceof Float64Array) &&
-        t.name === spec.name &&
-        t.dims.length === spec.shape.length &&
-        spec.shape.every((d, j) => d === -1n || BigInt(t.dims[j]) === d)
-      );
-    });
-  if (!fits) {
-    const q = quantizeTensors(host, model.quantScaleBits);
-    const err = checkOutputAgainstSpec(model, q);
-    if (err) throw err;
-    return encodeTensorList(q);
-  }
-  const scale = 2 ** model.quantScaleBits;
-  writer.reset();
-  for (const t of host) {
-    const count = t.dims.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new Error(`${t.name}: dims [${t.dims.join(",")}] hold ${count} values, got ${t.data.length}`);
-    writer.beginTensor(nameBytes(t.name));
-    for (const d of t.dims) writer.dim(d);
-    // A copy on the JS heap: onnxruntime's outputs live in external buffers, slower to read element by element.
-    const data = t.data instanceof Float32Array ? new Float32Array(t.data) : new Float64Array(t.data as Float64Array);
-    for (let i = 0; i < data.length; i++) writeFloat(writer, data[i], scale);
-    writer.endTensor();
-  }
-  return writer.finish();
+  return new OutputEncoder(model).encode(host);
 }

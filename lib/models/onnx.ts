@@ -6,7 +6,8 @@
 import * as ort from "onnxruntime-node";
 import { checkInputAgainstSpec, checkOutputAgainstSpec, type QuantizedTensor } from "../../x/models/tensor";
 import type { DTypeName, Model } from "../../x/models/types";
-import { dequantizeTensors, quantizeTensor, type HostData, type HostTensor } from "../tensors";
+import { InputDecoder, OutputEncoder, type HostAllocator } from "../tensorCodec";
+import { allocate, dequantizeTensors, quantizeTensor, type HostData, type HostTensor } from "../tensors";
 
 export type ModelRunSpec = Pick<Model, "id" | "inputs" | "outputs" | "quantScaleBits">;
 
@@ -73,17 +74,102 @@ function toOrt(t: HostTensor): ort.Tensor {
   return new ort.Tensor(ORT_TYPE[t.dtype], t.data as never, [...t.dims]);
 }
 
-/** Runs host tensors (in spec order) and returns the outputs as host tensors in spec order. */
-export async function runHost(session: ort.InferenceSession, model: Pick<Model, "id" | "outputs">, inputs: readonly HostTensor[]): Promise<HostTensor[]> {
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const t of inputs) feeds[t.name] = toOrt(t);
-  const result = await session.run(feeds);
+/** onnxruntime's outputs as host tensors in spec order; throws when one is missing or of another type. */
+function hostOutputs(model: Pick<Model, "id" | "outputs">, result: ort.InferenceSession.OnnxValueMapType): HostTensor[] {
   return model.outputs.map((spec) => {
     const out = result[spec.name];
     if (!out) throw new Error(`model ${model.id}: onnxruntime gave no output ${spec.name}`);
     if (out.type !== ORT_TYPE[spec.dtype]) throw new Error(`model ${model.id}: output ${spec.name} is ${out.type}, the registry says ${spec.dtype}`);
-    return { name: spec.name, dtype: spec.dtype, dims: [...out.dims], data: out.data as HostData };
+    return { name: spec.name, dtype: spec.dtype, dims: out.dims, data: out.data as HostData };
   });
+}
+
+/** Runs host tensors (in spec order) and returns the outputs as host tensors in spec order. */
+export async function runHost(session: ort.InferenceSession, model: Pick<Model, "id" | "outputs">, inputs: readonly HostTensor[]): Promise<HostTensor[]> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const t of inputs) feeds[t.name] = toOrt(t);
+  return hostOutputs(model, await session.run(feeds));
+}
+
+/** An input tensor a QuantizedSession keeps between runs: onnxruntime's wrapper over `data`. */
+interface Pooled {
+  readonly tensor: ort.Tensor;
+  readonly data: HostData;
+  readonly dims: readonly number[];
+}
+
+/** Free input tensors kept per model input (a few shapes: a fixed-shape model needs one). */
+const MAX_FREE = 8;
+
+const sameDims = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/**
+ * A model's session as the sidecar runs a job: canonical input bytes → decode and input check
+ * → session.run → quantize and output check → canonical result bytes, the bytes and errors of
+ * encodeFromHost(runHost(decodeToHost(…))) (lib/tensorCodec.ts) with less work per job: the
+ * codec's spec work is done once, and the input tensors (typed arrays and their ort.Tensor
+ * wrappers) are reused from job to job. A tensor is taken from the pool for one job's decode
+ * and comes back after its result is encoded, so jobs that overlap (the sidecar runs several
+ * at once) never share one.
+ */
+export class QuantizedSession {
+  private readonly decoder: InputDecoder;
+  private readonly encoder: OutputEncoder;
+  private readonly free: Pooled[][];
+  /** The tensors the decode under way has taken (decoding is synchronous: one at a time). */
+  private taking: Pooled[] = [];
+  private readonly alloc: HostAllocator = (i, spec, dims, count) => {
+    const p = this.take(i, spec.dtype, dims, count);
+    this.taking.push(p);
+    return p.data;
+  };
+
+  constructor(
+    readonly session: ort.InferenceSession,
+    readonly model: Pick<Model, "id" | "inputs" | "outputs" | "maxInputBytes" | "quantScaleBits">,
+  ) {
+    this.decoder = new InputDecoder(model);
+    this.encoder = new OutputEncoder(model);
+    this.free = model.inputs.map(() => []);
+  }
+
+  /** Result bytes (MsgSubmitResult.output); throws the chain's error when the input or output breaks the spec. */
+  async run(input: Uint8Array): Promise<Uint8Array> {
+    const taken: Pooled[] = (this.taking = []);
+    try {
+      const host = this.decoder.decode(input, this.alloc);
+      const feeds: Record<string, ort.Tensor> = {};
+      for (let i = 0; i < host.length; i++) {
+        const t = host[i];
+        // The decoder's fallback (a spec error it leaves to the chain's checks) gives fresh arrays.
+        feeds[t.name] = taken[i]?.data === t.data ? taken[i].tensor : toOrt(t);
+      }
+      return this.encoder.encode(hostOutputs(this.model, await this.session.run(feeds)));
+    } finally {
+      for (let i = 0; i < taken.length; i++) this.give(i, taken[i]);
+    }
+  }
+
+  private take(i: number, dtype: DTypeName, dims: readonly number[], count: number): Pooled {
+    const free = this.free[i];
+    for (let k = free.length - 1; k >= 0; k--) {
+      const p = free[k];
+      if (sameDims(p.dims, dims)) {
+        free[k] = free[free.length - 1];
+        free.pop();
+        return p;
+      }
+    }
+    const data = allocate(dtype, count);
+    const own = [...dims];
+    return { tensor: new ort.Tensor(ORT_TYPE[dtype], data as never, own), data, dims: own };
+  }
+
+  private give(i: number, p: Pooled): void {
+    const free = this.free[i];
+    if (free.length === MAX_FREE) free.shift();
+    free.push(p);
+  }
 }
 
 /** A job's quantized input → its quantized result; throws if either side breaks the model's spec. */
