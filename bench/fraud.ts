@@ -113,7 +113,9 @@ async function main(): Promise<void> {
       console.log(
         `${name} (${r.what}): ${r.results} results in ${r.blocks} blocks (${r.seconds} s); ${r.faked_jobs} faked; ${r.disputes} disputes (${r.audits} audits); ` +
           `${r.verifierExecutions} verifier executions; audit rate ${r.auditRatePpm} ppm` +
-          (r.colludingStakeShare !== undefined ? `; colluding stake ${pct(r.colludingStakeShare)}` : "") +
+          (r.colludingStakeShare !== undefined
+            ? `; colluding stake ${pct(r.colludingStakeShare)}, the colluding verifier revealed on ${r.colluderReveals} seat(s) of the faker's disputes (${r.colluderSharedReveals} with the faker's shared output, from its log) and has ${r.colluderSlashes} slash record(s)`
+            : "") +
           (r.faked_jobs > 0 ? `; fraudster slashed ${r.fraudsterSlashed}, jailed ${r.fraudsterJailed}, tombstoned ${r.fraudsterTombstoned}` : "") +
           (Object.keys(r.otherHonestSlashes).length > 0 ? `; other slashes of honest validators (not the challenge protocol): ${JSON.stringify(r.otherHonestSlashes)}` : ""),
       );
