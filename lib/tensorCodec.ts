@@ -116,7 +116,6 @@ export class InputDecoder {
     if (!r.nameIs(name) || !dimsFit(want, dims)) throw new Fallback();
     const n = r.count;
     const data = alloc(index, spec, dims, n);
-    const beyond = (v: bigint): boolean => bound !== undefined && (v > bound || v < -bound);
     if (data instanceof Float32Array || data instanceof Float64Array) {
       const step = this.step;
       for (let i = 0; i < n; i++) {
@@ -125,14 +124,14 @@ export class InputDecoder {
           if (q > limit || q < -limit) throw new Fallback();
           data[i] = q * step;
         } else {
-          if (beyond(r.big)) throw new Fallback(); // NaN (−2^63) included
+          if (bound !== undefined && (r.big > bound || r.big < -bound)) throw new Fallback(); // NaN (−2^63) included
           data[i] = r.big === QUANT_NAN ? Number.NaN : Number(r.big) * step;
         }
       }
     } else if (data instanceof BigInt64Array) {
       for (let i = 0; i < n; i++) {
         const v = r.bigValue();
-        if (beyond(v)) throw new Fallback();
+        if (bound !== undefined && (v > bound || v < -bound)) throw new Fallback();
         data[i] = v;
       }
     } else {
