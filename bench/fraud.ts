@@ -119,6 +119,7 @@ async function main(): Promise<void> {
           (r.faked_jobs > 0 ? `; fraudster slashed ${r.fraudsterSlashed}, jailed ${r.fraudsterJailed}, tombstoned ${r.fraudsterTombstoned}` : "") +
           (Object.keys(r.otherHonestSlashes).length > 0 ? `; other slashes of honest validators (not the challenge protocol): ${JSON.stringify(r.otherHonestSlashes)}` : ""),
       );
+      for (const h of r.honestSlashRecords) console.log(`  honest validator slashed: ${h}`);
       if (r.faked_jobs > 0) {
         const p = r.auditRatePpm;
         console.log(

@@ -170,6 +170,8 @@ export interface ScenarioResult {
   readonly challenges: number;
   /** Slashes of honest validators of other kinds (downtime, no_response: the box, not the protocol), by kind. */
   readonly otherHonestSlashes: Readonly<Record<string, number>>;
+  /** Every x/slashing record of an honest validator: node, kind, fraction and heights. */
+  readonly honestSlashRecords: readonly string[];
   readonly blocks: number;
   readonly seconds: number;
 }
@@ -237,6 +239,7 @@ function skippedResult(plan: ScenarioPlan, why: string): ScenarioResult {
     colluderSlashes: 0,
     challenges: 0,
     otherHonestSlashes: {},
+    honestSlashRecords: [],
     blocks: 0,
     seconds: 0,
   };
@@ -426,9 +429,11 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
     const PROTOCOL_KINDS = new Set(["invalid_result", "bad_verification"]);
     let honestSlashed = 0;
     const otherHonestSlashes: Record<string, number> = {};
+    const honestSlashRecords: string[] = [];
     for (const i of honest) {
       const ev = await retrying(() => slashEvents(q, net.validators[i].operator));
       if (ev.some((e) => PROTOCOL_KINDS.has(e.kind))) honestSlashed++;
+      for (const e of ev) honestSlashRecords.push(`node ${i}: ${e.kind} ${e.fractionPpm} ppm (${e.amount} uinf), infraction height ${e.infractionHeight}, slashed at ${e.height}`);
       for (const e of ev) if (!PROTOCOL_KINDS.has(e.kind)) otherHonestSlashes[e.kind] = (otherHonestSlashes[e.kind] ?? 0) + 1;
     }
     const after = await Promise.all(net.validators.map((v) => wealth(net, q, v.index)));
@@ -496,6 +501,7 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
       colluderSlashes,
       challenges: challenged.length,
       otherHonestSlashes,
+      honestSlashRecords,
       blocks: endHeight - startHeight,
       seconds: Math.round((Date.now() - started) / 1000),
     };
