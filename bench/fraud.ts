@@ -116,6 +116,9 @@ async function main(): Promise<void> {
           (r.colludingStakeShare !== undefined
             ? `; colluding stake ${pct(r.colludingStakeShare)}, the colluding verifier revealed on ${r.colluderReveals} seat(s) of the faker's disputes (${r.colluderSharedReveals} with the faker's shared output, from its log) and has ${r.colluderSlashes} slash record(s)`
             : "") +
+          (r.dataRequestsWithheld + r.dataRequestsHonest > 0
+            ? `; data requests: ${r.dataRequestsWithheld} of the withholder's results (${r.unavailableSlashes} data_unavailable slashes), ${r.dataRequestsHonest} of honest workers'`
+            : "") +
           (r.faked_jobs > 0 ? `; fraudster slashed ${r.fraudsterSlashed}, jailed ${r.fraudsterJailed}, tombstoned ${r.fraudsterTombstoned}` : "") +
           (Object.keys(r.otherHonestSlashes).length > 0 ? `; other slashes of honest validators (not the challenge protocol): ${JSON.stringify(r.otherHonestSlashes)}` : ""),
       );

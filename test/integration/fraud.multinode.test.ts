@@ -16,11 +16,15 @@
  *              did reveal the faked output and paid for it (bad_verification).
  *   griefer    an account challenges honest results with min_challenge_bond at default audits:
  *              every challenge ends OK, the griefer loses its bonds, nobody honest is slashed.
+ *   withhold   jobs by URI; node 1 `--fault withhold` never provides an input: every data
+ *              request of its results expires and slashes it (data_unavailable), the honest
+ *              workers' requests are answered and nobody honest is slashed; it earns less than
+ *              an honest validator. Skipped (and said so) on a build without URI jobs.
  *
  * Port indexes 56-61, shared with challenge.multinode.test.ts (one localnet at a time): a run
  * that finds them taken waits for them (jest may run the two files at once on a larger box).
  */
-import { runFraudScenario, scenarioPlan, type ScenarioOptions, type ScenarioResult } from "../support/fraud";
+import { dataAvailabilitySupported, runFraudScenario, scenarioPlan, type ScenarioOptions, type ScenarioResult } from "../support/fraud";
 import { sleep } from "../support/node";
 
 jest.setTimeout(600_000);
@@ -30,7 +34,7 @@ const VALIDATORS = 5;
 const log = (msg: string): void => void process.stderr.write(`[fraud] ${msg}\n`);
 
 /** runFraudScenario, waiting (up to 8 minutes) while another suite holds the port indexes. */
-async function run(name: "collusion" | "griefer", jobs: number, o: Partial<ScenarioOptions> = {}): Promise<ScenarioResult> {
+async function run(name: "collusion" | "griefer" | "withhold", jobs: number, o: Partial<ScenarioOptions> = {}): Promise<ScenarioResult> {
   const deadline = Date.now() + 480_000;
   for (;;) {
     try {
@@ -65,4 +69,14 @@ test("griefer: challenges of honest results all end OK; the griefer loses its bo
   expect({ honest_slashed: r.honest_slashed, verdicts_flipped: r.verdicts_flipped }).toEqual({ honest_slashed: 0, verdicts_flipped: 0 });
   expect(BigInt(r.griefer_loss_uinf)).toBeGreaterThanOrEqual(BigInt(r.challenges) * 1_000_000n);
   expect(r.fraud_profit_uinf).toBe(`-${r.griefer_loss_uinf}`);
+});
+
+(dataAvailabilitySupported() ? test : test.skip)("withhold: every data request of the withholder's results expires and slashes it; honest workers answer theirs", async () => {
+  const r = await run("withhold", 90);
+  log(JSON.stringify(r));
+  expect(r.dataRequestsWithheld).toBeGreaterThan(0);
+  expect(r.dataRequestsHonest).toBeGreaterThan(0);
+  expect(r.unavailableSlashes).toBe(r.dataRequestsWithheld);
+  expect({ honest_slashed: r.honest_slashed, verdicts_flipped: r.verdicts_flipped }).toEqual({ honest_slashed: 0, verdicts_flipped: 0 });
+  expect(BigInt(r.fraud_profit_uinf)).toBeLessThan(BigInt(r.honestMeanGainUinf));
 });

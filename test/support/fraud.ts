@@ -18,8 +18,11 @@
  *   lazy-verifiers    node 3 `--fault lazy-verifier` (reveals zeros when drawn)
  *   random-verifiers  node 3 `--fault random-verifier`
  *   griefer           a funded account challenges honest results with min_challenge_bond
- *   withhold          node 1 withholds URI inputs: needs URI jobs (data availability), which
- *                     this chain lacks until then; it is reported as skipped
+ *   withhold          node 1 `--fault withhold`: every job goes by URI (the client serves the
+ *                     inputs on a loopback HTTP server); node 1 answers its jobs but never
+ *                     provides an input when asked: the client asks (MsgRequestData) for some
+ *                     of node 1's results and, as a control, some honest workers'; skipped on a
+ *                     build without URI jobs
  */
 import { decodeTensorList, encodeTensorList, type QuantizedTensor } from "../../x/models/tensor";
 import { diverges } from "../../x/models/divergence";
@@ -29,8 +32,11 @@ import { quantizeValue } from "../../lib/quant";
 import { defaultModelsDir } from "../../lib/models/builtin";
 import { openKeyring } from "../../client/keyring";
 import { openSealedResult } from "../../client/results";
-import { msgChallenge, type Dispute } from "../../client/challenge";
-import { inferchainTypes } from "../../client/registry";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { msgChallenge, msgRequestData, type Dispute } from "../../client/challenge";
+import { sha256Hex } from "../../x/inference/inputUri";
+import { inferchainTypes, msgSubmitJob } from "../../client/registry";
 import { JobStatus, type Job } from "../../client/queries";
 import { DisputeStatus, Verdict } from "../../gen/inferchain/challenge/v1/challenge";
 import { loadModels } from "../../sidecar/models";
@@ -65,8 +71,10 @@ export interface ScenarioPlan {
   readonly delegate?: Readonly<Record<number, bigint>>;
   /** Honest results the griefer challenges. */
   readonly griefChallenges?: number;
-  /** Needs URI jobs and the worker fault mode `withhold` (data availability). */
+  /** Needs URI jobs and the worker fault mode `withhold` (data availability): jobs go by URI. */
   readonly needsDataAvailability?: boolean;
+  /** Data requests the client makes of the fraudster's results (and a third as many of honest ones). */
+  readonly dataRequests?: number;
 }
 
 export function scenarioPlan(name: ScenarioName, validators: number, jobs: number): ScenarioPlan {
@@ -94,7 +102,14 @@ export function scenarioPlan(name: ScenarioName, validators: number, jobs: numbe
     case "griefer":
       return { name, what: "an account challenges honest results with min_challenge_bond", faults: {}, griefChallenges: Math.max(2, Math.min(20, Math.floor(jobs / 30))) };
     case "withhold":
-      return { name, what: `node ${FAKER} withholds URI inputs`, faults: { [FAKER]: "withhold" }, fraudster: FAKER, needsDataAvailability: true };
+      return {
+        name,
+        what: `node ${FAKER} --fault withhold; every job by URI; the client asks for inputs with MsgRequestData`,
+        faults: { [FAKER]: "withhold" },
+        fraudster: FAKER,
+        needsDataAvailability: true,
+        dataRequests: Math.max(3, Math.min(20, Math.floor(jobs / 30))),
+      };
   }
 }
 
@@ -168,6 +183,11 @@ export interface ScenarioResult {
   readonly colluderSlashes: number;
   /** The griefer's challenges that the chain took. */
   readonly challenges: number;
+  /** Data requests made of the fraudster's results and of honest workers' (withhold). */
+  readonly dataRequestsWithheld: number;
+  readonly dataRequestsHonest: number;
+  /** The fraudster's data_unavailable slash records. */
+  readonly unavailableSlashes: number;
   /** Slashes of honest validators of other kinds (downtime, no_response: the box, not the protocol), by kind. */
   readonly otherHonestSlashes: Readonly<Record<string, number>>;
   /** Every x/slashing record of an honest validator: node, kind, fraction and heights. */
@@ -238,6 +258,9 @@ function skippedResult(plan: ScenarioPlan, why: string): ScenarioResult {
     colluderSharedReveals: 0,
     colluderSlashes: 0,
     challenges: 0,
+    dataRequestsWithheld: 0,
+    dataRequestsHonest: 0,
+    unavailableSlashes: 0,
     otherHonestSlashes: {},
     honestSlashRecords: [],
     blocks: 0,
@@ -268,11 +291,6 @@ async function wealth(net: Localnet, q: LocalnetQueryClient, i: number): Promise
 export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): Promise<ScenarioResult> {
   if (plan.needsDataAvailability && !dataAvailabilitySupported()) {
     return skippedResult(plan, "this chain has no URI jobs (MsgRequestData) and the sidecar no --fault withhold yet (issue 10 item 2, data availability)");
-  }
-  if (plan.needsDataAvailability) {
-    // The data-availability build names the fault mode; the scenario's client side (URI jobs,
-    // MsgRequestData) is to be written against it.
-    return skippedResult(plan, "URI jobs are in this build, but bench:fraud does not drive the withhold scenario yet");
   }
   const started = Date.now();
   const log = o.log;
@@ -331,6 +349,25 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
     const honestOut = new Map<string, QuantizedTensor[]>();
     for (const input of inputs) honestOut.set(hex(input), decodeTensorList(await runJob(loaded.models.get(MODEL_ID)!, input)));
     for (const m of loaded.models.values()) await m.session.release();
+    // URI jobs: the client serves its inputs on loopback.
+    let origin: http.Server | undefined;
+    let originUrl = "";
+    if (plan.needsDataAvailability) {
+      const srv = http.createServer((req, res) => {
+        const m = /^\/in\/([0-9]+)\.bin$/.exec(req.url ?? "");
+        const body = m ? inputs[Number(m[1])] : undefined;
+        res.writeHead(body ? 200 : 404, { "content-type": "application/octet-stream" });
+        res.end(body ? Buffer.from(body) : undefined);
+      });
+      await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+      origin = srv;
+      originUrl = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    }
+    const submitMsg = (input: Uint8Array) => {
+      if (!plan.needsDataAvailability) return submitJobMsg(client.address, MODEL_ID, input, FEE);
+      return msgSubmitJob({ client: client.address, modelId: MODEL_ID, input: new Uint8Array(), inputUri: `${originUrl}/in/${inputs.indexOf(input)}.bin`, inputSha256: sha256Hex(input), fee: FEE.toString() });
+    };
+    const requested: Array<{ jobId: bigint; worker: string; height: number }> = [];
 
     // Jobs, in batches; the griefer challenges an honest result now and then.
     const startHeight = Number((await comet.status()).syncInfo.latestBlockHeight);
@@ -350,7 +387,7 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
       if (o.maxActiveDisputes !== undefined) await waitFor("open disputes to fall below the bound", async () => ((await activeDisputes()) < o.maxActiveDisputes! ? true : undefined), 300_000, 500);
       const k = Math.min(batch, o.jobs - b * batch);
       const mine = Array.from({ length: k }, (_, j) => inputs[(b * batch + j) % inputs.length]);
-      const r = await sendTx(rpc, client, mine.map((input) => submitJobMsg(client.address, MODEL_ID, input, FEE)), GAS_PER_JOB * k);
+      const r = await sendTx(rpc, client, mine.map(submitMsg), GAS_PER_JOB * k);
       if (r.code !== 0) throw new Error(`submitting jobs failed (code ${r.code}): ${r.log}`);
       const got = r.events.filter((e) => e.type === "job_submitted").map((e) => BigInt(e.attributes.find((a) => a.key === "job_id")!.value));
       got.forEach((id, j) => inputOf.set(id, mine[j]));
@@ -371,6 +408,26 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
           else log(`${plan.name}: challenge of job ${target.id} did not land: ${c.log}`);
         }
       }
+      // Data requests, while the results are open: the fraudster's, and every third batch an honest one.
+      if (plan.dataRequests) {
+        const fraudWorker = net.validators[plan.fraudster!].worker;
+        const mineWithheld = requested.filter((x) => x.worker === fraudWorker).length;
+        const ask: Job[] = [];
+        for (const id of got) {
+          // Its result, within a few blocks (a request is taken while the result is open).
+          const j = await waitFor(`job ${id}'s result`, async () => {
+            const x = await q.inferchain.inference.job(id).catch(() => undefined);
+            return x && x.status !== JobStatus.JOB_STATUS_ASSIGNED && x.status !== JobStatus.JOB_STATUS_PENDING ? x : undefined;
+          }, 20_000, 300).catch(() => undefined);
+          if (!j || j.status !== JobStatus.JOB_STATUS_RESULT_POSTED) continue;
+          if (j.worker === fraudWorker ? mineWithheld + ask.filter((x) => x.worker === fraudWorker).length < plan.dataRequests : b % 3 === 0 && !ask.some((x) => x.worker !== fraudWorker)) ask.push(j);
+        }
+        for (const j of ask) {
+          const c = await sendTx(rpc, client, [msgRequestData({ requester: client.address, jobId: j.id, bond: BigInt(challengeParams.dataRequestBond) })], 400_000).catch((e: Error) => ({ code: -1, log: e.message, height: 0 }));
+          if (c.code === 0) requested.push({ jobId: j.id, worker: j.worker, height: c.height ?? 0 });
+          else log(`${plan.name}: data request for job ${j.id} did not land: ${c.log}`);
+        }
+      }
       // Keep the backlog small: the workers answer within their SLA.
       await waitFor("the backlog to drain", async () => ((await q.inferchain.inference.jobs({ status: JobStatus.JOB_STATUS_ASSIGNED })).length < 4 * batch ? true : undefined), 120_000, 500);
       if ((b + 1) % 5 === 0 || b === batches - 1) log(`${plan.name}: ${ids.length}/${o.jobs} jobs submitted`);
@@ -381,6 +438,7 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
       "every job and dispute to end",
       async () => {
         for (const s of ACTIVE_JOB) if ((await q.inferchain.inference.jobs({ status: s })).length > 0) return undefined;
+        if (requested.length > 0 && (await q.challenge.dataRequests()).length > 0) return undefined;
         return (await activeDisputes()) === 0 ? true : undefined;
       },
       o.settleMs ?? 600_000,
@@ -426,7 +484,8 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
     }
 
     // Slashes and money.
-    const PROTOCOL_KINDS = new Set(["invalid_result", "bad_verification"]);
+    origin?.close();
+    const PROTOCOL_KINDS = new Set(["invalid_result", "bad_verification", "data_unavailable"]);
     let honestSlashed = 0;
     const otherHonestSlashes: Record<string, number> = {};
     const honestSlashRecords: string[] = [];
@@ -445,6 +504,7 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
     let tomb = false;
     let jailed = false;
     let auditRatePpm = Number(challengeParams.auditRatePpm);
+    let unavailableSlashes = 0;
     if (plan.fraudster !== undefined) {
       const v = net.validators[plan.fraudster];
       const ev = await retrying(() => slashEvents(q, v.operator));
@@ -453,6 +513,11 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
       tomb = ev.some((e) => e.tombstoned);
       jailed = (await retrying(() => validatorState(q, v.operator))).jailed;
       if (inv && fakedInOrder.length > 0) blocksToSlash = Number(BigInt(inv.height) - fakedInOrder[0].resultHeight);
+      // Withholding: from the first data request of its results to its first data_unavailable slash.
+      const unavailable = ev.filter((e) => e.kind === "data_unavailable");
+      unavailableSlashes = unavailable.length;
+      const firstAsk = requested.find((x) => x.worker === v.worker);
+      if (plan.needsDataAvailability && unavailable.length > 0 && firstAsk) blocksToSlash = Number(BigInt(unavailable[0].height)) - firstAsk.height;
       // Per-job audit rates (issue 10 item 1), when the chain sets them.
       const rates = answered.filter((j) => j.worker === v.worker).map((j) => Number((j as { auditRatePpm?: bigint }).auditRatePpm ?? 0n)).filter((x) => x > 0);
       if (rates.length > 0) auditRatePpm = Math.min(...rates);
@@ -500,6 +565,9 @@ export async function runFraudScenario(plan: ScenarioPlan, o: ScenarioOptions): 
       colluderSharedReveals,
       colluderSlashes,
       challenges: challenged.length,
+      dataRequestsWithheld: plan.fraudster !== undefined ? requested.filter((x) => x.worker === net.validators[plan.fraudster!].worker).length : 0,
+      dataRequestsHonest: plan.fraudster !== undefined ? requested.filter((x) => x.worker !== net.validators[plan.fraudster!].worker).length : 0,
+      unavailableSlashes,
       otherHonestSlashes,
       honestSlashRecords,
       blocks: endHeight - startHeight,
