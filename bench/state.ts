@@ -81,8 +81,9 @@ interface SizeResult {
   readonly finalizeMs: Stats;
   readonly stageMs: Stats;
   readonly commitMs: Stats;
-  /** (FinalizeBlock + Commit) / txs, ms, per block. */
+  /** (FinalizeBlock + Commit) / txs, ms, per block: wall time, and CPU time of the process (all threads). */
   readonly perTxMs: Stats;
+  readonly perTxCpuMs: Stats;
   readonly rssMiB: number;
   readonly heapMiB: number;
   readonly externalMiB: number;
@@ -174,6 +175,7 @@ function filledJob(id: bigint, client: string, worker: string, operator: string,
 }
 
 async function run(o: Opts): Promise<void> {
+  const started = performance.now();
   const sizes = o.sizes.split(",").map((s) => Math.round(Number(s)));
   if (sizes.some((s) => !Number.isFinite(s) || s < 1)) throw new Error(`bad --sizes ${o.sizes}`);
   sizes.sort((a, b) => a - b);
@@ -241,7 +243,7 @@ async function run(o: Opts): Promise<void> {
     await app.finalizeBlock(finalizeRequest(1n, []));
     await app.commit();
     console.log(`sizes ${sizes.join(", ")}; ${o.sends} sends + ${o.jobs} jobs per block, ${o.warmup} warm-up + ${o.blocks} measured blocks; pruning ${pruning.strategy}; gc ${gc ? "on" : "off (run with --expose-gc)"}; home ${home}`);
-    console.log("size\tstate keys\tfill s\tfinalize ms\tstage ms\tcommit ms\tper-tx ms\tRSS MiB\theap MiB\tdisk MiB\trestart info ms\trestart query ms\tload avg");
+    console.log("size\tstate keys\tfill s\tfinalize ms\tstage ms\tcommit ms\tper-tx ms\tper-tx CPU ms\tRSS MiB\theap MiB\tdisk MiB\trestart info ms\trestart query ms\tload avg");
 
     for (const size of sizes) {
       // Fill up to `size` accounts and jobs, `fillChunk` of each per block.
@@ -270,6 +272,7 @@ async function run(o: Opts): Promise<void> {
       const stages: number[] = [];
       const commitMs: number[] = [];
       const perTx: number[] = [];
+      const perTxCpu: number[] = [];
       let txsPerBlock = 0;
       for (let b = 0; b < o.warmup + o.blocks; b++) {
         const height = app.lastHeight + 1n;
@@ -287,11 +290,13 @@ async function run(o: Opts): Promise<void> {
         }
         txsPerBlock = txs.length;
         stageMs = 0;
+        const cpu0 = process.cpuUsage();
         const t0 = performance.now();
         const fin = await app.finalizeBlock(finalizeRequest(height, txs));
         const t1 = performance.now();
         await app.commit();
         const t2 = performance.now();
+        const cpu = process.cpuUsage(cpu0);
         const bad = fin.txResults.find((r) => r.code !== 0);
         if (bad) throw new Error(`block ${height}: tx failed with code ${bad.code}: ${bad.log}`);
         if (b < o.warmup) continue;
@@ -299,6 +304,7 @@ async function run(o: Opts): Promise<void> {
         stages.push(stageMs);
         commitMs.push(t2 - t1);
         perTx.push((t2 - t0) / txs.length);
+        perTxCpu.push((cpu.user + cpu.system) / 1000 / txs.length);
       }
 
       gc?.();
@@ -330,6 +336,7 @@ async function run(o: Opts): Promise<void> {
         stageMs: stats(stages),
         commitMs: stats(commitMs),
         perTxMs: stats(perTx),
+        perTxCpuMs: stats(perTxCpu),
         rssMiB: mib(m.rss),
         heapMiB: mib(m.heapUsed),
         externalMiB: mib(m.external),
@@ -340,7 +347,7 @@ async function run(o: Opts): Promise<void> {
       };
       results.push(r);
       console.log(
-        [r.size, r.stateKeys, r.fillSeconds, r.finalizeMs.p50, r.stageMs.p50, r.commitMs.p50, r.perTxMs.p50, r.rssMiB, r.heapMiB, r.diskMiB, r.restartInfoMs, r.restartQueryMs, r.loadAvg.join(" ")].join("\t"),
+        [r.size, r.stateKeys, r.fillSeconds, r.finalizeMs.p50, r.stageMs.p50, r.commitMs.p50, r.perTxMs.p50, r.perTxCpuMs.p50, r.rssMiB, r.heapMiB, r.diskMiB, r.restartInfoMs, r.restartQueryMs, r.loadAvg.join(" ")].join("\t"),
       );
     }
   } finally {
@@ -357,6 +364,8 @@ async function run(o: Opts): Promise<void> {
       pruning: pruning.strategy,
       // per-tx p50 at the largest size over the smallest (issue 12's goal: ≤ 2).
       perTxRatio: round(last.perTxMs.p50 / first.perTxMs.p50, 2),
+      perTxCpuRatio: round(last.perTxCpuMs.p50 / first.perTxCpuMs.p50, 2),
+      totalSeconds: round((performance.now() - started) / 1000, 1),
       results,
     }),
   );

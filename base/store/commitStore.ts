@@ -36,6 +36,7 @@ import { ValueEncoding, type BatchDBOp, type DB } from "@ethereumjs/util";
 import { MemKV, type KVReader } from "./kv";
 import { PRUNING_DEFAULT, pruneBelow, type PruningOptions } from "./pruning";
 import { BatchMPT, rlpItem } from "./mpt";
+import { GenerationalCache } from "./cache";
 
 const STATE = "s/";
 const TRIE = "t/";
@@ -68,7 +69,7 @@ export interface ProvenValue {
   readonly proof: Uint8Array[];
 }
 
-/** Committed trie nodes kept in memory (FIFO; a hit moves a node to the back). */
+/** Committed trie nodes kept in memory (cache.ts: the recently used ones). */
 const NODE_CACHE_ENTRIES = 200_000;
 
 /**
@@ -79,19 +80,20 @@ const NODE_CACHE_ENTRIES = 200_000;
  */
 class TrieDB implements DB<string, Uint8Array> {
   readonly pending = new Map<string, Uint8Array>();
-  private readonly cache = new Map<string, Uint8Array>();
-  constructor(private readonly level: ClassicLevel<string, Uint8Array>) {}
+  private readonly cache: GenerationalCache<string, Uint8Array>;
+  constructor(
+    private readonly level: ClassicLevel<string, Uint8Array>,
+    cacheEntries: number,
+  ) {
+    this.cache = new GenerationalCache(cacheEntries);
+  }
 
   async get(key: string | Uint8Array): Promise<Uint8Array | undefined> {
     const k = typeof key === "string" ? key : Buffer.from(key).toString("hex");
     const p = this.pending.get(k);
     if (p) return p;
     const c = this.cache.get(k);
-    if (c) {
-      this.cache.delete(k);
-      this.cache.set(k, c);
-      return c;
-    }
+    if (c) return c;
     const v = await this.level.get(TRIE + k);
     if (v) this.remember(k, v);
     return v;
@@ -105,11 +107,7 @@ class TrieDB implements DB<string, Uint8Array> {
     const p = this.pending.get(k);
     if (p) return p;
     const c = this.cache.get(k);
-    if (c) {
-      this.cache.delete(k);
-      this.cache.set(k, c);
-      return c;
-    }
+    if (c) return c;
     const v = this.level.getSync(TRIE + k);
     if (!v) throw new Error(`store: trie node ${k} is missing`);
     this.remember(k, v);
@@ -118,9 +116,7 @@ class TrieDB implements DB<string, Uint8Array> {
 
   /** A committed node (written by this commit, or read back from LevelDB). */
   remember(k: string, node: Uint8Array): void {
-    this.cache.delete(k);
     this.cache.set(k, node);
-    if (this.cache.size > NODE_CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
   }
 
   /** A node pruning deleted from LevelDB. */
@@ -228,12 +224,13 @@ export class CommitStore {
     this.mpt = new BatchMPT((h) => trieDb.node(h));
   }
 
-  static async open(dir: string, opts: { pruning?: PruningOptions } = {}): Promise<CommitStore> {
+  /** `nodeCacheEntries`: committed trie nodes kept in memory (default 200,000; tests use tiny ones). */
+  static async open(dir: string, opts: { pruning?: PruningOptions; nodeCacheEntries?: number } = {}): Promise<CommitStore> {
     const level = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view" });
     await level.open();
     const raw = await level.get(COMMIT_KEY);
     const pruned = await level.get(PRUNED_KEY);
-    const trieDb = new TrieDB(level);
+    const trieDb = new TrieDB(level, opts.nodeCacheEntries ?? NODE_CACHE_ENTRIES);
     const lastCommit = raw ? decodeCommitInfo(raw) : { height: 0n, appHash: new Uint8Array() };
     const trie = await createMPT({
       db: trieDb,
@@ -244,8 +241,15 @@ export class CommitStore {
     });
     const store = new CommitStore(level, trieDb, trie, lastCommit, pruned ? decodeHeight(pruned) : 1n);
     if (opts.pruning) store.setPruning(opts.pruning);
-    for await (const [k, v] of level.iterator({ gte: STATE, lt: "s0" })) {
-      store.state.set(k.slice(STATE.length), v);
+    // The flat state into memory, 10,000 entries a call (not one await per entry); keys and
+    // values were checked when they were written.
+    const it = level.iterator({ gte: STATE, lt: "s0" });
+    try {
+      for (let rows = await it.nextv(10_000); rows.length > 0; rows = await it.nextv(10_000)) {
+        for (const [k, v] of rows) store.state.load(k.slice(STATE.length), v);
+      }
+    } finally {
+      await it.close();
     }
     return store;
   }

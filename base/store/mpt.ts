@@ -24,8 +24,8 @@ const sha256 = (b: Uint8Array): Buffer => createHash("sha256").update(b).digest(
 /** Key nibbles: hashed keys are 32 bytes, 64 nibbles. */
 const KEY_NIBBLES = 64;
 
-/** A child: a stored node by hash (hex), or a node in memory (new, or embedded in its parent). */
-type Ref = string | Node;
+/** A child: a stored node by its 32-byte hash, or a node in memory (new, or embedded in its parent). */
+type Ref = Uint8Array | Node;
 
 interface Leaf {
   readonly kind: 0;
@@ -135,7 +135,7 @@ function decodeAt(b: Uint8Array, start: number, end: number): Node {
     if (it.list) return decodeAt(b, it.start, it.end);
     if (it.end === it.start) return null;
     if (it.end - it.start !== 32) throw new Error("mpt: child reference is neither a hash nor an embedded node");
-    return Buffer.from(b.buffer, b.byteOffset + it.start, 32).toString("hex");
+    return b.subarray(it.start, it.end);
   };
   if (items.length === 17) {
     if (items[16].end !== items[16].start) throw new Error("mpt: branch with a value (keys are fixed-length)");
@@ -177,9 +177,12 @@ export class BatchMPT {
    * and returns the new root; the new nodes go to `put`.
    */
   update(root: string, writes: HashedWrite[], put: (hash: string, node: Uint8Array) => void): Uint8Array {
-    const sorted = [...writes].sort((a, b) => Buffer.compare(a.key, b.key));
-    for (let i = 1; i < sorted.length; i++) if (Buffer.compare(sorted[i - 1].key, sorted[i].key) === 0) throw new Error("mpt: a key written twice in one batch");
-    const top = root === BatchMPT.EMPTY_ROOT_HEX ? null : this.resolve(root);
+    // Sorted by hashed key; latin1 strings compare in byte order, faster than Buffer.compare.
+    const tagged = writes.map((w) => ({ w, k: Buffer.from(w.key.buffer, w.key.byteOffset, w.key.length).toString("latin1") }));
+    tagged.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+    for (let i = 1; i < tagged.length; i++) if (tagged[i - 1].k === tagged[i].k) throw new Error("mpt: a key written twice in one batch");
+    const sorted = tagged.map((t) => t.w);
+    const top = root === BatchMPT.EMPTY_ROOT_HEX ? null : decodeNode(this.load(root));
     const next = this.apply(top, 0, sorted, 0, sorted.length);
     if (next === null) return new Uint8Array(BatchMPT.EMPTY_ROOT);
     const serialized = this.encode(next, put);
@@ -189,7 +192,7 @@ export class BatchMPT {
   }
 
   private resolve(ref: Ref): Node {
-    return typeof ref === "string" ? decodeNode(this.load(ref)) : ref;
+    return ref instanceof Uint8Array ? decodeNode(this.load(Buffer.from(ref.buffer, ref.byteOffset, 32).toString("hex"))) : ref;
   }
 
   /** The node at `depth` after writes[lo, hi) (which all share the node's key prefix). */
@@ -277,17 +280,53 @@ export class BatchMPT {
 
   /** A node's RLP; new children of 32 bytes or more are hashed and handed to `put`. */
   private encode(node: Node, put: (hash: string, node: Uint8Array) => void): Uint8Array {
-    const ref = (r: Ref | null): Uint8Array => {
-      if (r === null) return EMPTY_ITEM;
-      if (typeof r === "string") return rlpBytes(Buffer.from(r, "hex"));
-      const s = this.encode(r, put);
-      if (s.length < 32) return s;
-      const h = sha256(s);
-      put(h.toString("hex"), s);
-      return rlpBytes(h);
-    };
     if (node.kind === 0) return rlpList([rlpBytes(hexPrefix(node.path, true)), rlpBytes(node.value)]);
-    if (node.kind === 1) return rlpList([rlpBytes(hexPrefix(node.path, false)), ref(node.child)]);
-    return rlpList([...node.children.map(ref), EMPTY_ITEM]);
+    if (node.kind === 1) return rlpList([rlpBytes(hexPrefix(node.path, false)), this.childItem(node.child, put)]);
+    // A branch: 16 children and the empty value, written into one buffer.
+    const items: Array<Uint8Array | null> = new Array<Uint8Array | null>(16);
+    let len = 1;
+    for (let n = 0; n < 16; n++) {
+      const c = node.children[n];
+      if (c === null) {
+        items[n] = null;
+        len += 1;
+      } else if (c instanceof Uint8Array) {
+        items[n] = c;
+        len += 33;
+      } else {
+        const item = this.childItem(c, put);
+        items[n] = item;
+        len += item.length;
+      }
+    }
+    const head = lengthPrefix(len, 0xc0, 0xf7);
+    const out = new Uint8Array(head.length + len);
+    out.set(head);
+    let p = head.length;
+    for (let n = 0; n < 16; n++) {
+      const c = items[n];
+      const stored = node.children[n];
+      if (c === null) out[p++] = 0x80;
+      else if (stored instanceof Uint8Array) {
+        out[p++] = 0xa0;
+        out.set(c, p);
+        p += 32;
+      } else {
+        out.set(c, p);
+        p += c.length;
+      }
+    }
+    out[p] = 0x80;
+    return out;
+  }
+
+  /** A child as its parent holds it: the 32-byte hash (as an RLP string), or the node inline when under 32 bytes. */
+  private childItem(r: Ref, put: (hash: string, node: Uint8Array) => void): Uint8Array {
+    if (r instanceof Uint8Array) return rlpBytes(r);
+    const s = this.encode(r, put);
+    if (s.length < 32) return s;
+    const h = sha256(s);
+    put(h.toString("hex"), s);
+    return rlpBytes(h);
   }
 }
