@@ -47,6 +47,7 @@ import { MsgSubmitJob } from "../gen/inferchain/inference/v1/tx";
 import { MODEL, sampleInput } from "../x/inference/testutil";
 import { balance, finalizeRequest } from "../test/support/chain";
 import { msgSendAny, signTxFast, testKey, type TestKey } from "../test/support/txs";
+import { mulberry32 } from "../test/support/rng";
 
 const CHAIN_ID = "inferchain-bench-state";
 const INF = 1_000_000n;
@@ -109,19 +110,6 @@ function dirBytes(dir: string): number {
 
 /** Filled account i: a fixed 20-byte address (no key: filled accounts only receive). */
 const filledAddress = (i: number): string => toBech32("infer", createHash("sha256").update(`bench-state-account-${i}`).digest().subarray(0, 20));
-
-/** Bench-only PRNG (xorshift32): which filled account a send goes to. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 const operatorOf = (k: TestKey): string => toBech32("infervaloper", fromBech32(k.address).data);
 
@@ -218,7 +206,9 @@ async function run(o: Opts): Promise<void> {
   fs.mkdirSync(path.dirname(dbDir), { recursive: true });
   const gc = (globalThis as { gc?: () => void }).gc;
   const { bank, inference } = keepers();
-  const next = rng(12345);
+  const random = mulberry32(12345);
+  /** A random filled account (sends go to them; the restart probe reads one). */
+  const anyFilled = (): string => filledAddress(Math.floor(random() * filled));
   const results: SizeResult[] = [];
   let filled = 0;
   let app: BaseApp = await createInferchainApp({ dbDir });
@@ -278,7 +268,7 @@ async function run(o: Opts): Promise<void> {
         const height = app.lastHeight + 1n;
         const txs: Uint8Array[] = [];
         for (const s of senders) {
-          const to = filledAddress(next() % filled);
+          const to = anyFilled();
           txs.push((await signTxFast(s, [msgSendAny(s.address, to, 1n)], { chainId: CHAIN_ID, accountNumber: numbers.get(s.address)!, sequence: nextSeq(s) })).slice());
         }
         for (const c of clients) {
@@ -320,7 +310,7 @@ async function run(o: Opts): Promise<void> {
       app.store.setPruning(pruning);
       const info = app.info({ version: "", blockVersion: 0n, p2pVersion: 0n, abciVersion: "" });
       const r1 = performance.now();
-      const probe = filledAddress(next() % filled);
+      const probe = anyFilled();
       const bal = await balance(app, probe);
       const r2 = performance.now();
       if (bal < 1_000n) throw new Error(`after restart ${probe} has ${bal}`);

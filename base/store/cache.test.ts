@@ -1,12 +1,10 @@
+import { mulberry32 } from "../../test/support/rng";
 import { GenerationalCache } from "./cache";
 
-/** Deterministic test PRNG (LCG). */
+/** A seeded PRNG drawing integers below n. */
 function rng(seed: number): (n: number) => number {
-  let s = seed;
-  return (n) => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s % n;
-  };
+  const r = mulberry32(seed);
+  return (n) => Math.floor(r() * n);
 }
 
 describe("GenerationalCache", () => {

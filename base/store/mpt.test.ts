@@ -1,3 +1,4 @@
+import { mulberry32 } from "../../test/support/rng";
 import { createHash } from "node:crypto";
 import { createMPT } from "@ethereumjs/mpt";
 import { BatchMPT, decodeNode } from "./mpt";
@@ -6,13 +7,10 @@ const sha256 = (b: Uint8Array): Uint8Array => createHash("sha256").update(b).dig
 const enc = new TextEncoder();
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
-/** Deterministic test PRNG (LCG). */
+/** A seeded PRNG drawing integers below n. */
 function rng(seed: number): (n: number) => number {
-  let s = seed;
-  return (n) => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s % n;
-  };
+  const r = mulberry32(seed);
+  return (n) => Math.floor(r() * n);
 }
 
 /**
