@@ -1,7 +1,8 @@
 /**
  * Committed state: LevelDB on disk, an ordered in-memory copy for reads, and a Merkle
- * Patricia Trie (@ethereumjs/mpt, with SHA-256 for keys and nodes) over every key whose root
- * is the app hash.
+ * Patricia Trie (Ethereum's, with SHA-256 for keys and nodes) over every key whose root is the
+ * app hash. Blocks update the trie with BatchMPT (mpt.ts: one synchronous descent per block);
+ * proofs are built and checked with @ethereumjs/mpt over the same nodes.
  *
  * Level layout:
  *   s/<key>                 → value bytes (the flat state the keepers read; latest version only)
@@ -34,6 +35,8 @@ import { createMPT, createMerkleProof, verifyMerkleProof, type MerklePatriciaTri
 import { ValueEncoding, type BatchDBOp, type DB } from "@ethereumjs/util";
 import { MemKV, type KVReader } from "./kv";
 import { PRUNING_DEFAULT, pruneBelow, type PruningOptions } from "./pruning";
+import { BatchMPT, rlpItem } from "./mpt";
+import { GenerationalCache } from "./cache";
 
 const STATE = "s/";
 const TRIE = "t/";
@@ -66,7 +69,7 @@ export interface ProvenValue {
   readonly proof: Uint8Array[];
 }
 
-/** Committed trie nodes kept in memory (FIFO; a hit moves a node to the back). */
+/** Committed trie nodes kept in memory (cache.ts: the recently used ones). */
 const NODE_CACHE_ENTRIES = 200_000;
 
 /**
@@ -77,29 +80,43 @@ const NODE_CACHE_ENTRIES = 200_000;
  */
 class TrieDB implements DB<string, Uint8Array> {
   readonly pending = new Map<string, Uint8Array>();
-  private readonly cache = new Map<string, Uint8Array>();
-  constructor(private readonly level: ClassicLevel<string, Uint8Array>) {}
+  private readonly cache: GenerationalCache<string, Uint8Array>;
+  constructor(
+    private readonly level: ClassicLevel<string, Uint8Array>,
+    cacheEntries: number,
+  ) {
+    this.cache = new GenerationalCache(cacheEntries);
+  }
 
   async get(key: string | Uint8Array): Promise<Uint8Array | undefined> {
     const k = typeof key === "string" ? key : Buffer.from(key).toString("hex");
     const p = this.pending.get(k);
     if (p) return p;
     const c = this.cache.get(k);
-    if (c) {
-      this.cache.delete(k);
-      this.cache.set(k, c);
-      return c;
-    }
+    if (c) return c;
     const v = await this.level.get(TRIE + k);
     if (v) this.remember(k, v);
     return v;
   }
 
+  /**
+   * A node by hex hash, synchronously (the block path: BatchMPT's descent and the orphan walk):
+   * pending, then the cache, then LevelDB's `getSync`. Throws if it is missing.
+   */
+  node(k: string): Uint8Array {
+    const p = this.pending.get(k);
+    if (p) return p;
+    const c = this.cache.get(k);
+    if (c) return c;
+    const v = this.level.getSync(TRIE + k);
+    if (!v) throw new Error(`store: trie node ${k} is missing`);
+    this.remember(k, v);
+    return v;
+  }
+
   /** A committed node (written by this commit, or read back from LevelDB). */
   remember(k: string, node: Uint8Array): void {
-    this.cache.delete(k);
     this.cache.set(k, node);
-    if (this.cache.size > NODE_CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
   }
 
   /** A node pruning deleted from LevelDB. */
@@ -150,21 +167,6 @@ const sha256 = (b: Uint8Array): Uint8Array => createHash("sha256").update(b).dig
 const TRIE_OPTS = { useKeyHashing: true, useKeyHashingFunction: sha256 } as const;
 const EMPTY_ROOT_HEX = hex(sha256(Uint8Array.of(0x80)));
 
-/** One RLP item at `pos`: where its payload starts and ends, and whether it is a list. */
-function rlpItem(b: Uint8Array, pos: number): { start: number; end: number; list: boolean } {
-  const h = b[pos];
-  if (h < 0x80) return { start: pos, end: pos + 1, list: false };
-  if (h <= 0xb7) return { start: pos + 1, end: pos + 1 + h - 0x80, list: false };
-  if (h < 0xc0 || h > 0xf7) {
-    const list = h >= 0xc0;
-    const n = h - (list ? 0xf7 : 0xb7);
-    let len = 0;
-    for (let i = 1; i <= n; i++) len = len * 256 + b[pos + i];
-    return { start: pos + 1 + n, end: pos + 1 + n + len, list };
-  }
-  return { start: pos + 1, end: pos + 1 + h - 0xc0, list: true };
-}
-
 /**
  * The stored children (by hash) of a serialized trie node, read straight off its RLP (the
  * block path runs it on every new and every dropped node). A branch is a 17-item list (16
@@ -207,6 +209,8 @@ export class CommitStore {
   private pruning: PruningOptions = PRUNING_DEFAULT;
   private prunedBelow: bigint;
   private lastStats: CommitStats = { nodesWritten: 0, nodesOrphaned: 0, nodesRevived: 0, nodesPruned: 0 };
+  /** The block path's trie (stage); `trie` (@ethereumjs/mpt, same nodes) builds proofs. */
+  private readonly mpt: BatchMPT;
 
   private constructor(
     private readonly level: ClassicLevel<string, Uint8Array>,
@@ -217,14 +221,16 @@ export class CommitStore {
   ) {
     this.lastCommit = lastCommit;
     this.prunedBelow = prunedBelow;
+    this.mpt = new BatchMPT((h) => trieDb.node(h));
   }
 
-  static async open(dir: string, opts: { pruning?: PruningOptions } = {}): Promise<CommitStore> {
+  /** `nodeCacheEntries`: committed trie nodes kept in memory (default 200,000; tests use tiny ones). */
+  static async open(dir: string, opts: { pruning?: PruningOptions; nodeCacheEntries?: number } = {}): Promise<CommitStore> {
     const level = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view" });
     await level.open();
     const raw = await level.get(COMMIT_KEY);
     const pruned = await level.get(PRUNED_KEY);
-    const trieDb = new TrieDB(level);
+    const trieDb = new TrieDB(level, opts.nodeCacheEntries ?? NODE_CACHE_ENTRIES);
     const lastCommit = raw ? decodeCommitInfo(raw) : { height: 0n, appHash: new Uint8Array() };
     const trie = await createMPT({
       db: trieDb,
@@ -235,8 +241,15 @@ export class CommitStore {
     });
     const store = new CommitStore(level, trieDb, trie, lastCommit, pruned ? decodeHeight(pruned) : 1n);
     if (opts.pruning) store.setPruning(opts.pruning);
-    for await (const [k, v] of level.iterator({ gte: STATE, lt: "s0" })) {
-      store.state.set(k.slice(STATE.length), v);
+    // The flat state into memory, 10,000 entries a call (not one await per entry); keys and
+    // values were checked when they were written.
+    const it = level.iterator({ gte: STATE, lt: "s0" });
+    try {
+      for (let rows = await it.nextv(10_000); rows.length > 0; rows = await it.nextv(10_000)) {
+        for (const [k, v] of rows) store.state.load(k.slice(STATE.length), v);
+      }
+    } finally {
+      await it.close();
     }
     return store;
   }
@@ -275,15 +288,10 @@ export class CommitStore {
    * previous attempt.
    */
   async stage(height: bigint, writes: Array<[string, Uint8Array | null]>): Promise<Uint8Array> {
-    if (this.staged) {
-      this.trie.root(this.committedRoot());
-      this.trieDb.pending.clear();
-    }
-    for (const [k, v] of writes) {
-      if (v === null) await this.trie.del(keyBytes(k));
-      else await this.trie.put(keyBytes(k), v);
-    }
-    const root = this.trie.root();
+    this.trieDb.pending.clear();
+    const hashed = writes.map(([k, v]) => ({ key: BatchMPT.hashKey(keyBytes(k)), value: v }));
+    const pending = this.trieDb.pending;
+    const root = this.mpt.update(hex(this.committedRoot()), hashed, (h, node) => pending.set(h, node));
     this.staged = { height, root, writes };
     return root;
   }
@@ -300,7 +308,7 @@ export class CommitStore {
     // `nothing` keeps every node, so it spends nothing on orphan records; a later switch to a
     // pruning strategy prunes only what is dropped from then on.
     const tracking = this.pruning.keepRecent > 0;
-    const orphans = tracking ? await this.orphanedNodes(hex(this.committedRoot()), fresh, live) : [];
+    const orphans = tracking ? this.orphanedNodes(hex(this.committedRoot()), fresh, live) : [];
 
     const batch = this.level.batch();
     for (const [k, v] of staged.writes) {
@@ -400,20 +408,17 @@ export class CommitStore {
    * The previous version's nodes that the new version no longer has: walked from the old root,
    * stopping at any node the new version holds (its whole subtree is shared).
    */
-  private async orphanedNodes(oldRoot: string, fresh: Map<string, Uint8Array>, live: Set<string>): Promise<string[]> {
+  private orphanedNodes(oldRoot: string, fresh: Map<string, Uint8Array>, live: Set<string>): string[] {
     const out: string[] = [];
     const seen = new Set<string>();
     const stack = oldRoot === EMPTY_ROOT_HEX ? [] : [oldRoot];
-    const db = this.trie.database();
     while (stack.length > 0) {
       const h = stack.pop()!;
       if (fresh.has(h) || live.has(h) || seen.has(h)) continue;
       seen.add(h);
       out.push(h);
-      // The trie's node cache usually has it: staging just walked these paths.
-      const node = await db.get(Buffer.from(h, "hex"));
-      if (!node) throw new Error(`store: trie node ${h} of the last committed version is missing`);
-      stack.push(...childHashes(node));
+      // The node cache usually has it: staging just walked these paths.
+      stack.push(...childHashes(this.trieDb.node(h)));
     }
     return out;
   }

@@ -55,6 +55,10 @@ export class MemKV implements KVStore {
   delete(key: string): void {
     this.tree.delete(key);
   }
+  /** An entry read back from disk, where it was checked when written (opening the store). */
+  load(key: string, value: Uint8Array): void {
+    this.tree.set(key, value);
+  }
   *iterate(prefix: string, reverse = false): IterableIterator<[string, Uint8Array]> {
     if (reverse) {
       for (const [k, v] of this.tree.entriesReversed(prefix + PREFIX_END)) {
