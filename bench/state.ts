@@ -161,6 +161,7 @@ function filledJob(id: bigint, client: string, worker: string, operator: string,
     clientPubkey: new Uint8Array(33).fill(2),
     disputeId: 0n,
     opened: false,
+    auditRatePpm: 50_000n,
   };
 }
 
