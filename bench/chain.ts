@@ -31,7 +31,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { nonNegativeInt } from "./options";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { paths, portsFor, setTomlValues } from "../client/home";
@@ -69,11 +70,7 @@ interface Opts {
 }
 
 function parseOpts(argv: string[]): Opts {
-  const int = (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`not a non-negative integer: ${v}`);
-    return n;
-  };
+  const int = nonNegativeInt;
   const p = new Command("bench:chain")
     .description("Committed tx/s of signed MsgSends into single-node inferchain vs CometBFT's kvstore (same load shape)")
     .addOption(new Option("--txs <n>", "total txs per target (rounded up to a multiple of --accounts)").env("BENCH_TXS").default(15000).argParser(int))

@@ -15,7 +15,8 @@
  * Exit code 1 if there was an app hash mismatch, a lost tx, a halt, or a node that did not
  * come back. Progress goes to stderr. The homes are removed unless something failed (or --keep).
  */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { nonNegativeInt } from "./options";
 import { resultLine, runScenario } from "../test/support/chaos";
 
 interface Opts {
@@ -33,11 +34,7 @@ interface Opts {
 }
 
 function parseOpts(argv: string[]): Opts {
-  const int = (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`not a non-negative integer: ${v}`);
-    return n;
-  };
+  const int = nonNegativeInt;
   const p = new Command("bench:chaos")
     .description("SIGKILL random validators of a 4-node localnet under mixed load; check app hashes, committed txs and stalls")
     .addOption(new Option("--kills <n>", "SIGKILLs (one node at a time)").env("CHAOS_KILLS").default(20).argParser(int))

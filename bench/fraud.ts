@@ -24,6 +24,7 @@
  * others still run; a failed one is left out of the JSON and its localnet kept).
  */
 import { Command, InvalidArgumentError, Option } from "commander";
+import { nonNegativeInt } from "./options";
 import { detectionProbability, MEASUREMENT_PARAMS, monteCarloDetection, resultJson, runFraudScenario, scenarioPlan, SCENARIOS, type ScenarioName, type ScenarioResult } from "../test/support/fraud";
 
 interface Opts {
@@ -38,11 +39,7 @@ interface Opts {
 }
 
 function parseOpts(argv: string[]): Opts {
-  const int = (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`not a non-negative integer: ${v}`);
-    return n;
-  };
+  const int = nonNegativeInt;
   const p = new Command("bench:fraud")
     .description("Adversarial scenarios on real localnets: detection, false slashes, flipped verdicts, verification cost, fraud profit")
     .addOption(new Option("--scenarios <list>", `comma-separated, of ${SCENARIOS.join(", ")}`).default(SCENARIOS.join(",")))
