@@ -414,8 +414,9 @@ export class BaseApp {
   /**
    * Runs one tx on `parent` and, if the ante handler passes, writes its effects there.
    * In a block (prepare, process, finalize: the same transition) a failed message reverts the
-   * messages but keeps the fee and sequence bump, and the tx counts as included (`ok`);
-   * elsewhere (check, recheck, simulate) the tx is refused whole. `gasLeft`: the block gas still
+   * messages but keeps the fee and sequence bump, and the tx counts as included (`ok`); in
+   * CheckTx and simulation the tx is refused whole; on RECHECK it is kept with its ante effects
+   * only (code 0, the message's error in the log). `gasLeft`: the block gas still
    * free; a tx whose gas limit does not fit fails before the ante handler.
    */
   runTx(mode: ExecMode, parent: KVStore, bytes: Uint8Array, block: BlockInfo, gasLeft?: bigint): TxOutcome {
@@ -456,8 +457,18 @@ export class BaseApp {
       }
     } catch (e) {
       const err = this.surface(e, mode);
-      // In a block the fee and sequence bump stand (Cosmos semantics); elsewhere the tx is refused whole.
+      // In a block the fee and sequence bump stand (Cosmos semantics); in CheckTx and simulation
+      // the tx is refused whole.
       if (inBlock) txBranch.write();
+      if (mode === "recheck") {
+        // A tx admitted earlier whose message no longer holds (a reveal after its phase, a
+        // model id taken meanwhile) stays in the mempool with its ante effects, and fails in
+        // its block with its fee and sequence standing, as in the Cosmos SDK (whose CheckTx
+        // runs no message at all). Evicting it would also evict every later tx of its sender,
+        // whose sequences would then have a gap.
+        txBranch.write();
+        return { result: { ...errorResult(err.wrap("failed to execute message"), gasWanted, meter.consumed), code: 0, codespace: "" }, ok: true };
+      }
       return { result: errorResult(err.wrap("failed to execute message"), gasWanted, meter.consumed, anteEvents.events()), ok: inBlock };
     }
     msgBranch.write();
