@@ -415,16 +415,33 @@ export async function verifyAndChallenge(c: ResolvedClient, job: Job, result: Re
   const key = await keyring.show(o.from);
   const gasPrice = GasPrice.fromString(o.gasPrices ?? c.gasPrices);
   const signing = await SigningStargateClient.connectWithSigner(c.rpcUrl, await keyring.signer(key.name), { gasPrice, registry: lazy.registry().inferchainRegistry() });
+  // The audit may also hold the job between the query above and the challenge's block: then the
+  // chain refuses the challenge, and the job is disputed all the same.
+  const heldSince = async (): Promise<VerifyResult | undefined> => {
+    const later = await withQueries(c, (q) => q.inferchain.inference.job(job.id));
+    const by = later && heldByDispute(later);
+    if (!by) return undefined;
+    process.stderr.write(`verify: ${by}\n`);
+    return { ...cmp, disputeId: later.disputeId };
+  };
   try {
     const bond = o.bond ?? (await withQueries(c, params)).minChallengeBond;
     const tx = await lazy.broadcast().signAndBroadcast(signing, c.rpcUrl, key.address, [msgChallenge({ challenger: key.address, jobId: job.id, bond })], { gasPrice, gasAdjustment: o.gasAdjustment });
-    if (tx.code !== 0) throw new CliError(`challenge of job ${job.id} failed in block ${tx.height} (code ${tx.code}): ${tx.rawLog ?? ""}`);
+    if (tx.code !== 0) {
+      const held = await heldSince();
+      if (held) return held;
+      throw new CliError(`challenge of job ${job.id} failed in block ${tx.height} (code ${tx.code}): ${tx.rawLog ?? ""}`);
+    }
     const resp = tx.msgResponses.find((m) => m.typeUrl === "/inferchain.challenge.v1.MsgChallengeResponse");
     const disputeId = resp ? lazy.txProto().MsgChallengeResponse.decode(resp.value).disputeId : undefined;
     process.stderr.write(`verify: challenged job ${job.id} with ${bond}uinf: dispute ${disputeId ?? "?"} (tx ${tx.hash}); inferd query challenge dispute ${disputeId ?? "<id>"}\n`);
     return { ...cmp, disputeId, txhash: tx.hash, bond };
   } catch (e) {
-    if (e instanceof BroadcastTxError) throw new CliError(`challenge of job ${job.id} refused (${e.codespace} ${e.code}): ${e.log ?? ""}`);
+    if (e instanceof BroadcastTxError) {
+      const held = await heldSince();
+      if (held) return held;
+      throw new CliError(`challenge of job ${job.id} refused (${e.codespace} ${e.code}): ${e.log ?? ""}`);
+    }
     throw e;
   } finally {
     signing.disconnect();
